@@ -1,0 +1,348 @@
+"""The ``paperradar`` command: a thin layer over sources → store → analysis."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from sqlalchemy import Engine
+
+from paperradar import __version__
+from paperradar.ingest import FileResult, expand, import_file
+from paperradar.records import UnreadableInput
+from paperradar.sources import all_formats
+from paperradar.store import queries
+from paperradar.store.database import ENV_DB, describe, open_store
+
+app = typer.Typer(
+    help="paperradar: your own research radar over arXiv, Hugging Face, OpenAlex and Semantic Scholar.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+console = Console()
+err = Console(stderr=True)
+
+
+def _engine(ctx: typer.Context) -> Engine:
+    state: dict[str, Any] = ctx.ensure_object(dict)
+    if "engine" not in state:
+        state["engine"] = open_store(state.get("db"))
+    engine: Engine = state["engine"]
+    return engine
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"paperradar {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar=ENV_DB,
+            help="Database URL or SQLite file path (default: a SQLite file in your user data folder).",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """[bold]paperradar[/]: one local corpus for papers, authors, citations and community signals.
+
+    Example: [cyan]paperradar demo --no-serve[/], then [cyan]paperradar show 2104.12255[/]
+    """
+    ctx.ensure_object(dict)["db"] = db
+
+
+def _print_json(data: Any) -> None:
+    console.print_json(json.dumps(data, default=str, ensure_ascii=False))
+
+
+def _summary_line(result: FileResult) -> str:
+    c = result.counts
+    parts = [f"{c.new} new", f"{c.merged} merged"]
+    if c.updated:
+        parts.append(f"{c.updated} updated")
+    if c.unchanged:
+        parts.append(f"{c.unchanged} unchanged")
+    if c.authors:
+        parts.append(f"{c.authors} author records")
+    if c.organisations:
+        parts.append(f"{c.organisations} organisations")
+    if c.citations:
+        parts.append(f"{c.citations} citation edges")
+    if c.skipped:
+        parts.append(f"{c.skipped} skipped")
+    parts.append(f"[{'red' if c.quarantined else 'green'}]{c.quarantined} quarantined[/]")
+    return " · ".join(parts)
+
+
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to import (folders are read recursively).")],
+    format_name: Annotated[
+        str | None, typer.Option("--format", "-f", help="Skip detection; see `paperradar formats`.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the per-file results as JSON.")] = False,
+) -> None:
+    """Import files in any supported format; re-running is safe and an interrupted import resumes.
+
+    Bad records are quarantined with their line or record number and the reason; every good
+    record of the same file is kept. The exit status is non-zero only when nothing could be read.
+
+    Example: [cyan]paperradar import arxiv-metadata-oai-snapshot.json.gz daily_papers.json refs.bib[/]
+    """
+    engine = _engine(ctx)
+    files = list(expand(paths))
+    if not files:
+        err.print(f"[red]error:[/] nothing to import: {', '.join(map(str, paths))} not found or empty")
+        raise typer.Exit(2)
+    results: list[FileResult] = []
+    with Progress(
+        TextColumn("[bold blue]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[items]:,} records"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=as_json,
+    ) as progress:
+        for path in files:
+            task = progress.add_task(path.name, total=path.stat().st_size if path.exists() else None, items=0)
+
+            def report(_path: Path, done: int, total: int | None, items: int, task: Any = task) -> None:
+                progress.update(task, completed=done, total=total, items=items)
+
+            result = import_file(engine, path, format_name, progress=report)
+            progress.remove_task(task)
+            results.append(result)
+            if not as_json:
+                _print_result(result)
+    if as_json:
+        _print_json(
+            [
+                {
+                    "path": str(r.path),
+                    "format": r.format,
+                    "error": r.error,
+                    "records": r.items,
+                    "resumed_after": r.resumed_from,
+                    "notes": r.counts.notes,
+                    **r.counts.as_dict(),
+                }
+                for r in results
+            ]
+        )
+    elif len(results) > 1:
+        _print_totals(results)
+    if all(not r.ok for r in results):
+        raise typer.Exit(1)
+
+
+def _print_result(result: FileResult) -> None:
+    if result.error:
+        err.print(f"[red]✗[/] {result.path}: {result.error.removeprefix(str(result.path) + ': ')}")
+        return
+    resumed = f" (resumed after position {result.resumed_from})" if result.resumed_from is not None else ""
+    console.print(f"[green]✓[/] {result.path} [dim]{result.format}[/]{resumed}: {_summary_line(result)}")
+    for note in result.counts.notes:
+        console.print(f"    [yellow]note:[/] {note}")
+    if result.counts.quarantined:
+        console.print("    [dim]see them with[/] paperradar quarantine")
+
+
+def _print_totals(results: list[FileResult]) -> None:
+    ok = [r for r in results if r.ok]
+    total = FileResult(Path("total"))
+    for r in ok:
+        total.counts.add(r.counts)
+    failed = len(results) - len(ok)
+    line = f"[bold]{len(ok)} files imported[/]" + (f", [red]{failed} unreadable[/]" if failed else "")
+    console.print(f"{line}: {_summary_line(total)}")
+
+
+@app.command()
+def formats() -> None:
+    """List the input formats `paperradar import` understands.
+
+    Example: [cyan]paperradar formats[/]
+    """
+    table = Table("format", "source", "what")
+    for fmt in all_formats():
+        table.add_row(fmt.name, fmt.source, fmt.description)
+    console.print(table)
+
+
+@app.command()
+def stats(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Counts of works, authors, ids, citations, code links and community data, by source.
+
+    Example: [cyan]paperradar stats --json[/]
+    """
+    engine = _engine(ctx)
+    with engine.connect() as conn:
+        data = queries.stats(conn)
+    if as_json:
+        _print_json(data)
+        return
+    console.print(f"[bold]{describe(engine)}[/]")
+    table = Table("what", "count", "by source / scheme", box=None)
+    for key, value in data.items():
+        if isinstance(value, dict):
+            table.add_row(key, f"{sum(value.values()):,}", ", ".join(f"{k} {v:,}" for k, v in value.items()))
+        else:
+            table.add_row(key, f"{value:,}", "")
+    console.print(table)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    ident: Annotated[str, typer.Argument(help="arXiv id (any version), DOI, scheme:value (s2:…, openalex:W…) or id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Everything every source said, as JSON.")] = False,
+) -> None:
+    """Show one work with everything every source said about it.
+
+    Example: [cyan]paperradar show 2104.12255[/]   [cyan]paperradar show 10.1103/PhysRevD.76.013009 --json[/]
+    """
+    engine = _engine(ctx)
+    with engine.connect() as conn:
+        work_id = queries.resolve_work(conn, ident)
+        if work_id is None:
+            err.print(f"[red]error:[/] no work {ident!r} in {describe(engine)}")
+            raise typer.Exit(1)
+        detail = queries.work_detail(conn, work_id)
+    if as_json:
+        _print_json(detail)
+    else:
+        _print_work(detail)
+
+
+def _print_work(d: dict[str, Any]) -> None:
+    console.print(f"[bold]{d['title'] or '(no title)'}[/]")
+    meta = [d.get("primary_category"), str(d["published"] or d["year"] or ""), d.get("latest_version")]
+    console.print("[dim]" + " · ".join(m for m in meta if m) + f" · id {d['id']}[/]")
+    names = [a["name"] + (f" ({', '.join(a['affiliations'])})" if a["affiliations"] else "") for a in d["authors"]]
+    if names:
+        console.print(", ".join(names))
+    if d["abstract"]:
+        console.print(d["abstract"], markup=False, highlight=False)
+    table = Table(box=None, show_header=False)
+    table.add_row("ids", ", ".join(f"{i['scheme']}:{i['value']}" for i in d["ids"]))
+    if d["versions"]:
+        table.add_row(
+            "versions",
+            ", ".join(f"{v['version']} {str(v['date'] or '')[:10]}".strip() for v in d["versions"]),
+        )
+    for key in ("categories", "journal_ref", "venue", "comments", "license"):
+        if d.get(key):
+            table.add_row(key, " ".join(d[key]) if isinstance(d[key], list) else str(d[key]))
+    for link in d["code"]:
+        table.add_row("code", f"{link['url'] or '(code badge, no address)'} [dim]({link['source']})[/]")
+    for c in d["citations"]:
+        table.add_row(
+            "citations", f"{c['citations']} [dim]({c['source']}, as of {str(c['as_of'])[:10]})[/]"
+        )
+    for c in d["community"]:
+        day = f"featured {c['featured_day']} · " if c["featured_day"] else ""
+        org = f" · {c['organisation']}" if c["organisation"] else ""
+        table.add_row("community", f"{day}{c['upvotes'] or 0} upvotes{org} [dim]({c['source']})[/]")
+    if d["references"] or d["cited_by"]:
+        table.add_row("citation graph", f"{d['references']} references, cited by {d['cited_by']} works here")
+    table.add_row("sources", ", ".join(f"{s} [dim](seen {str(v['seen_at'])[:19]})[/]" for s, v in d["source_records"].items()))
+    console.print(table)
+
+
+@app.command()
+def quarantine(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="How many to list, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """List records that could not be imported, with file, location and reason.
+
+    Example: [cyan]paperradar quarantine --limit 10[/]
+    """
+    with _engine(ctx).connect() as conn:
+        rows = queries.quarantined(conn, limit)
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        console.print("[green]nothing quarantined[/]")
+    for row in rows:
+        console.print(f"{row['file']} [bold]{row['location']}[/]: {row['reason']}", markup=True, highlight=False)
+
+
+SAMPLE = Path(__file__).parent / "data" / "sample"
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the interfaces after building.")] = True,
+    db: Annotated[
+        Path | None, typer.Option(help="Where to build the demo database (default: demo.db in your data folder).")
+    ] = None,
+) -> None:
+    """Build a fresh demo database from the bundled sample corpus of real records.
+
+    Example: [cyan]paperradar demo --no-serve[/]
+    """
+    from platformdirs import user_data_path
+
+    target = db or user_data_path("paperradar", appauthor=False) / "demo.db"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    index_dir = Path(f"{target}.index")
+    if index_dir.exists():
+        shutil.rmtree(index_dir)
+    ctx.ensure_object(dict)["db"] = str(target)
+    console.print(f"Building the demo corpus in [bold]{target}[/] from {SAMPLE}")
+    import_command(ctx, [SAMPLE], None, False)
+    stats(ctx, False)
+    console.print(
+        f"\nTry:  [cyan]paperradar --db {target} show 2606.00467[/]   "
+        f"[cyan]paperradar --db {target} stats[/]"
+    )
+    if serve:
+        console.print("[yellow]The web app is not built yet; the demo database is ready for the CLI.[/]")
+
+
+def run() -> None:  # pragma: no cover - console entry point
+    try:
+        app()
+    except UnreadableInput as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise SystemExit(1) from exc
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()
+

@@ -1,0 +1,63 @@
+"""Author identity: when two author mentions are the same person.
+
+Order of evidence: an external id (ORCID, OpenAlex, Semantic Scholar, Hugging Face user)
+decides; otherwise the normalised name decides, with shared co-authors breaking ties
+between several people of the same name; a candidate that carries a *different* id of
+the same scheme is never the same person. Finer name-variant matching (initials, name
+order) builds on these keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from paperradar.identity.ids import family_name, normalise_name
+from paperradar.records import AuthorRef
+
+AUTHOR_SCHEMES = ("orcid", "openalex", "s2", "hf")
+
+
+def name_key(name: str) -> str:
+    return normalise_name(name)[:255]
+
+
+def conflicts(ids: Mapping[str, str], known: Mapping[str, set[str]]) -> bool:
+    """True when ``ids`` and a candidate's ``known`` ids disagree on some scheme."""
+    return any(scheme in known and value not in known[scheme] for scheme, value in ids.items())
+
+
+def choose(
+    candidates: Iterable[int],
+    ids: Mapping[str, str],
+    known_ids: Mapping[int, Mapping[str, set[str]]],
+    coauthors: Mapping[int, set[str]],
+    my_coauthors: set[str],
+) -> int | None:
+    """Pick the candidate author for a mention, or ``None`` to create a new author.
+
+    Among candidates without conflicting ids, the one sharing most co-authors wins;
+    ties go to the oldest (smallest id), which keeps the choice deterministic.
+    """
+    eligible = [c for c in candidates if not conflicts(ids, known_ids.get(c, {}))]
+    if not eligible:
+        return None
+    return min(eligible, key=lambda c: (-len(coauthors.get(c, set()) & my_coauthors), c))
+
+
+def align(displayed: list[AuthorRef], other: list[AuthorRef]) -> dict[int, int]:
+    """Map positions of ``other`` (another source's list) onto ``displayed`` by family name.
+
+    Used to carry a source's author ids (S2 authorId, OpenAlex A…) over to the displayed
+    authorships of the same work. Returns ``{other_index: displayed_index}``.
+    """
+    families = [family_name(a.name) for a in displayed]
+    mapping: dict[int, int] = {}
+    for i, ref in enumerate(other):
+        fam = family_name(ref.name)
+        if i < len(families) and families[i] == fam:
+            mapping[i] = i
+            continue
+        matches = [j for j, f in enumerate(families) if f == fam]
+        if len(matches) == 1:
+            mapping[i] = matches[0]
+    return mapping

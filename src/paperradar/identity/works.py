@@ -1,0 +1,198 @@
+"""Work identity: which keys identify a work, and which source's value is displayed.
+
+Matching order (first hit wins): strong ids — arXiv id (version-less), DOI, Semantic
+Scholar paper id / corpus id, OpenAlex id, and the other catalogue ids — then the weak
+``title`` key (normalised title + first author's family name + year). A weak match is
+refused when the two sides carry *different* ids of the same scheme (two arXiv papers
+that happen to share a title are two works).
+
+Displayed values are folded from every source's view of the work, field by field, in
+:data:`PRECEDENCE` order: the first source with a value wins. The fold depends only on
+the set of views, never on import order, so re-imports and resumed imports converge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import orjson
+
+from paperradar import records as r
+from paperradar.identity.ids import family_name, normalise_title
+
+STRONG_SCHEMES = ("arxiv", "doi", "s2", "s2_corpus", "openalex", "mag", "pmid", "pmcid", "dblp", "acl", "pwc")
+TITLE_SCHEME = "title"
+
+# Bibliographic precedence: arXiv's own metadata first (authoritative and versioned), then the
+# catalogues, then community sites and a user's own files, then the seed captures.
+PRECEDENCE = (
+    r.ARXIV_OAI,
+    r.ARXIV_API,
+    r.ARXIV_SNAPSHOT,
+    r.OPENALEX,
+    r.SEMANTIC_SCHOLAR,
+    r.HUGGINGFACE,
+    r.BIBTEX,
+    r.PAPERS_WITH_CODE,
+    r.SEED_PAGES,
+)
+_RANK = {source: rank for rank, source in enumerate(PRECEDENCE)}
+
+
+def rank(source: str) -> int:
+    return _RANK.get(source, len(PRECEDENCE))
+
+
+def title_key(record: r.WorkRecord) -> str | None:
+    """``normalised title|first author family name|year``; ``None`` when too little is known."""
+    title = normalise_title(record.title)
+    if len(title) < 12:  # "Introduction", "Editorial": too generic to match on
+        return None
+    first = family_name(record.authors[0].name) if record.authors else ""
+    year = record.year or (record.published.year if record.published else None)
+    return f"{title}|{first}|{year or ''}"
+
+
+def keys(record: r.WorkRecord) -> list[tuple[str, str]]:
+    """Every ``(scheme, value)`` that identifies this record, strong ids first."""
+    found = [(scheme, record.ids[scheme]) for scheme in STRONG_SCHEMES if record.ids.get(scheme)]
+    weak = title_key(record)
+    if weak:
+        found.append((TITLE_SCHEME, weak))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Serialising a source's view (work_sources.record) and reading it back.
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def dumps(record: r.WorkRecord) -> str:
+    """Stable JSON of a record (dataclasses natively, dict keys sorted so equal views compare equal)."""
+    return orjson.dumps(
+        record, default=_default, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+    ).decode()
+
+
+def _date(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(value[:10]) if value else None
+
+
+def _datetime(value: Any) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def loads(text: str) -> r.WorkRecord:
+    """Inverse of :func:`dumps`."""
+    data: dict[str, Any] = orjson.loads(text)
+    community = data.get("community")
+    return r.WorkRecord(
+        ids=data["ids"],
+        title=data.get("title"),
+        abstract=data.get("abstract"),
+        authors=[r.AuthorRef(**a) for a in data.get("authors", [])],
+        primary_category=data.get("primary_category"),
+        categories=data.get("categories", []),
+        comments=data.get("comments"),
+        journal_ref=data.get("journal_ref"),
+        license=data.get("license"),
+        published=_date(data.get("published")),
+        updated=_date(data.get("updated")),
+        year=data.get("year"),
+        versions=[
+            r.Version(version=v["version"], date=_datetime(v.get("date")), size=v.get("size"))
+            for v in data.get("versions", [])
+        ],
+        venue=data.get("venue"),
+        citation_count=data.get("citation_count"),
+        influential_citation_count=data.get("influential_citation_count"),
+        reference_count=data.get("reference_count"),
+        counts_by_year={int(k): v for k, v in data.get("counts_by_year", {}).items()},
+        references=data.get("references", []),
+        code=[r.CodeLink(**c) for c in data.get("code", [])],
+        community=r.Community(**{**community, "featured_day": _date(community.get("featured_day"))})
+        if community
+        else None,
+        extra=data.get("extra", {}),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The displayed row.
+
+_DISPLAY_FIELDS = (
+    "title",
+    "abstract",
+    "primary_category",
+    "comments",
+    "journal_ref",
+    "license",
+    "venue",
+    "published",
+    "updated",
+    "year",
+)
+
+
+def display(views: Mapping[str, r.WorkRecord]) -> dict[str, Any]:
+    """The ``works`` columns for a work seen by the given sources (source → record)."""
+    ordered = sorted(views.items(), key=lambda item: rank(item[0]))
+    row: dict[str, Any] = {}
+    for name in _DISPLAY_FIELDS:
+        row[name] = next((v for _, rec in ordered if (v := getattr(rec, name)) not in (None, "")), None)
+    categories = next((rec.categories for _, rec in ordered if rec.categories), [])
+    row["categories"] = " ".join(categories) or None
+    if row["year"] is None and row["published"] is not None:
+        row["year"] = row["published"].year
+    row["title_key"] = normalise_title(row["title"]) or None
+    row["arxiv_id"] = first_id(ordered, "arxiv")
+    row["doi"] = first_id(ordered, "doi")
+    versions = sorted({v.version for _, rec in ordered for v in rec.versions}, key=_version_number)
+    row["latest_version"] = versions[-1] if versions else None
+    authors = authors_view(views)
+    row["n_authors"] = _author_count(ordered, authors)
+    row["sources"] = " ".join(sorted(views, key=rank))
+    return row
+
+
+def first_id(ordered: Iterable[tuple[str, r.WorkRecord]], scheme: str) -> str | None:
+    return next((rec.ids[scheme] for _, rec in ordered if rec.ids.get(scheme)), None)
+
+
+def _version_number(version: str) -> int:
+    return int(version[1:]) if version[1:].isdigit() else 0
+
+
+def authors_view(views: Mapping[str, r.WorkRecord]) -> tuple[str, list[r.AuthorRef]] | None:
+    """The source whose author list is displayed: the highest-precedence *complete* list.
+
+    Captures that show only the first authors ("et al.") lose to any full list.
+    """
+    candidates = [(s, rec) for s, rec in views.items() if rec.authors]
+    if not candidates:
+        return None
+    complete = [(s, rec) for s, rec in candidates if not rec.extra.get("et_al")]
+    source, record = min(complete or candidates, key=lambda item: rank(item[0]))
+    return source, record.authors
+
+
+def _author_count(
+    ordered: list[tuple[str, r.WorkRecord]], authors: tuple[str, list[r.AuthorRef]] | None
+) -> int | None:
+    if authors and not views_truncated(ordered, authors[0]):
+        return len(authors[1])
+    counted = [rec.community.n_authors for _, rec in ordered if rec.community and rec.community.n_authors]
+    if counted:
+        return counted[0]
+    return len(authors[1]) if authors else None
+
+
+def views_truncated(ordered: list[tuple[str, r.WorkRecord]], source: str) -> bool:
+    return any(s == source and bool(rec.extra.get("et_al")) for s, rec in ordered)

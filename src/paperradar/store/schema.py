@@ -1,0 +1,274 @@
+"""The database schema (SQLAlchemy Core), identical on SQLite and PostgreSQL.
+
+Design rules:
+
+* **Every source keeps its own view.** ``work_sources`` holds each source's normalised
+  record of a work (JSON) with when it was seen; the columns of ``works`` are only the
+  *displayed* values, folded from those views by a documented precedence
+  (:mod:`paperradar.identity.works`). Nothing a source said is lost by a merge.
+* **Identifiers are data.** ``work_ids`` / ``author_ids`` map every external id
+  (arXiv, DOI, S2, OpenAlex, ORCID, …) to one internal id; merging two works re-points them.
+* **Facts with provenance.** Citation counts, code links, community data and reported
+  author metrics are stored per source with an as-of time, never overwritten by another source.
+* JSON payloads are stored as text (orjson) so that both backends behave the same.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ingest_runs = Table(
+    "ingest_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),  # "import", later "sync"
+    Column("target", Text, nullable=False),  # file path or sync description
+    Column("format", String(64)),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("status", String(16), nullable=False),  # running | done | failed
+    Column("counts", Text),  # JSON summary
+    Column("message", Text),
+)
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("key", String(512), primary_key=True),  # e.g. "import:<file fingerprint>"
+    Column("position", Integer, nullable=False),  # last committed item position
+    Column("done", Boolean, nullable=False, default=False),
+    Column("state", Text),  # JSON: counts so far, resumption tokens…
+    Column("run_id", Integer, ForeignKey("ingest_runs.id")),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(32), nullable=False),
+    Column("file", Text, nullable=False),
+    Column("file_key", String(128), nullable=False),  # content fingerprint: re-imports do not duplicate
+    Column("location", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("raw", Text),
+    Column("run_id", Integer, ForeignKey("ingest_runs.id")),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("file_key", "position", name="uq_quarantine_file_position"),
+)
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+works = Table(
+    "works",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("arxiv_id", String(64), index=True),
+    Column("doi", String(255), index=True),
+    Column("title", Text),
+    Column("title_key", Text),  # normalised title, for matching and sorting
+    Column("abstract", Text),
+    Column("primary_category", String(32), index=True),
+    Column("categories", Text),  # space separated, arXiv style
+    Column("comments", Text),
+    Column("journal_ref", Text),
+    Column("license", Text),
+    Column("venue", Text),
+    Column("published", Date, index=True),
+    Column("updated", Date),
+    Column("year", Integer),
+    Column("latest_version", String(8)),
+    Column("n_authors", Integer),
+    Column("sources", Text, nullable=False),  # space separated source names, for stats and filters
+    Column("revision", Integer, nullable=False, index=True),  # store revision of the last change
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+work_ids = Table(
+    "work_ids",
+    metadata,
+    Column("scheme", String(16), primary_key=True),  # arxiv, doi, s2, openalex, mag, …, title
+    Column("value", String(512), primary_key=True),
+    Column("work_id", Integer, ForeignKey("works.id"), nullable=False, index=True),
+    Column("source", String(32), nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)
+
+work_sources = Table(
+    "work_sources",
+    metadata,
+    Column("work_id", Integer, ForeignKey("works.id"), primary_key=True),
+    Column("source", String(32), primary_key=True),
+    Column("record", Text, nullable=False),  # the source's normalised WorkRecord, JSON
+    Column("run_id", Integer, ForeignKey("ingest_runs.id")),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)
+
+work_versions = Table(
+    "work_versions",
+    metadata,
+    Column("work_id", Integer, ForeignKey("works.id"), primary_key=True),
+    Column("version", String(8), primary_key=True),
+    Column("date", DateTime(timezone=True)),
+    Column("size", String(32)),
+    Column("source", String(32), nullable=False),
+)
+
+work_merges = Table(
+    "work_merges",
+    metadata,
+    Column("dropped_id", Integer, primary_key=True),  # old internal id, kept so links keep working
+    Column("kept_id", Integer, ForeignKey("works.id"), nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("merged_at", DateTime(timezone=True), nullable=False),
+)
+
+authors = Table(
+    "authors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("name_key", String(255), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+author_ids = Table(
+    "author_ids",
+    metadata,
+    Column("scheme", String(16), primary_key=True),  # orcid, openalex, s2, hf
+    Column("value", String(255), primary_key=True),
+    Column("author_id", Integer, ForeignKey("authors.id"), nullable=False, index=True),
+    Column("source", String(32), nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)
+
+author_reports = Table(
+    "author_reports",
+    metadata,
+    Column("author_id", Integer, ForeignKey("authors.id"), primary_key=True),
+    Column("source", String(32), primary_key=True),
+    Column("name", Text),
+    Column("h_index", Integer),
+    Column("i10_index", Integer),
+    Column("works_count", Integer),
+    Column("citation_count", Integer),
+    Column("counts_by_year", Text),  # JSON {year: count}
+    Column("affiliations", Text),  # JSON list
+    Column("record", Text),  # the rest of the source's author record, JSON
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)
+
+authorships = Table(
+    "authorships",
+    metadata,
+    Column("work_id", Integer, ForeignKey("works.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),  # 1-based
+    Column("author_id", Integer, ForeignKey("authors.id"), nullable=False, index=True),
+    Column("name", Text, nullable=False),  # as written on this work
+    Column("affiliations", Text),  # JSON list of strings
+    Column("source", String(32), nullable=False),
+)
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(255), nullable=False, unique=True),  # "hf:CohereLabs", "openalex:I27837315"
+    Column("name", Text, nullable=False),
+    Column("short_name", Text),
+    Column("country", String(8)),
+    Column("kind", String(32)),
+    Column("homepage", Text),
+    Column("source", String(32), nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)
+
+code_links = Table(
+    "code_links",
+    metadata,
+    Column("work_id", Integer, ForeignKey("works.id"), primary_key=True),
+    Column("source", String(32), primary_key=True),
+    Column("url", String(512), primary_key=True),  # "" when a source only says code exists
+    Column("is_official", Boolean),
+    Column("framework", String(32)),
+    Column("stars", Integer),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)
+
+citation_counts = Table(
+    "citation_counts",
+    metadata,
+    Column("work_id", Integer, ForeignKey("works.id"), primary_key=True),
+    Column("source", String(32), primary_key=True),
+    Column("citations", Integer),
+    Column("influential", Integer),
+    Column("references", Integer),
+    Column("counts_by_year", Text),  # JSON {year: count}
+    Column("as_of", DateTime(timezone=True), nullable=False),
+)
+
+citation_edges = Table(
+    "citation_edges",
+    metadata,
+    Column("citing_id", Integer, ForeignKey("works.id"), primary_key=True),
+    # The cited work by external id: resolved through work_ids at query time, so a
+    # reference to a work imported later links up without rewriting edges.
+    Column("cited_scheme", String(16), primary_key=True),
+    Column("cited_value", String(512), primary_key=True),
+    Column("source", String(32), primary_key=True),
+    Column("is_influential", Boolean),
+    Column("intents", Text),  # JSON list
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+    Index("ix_citation_edges_cited", "cited_scheme", "cited_value"),
+)
+
+community = Table(
+    "community",
+    metadata,
+    Column("work_id", Integer, ForeignKey("works.id"), primary_key=True),
+    Column("source", String(32), primary_key=True),
+    Column("featured_day", Date, index=True),
+    Column("upvotes", Integer),
+    Column("comments", Integer),
+    Column("submitter", String(255)),
+    Column("submitter_name", Text),
+    Column("organisation_id", Integer, ForeignKey("organisations.id"), index=True),
+    Column("ai_summary", Text),
+    Column("ai_keywords", Text),  # JSON list
+    Column("project_page", Text),
+    Column("n_authors", Integer),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)
+
+# Tables whose rows hang off a work: re-pointed when two works merge.
+WORK_CHILD_TABLES = (work_ids, work_sources, work_versions, code_links, citation_counts, community)

@@ -1,0 +1,36 @@
+"""Small SQL helpers shared by every writer, portable across SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+CHUNK = 900  # bound parameters per IN (...) list: safe on every SQLite build and PostgreSQL
+
+
+def dialect_insert(conn: Connection, table: Table) -> Any:
+    """The dialect's INSERT, which offers ``on_conflict_do_nothing/do_update`` on both backends."""
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
+    """Insert rows, replacing the non-key columns of rows that already exist."""
+    if not rows:
+        return
+    # The same key twice in one statement is an error on PostgreSQL: the last one wins.
+    unique = list({tuple(row[k] for k in keys): row for row in rows}.values())
+    stmt = dialect_insert(conn, table)
+    columns = [c for c in unique[0] if c not in keys]
+    if columns:
+        stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in columns})
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+    conn.execute(stmt, unique)
+
+
+def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]

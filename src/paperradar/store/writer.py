@@ -1,0 +1,839 @@
+"""Writing a batch of parsed items into the store in one transaction.
+
+The writer is set-oriented: a batch of a few thousand records costs a handful of
+queries (look up every key at once, insert every new row at once), which is what makes
+a multi-million-line bulk import fast, while the same code path handles the rare cases
+(a record that matches an existing work, two existing works that turn out to be one).
+
+Per batch:
+
+1. resolve every work record to an existing work, a new work, or a merge of several
+   (:mod:`paperradar.identity.works` says which keys count and when they conflict);
+2. fold each source's new view into what that source said before; unchanged views cost
+   nothing more;
+3. write displayed rows, ids, versions, per-source facts (citations, code, community);
+4. resolve the displayed authors of changed works and rewrite their authorships;
+5. attach author entities (S2 / OpenAlex authors) with their reported metrics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Table, and_, bindparam, delete, exists, insert, select, update
+
+from paperradar import records as r
+from paperradar.identity import authors as author_identity
+from paperradar.identity import works as work_identity
+from paperradar.store import schema as t
+from paperradar.store.sql import chunks, dialect_insert, upsert
+
+UNIQUE_SCHEMES = frozenset({"arxiv", "s2", "s2_corpus", "openalex", "mag", "pwc"})
+"""A work has at most one id of these schemes; two different values mean two works."""
+
+
+@dataclass
+class Counts:
+    """What a batch (or a whole import) did. ``merged`` = records that joined an existing work
+    or linked works together; ``unchanged`` = records the store already held as they are."""
+
+    new: int = 0
+    merged: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    quarantined: int = 0
+    authors: int = 0  # author records (S2 / OpenAlex authors) stored
+    authors_new: int = 0  # people not seen before (from author records or authorships)
+    citations: int = 0  # citation edges from citation records
+    organisations: int = 0  # organisation records (institutions)
+    works_merged: int = 0  # pairs of stored works found to be one
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, other: Counts) -> None:
+        for name in ("new", "merged", "updated", "unchanged", "skipped", "quarantined"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("authors", "authors_new", "citations", "organisations", "works_merged"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.notes.extend(other.notes)
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "new": self.new,
+            "merged": self.merged,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "quarantined": self.quarantined,
+            "authors": self.authors,
+            "authors_new": self.authors_new,
+            "citations": self.citations,
+            "organisations": self.organisations,
+            "works_merged": self.works_merged,
+        }
+
+
+@dataclass
+class _Entity:
+    """A work being resolved in this batch: an existing work (id > 0) or a new one (id < 0)."""
+
+    id: int
+    ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    views: dict[str, r.WorkRecord] = field(default_factory=dict)  # this batch's view per source
+    kinds: list[str] = field(default_factory=list)  # per record: "new" / "merged" / "existing"
+
+
+@dataclass
+class FileContext:
+    source: str
+    file: str
+    file_key: str
+    run_id: int | None
+
+
+def _json(value: Any) -> str | None:
+    if value is None or value == [] or value == {}:
+        return None
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS).decode()
+
+
+def combine(old: r.WorkRecord, new: r.WorkRecord) -> r.WorkRecord:
+    """One source said ``old`` before and says ``new`` now: new values win, gaps keep the old.
+
+    A sparse record (an author's paper list) never erases what a full record said.
+    """
+    merged = replace(old)
+    for name in r.WorkRecord.__slots__:  # type: ignore[attr-defined]
+        value = getattr(new, name)
+        if name == "ids":
+            merged.ids = {**old.ids, **new.ids}
+        elif name == "extra":
+            merged.extra = {**old.extra, **new.extra}
+        elif value not in (None, "", [], {}):
+            setattr(merged, name, value)
+    return merged
+
+
+class BatchWriter:
+    """Writes batches for one import; holds nothing between batches but the clock."""
+
+    def __init__(self, conn: Connection, ctx: FileContext) -> None:
+        self.conn = conn
+        self.ctx = ctx
+        self.now = dt.datetime.now(dt.UTC)
+        self.counts = Counts()
+        self.revision = 0
+
+    # ---------------------------------------------------------------- entry point
+    def write(self, items: Iterable[r.Item]) -> Counts:
+        self.counts = Counts()
+        self.revision = self._next_revision()
+        work_items: list[tuple[str, r.WorkRecord]] = []
+        author_records: list[tuple[str, r.AuthorRecord]] = []
+        citations: list[tuple[str, r.CitationRecord]] = []
+        problems: list[r.Item] = []
+        for item in items:
+            rec = item.record
+            if item.problem is not None or rec is None:
+                problems.append(item)
+            elif isinstance(rec, r.WorkRecord):
+                work_items.append((item.source, rec))
+            elif isinstance(rec, r.AuthorRecord):
+                author_records.append((item.source, rec))
+                work_items.extend((item.source, w) for w in rec.works)
+            elif isinstance(rec, r.CitationRecord):
+                citations.append((item.source, rec))
+                for end in (rec.citing, rec.cited):
+                    if end.ids:
+                        work_items.append((item.source, end))
+            elif isinstance(rec, r.OrganisationRecord):
+                self._organisation(item.source, rec)
+                self.counts.organisations += 1
+            else:
+                self.counts.skipped += 1
+        self._quarantine(problems)
+        entities = self._resolve(work_items)
+        changed = self._write_works(entities)
+        self._write_authorships(changed)
+        for source, author in author_records:
+            self._author_record(source, author)
+        for source, citation in citations:
+            self._citation(source, citation)
+        return self.counts
+
+    def _next_revision(self) -> int:
+        current = self.conn.execute(select(t.meta.c.value).where(t.meta.c.key == "revision")).scalar()
+        value = int(current or 0) + 1
+        stmt = dialect_insert(self.conn, t.meta).values(key="revision", value=str(value))
+        self.conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": str(value)}))
+        return value
+
+    # ---------------------------------------------------------------- quarantine
+    def _quarantine(self, problems: list[r.Item]) -> None:
+        if not problems:
+            return
+        rows = [
+            {
+                "source": item.source,
+                "file": self.ctx.file,
+                "file_key": self.ctx.file_key,
+                "location": item.location,
+                "position": item.position,
+                "reason": item.problem.reason if item.problem else "no record",
+                "raw": (item.problem.raw or "")[:4000] if item.problem else None,
+                "run_id": self.ctx.run_id,
+                "seen_at": self.now,
+            }
+            for item in problems
+        ]
+        stmt = dialect_insert(self.conn, t.quarantine).on_conflict_do_nothing(
+            index_elements=["file_key", "position"]
+        )
+        self.conn.execute(stmt, rows)
+        self.counts.quarantined += len(rows)
+
+    # ---------------------------------------------------------------- resolution
+    def _lookup_ids(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        by_scheme: dict[str, list[str]] = defaultdict(list)
+        for scheme, value in keys:
+            by_scheme[scheme].append(value)
+        found: dict[tuple[str, str], int] = {}
+        for scheme, values in by_scheme.items():
+            for chunk in chunks(values):
+                stmt = select(t.work_ids.c.value, t.work_ids.c.work_id).where(
+                    t.work_ids.c.scheme == scheme, t.work_ids.c.value.in_(chunk)
+                )
+                for value, work_id in self.conn.execute(stmt):
+                    found[(scheme, value)] = work_id
+        return found
+
+    def _ids_of(self, work_ids: Iterable[int]) -> dict[int, dict[str, set[str]]]:
+        result: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for chunk in chunks(sorted(set(work_ids))):
+            stmt = select(t.work_ids.c.work_id, t.work_ids.c.scheme, t.work_ids.c.value).where(
+                t.work_ids.c.work_id.in_(chunk)
+            )
+            for work_id, scheme, value in self.conn.execute(stmt):
+                result[work_id][scheme].add(value)
+        return result
+
+    def _resolve(self, work_items: list[tuple[str, r.WorkRecord]]) -> dict[int, _Entity]:
+        """Assign every record to an entity; merge existing works a record proves identical."""
+        record_keys = [work_identity.keys(rec) for _, rec in work_items]
+        hits = self._lookup_ids({k for ks in record_keys for k in ks})
+        known = self._ids_of(hits.values()) if hits else {}
+        entities: dict[int, _Entity] = {}
+        owner: dict[tuple[str, str], int] = {}
+        for work_id, ids in known.items():
+            entity = entities[work_id] = _Entity(work_id)
+            for scheme, values in ids.items():
+                entity.ids[scheme] |= values
+                for value in values:
+                    owner[(scheme, value)] = work_id
+        next_new = -1
+        for (source, rec), rec_keys in zip(work_items, record_keys, strict=True):
+            candidates: list[int] = []
+            for scheme, value in rec_keys:
+                holder = owner.get((scheme, value))
+                if holder is None or holder in candidates:
+                    continue
+                if scheme == work_identity.TITLE_SCHEME and candidates:
+                    continue  # the weak key only counts when no strong id matched
+                if self._conflicts(rec, entities[holder], weak=scheme == work_identity.TITLE_SCHEME):
+                    continue
+                candidates.append(holder)
+            if not candidates:
+                entity = entities[next_new] = _Entity(next_new)
+                next_new -= 1
+                kind = "new"
+            else:
+                existing = [c for c in candidates if c > 0]
+                keep = min(existing) if existing else max(candidates)  # oldest work, else first new
+                for other in candidates:
+                    if other != keep:
+                        self._absorb(entities, owner, keep, other, source)
+                entity = entities[keep]
+                kind = "existing" if keep > 0 else "merged"
+            for scheme, value in rec_keys:
+                if (scheme, value) not in owner:
+                    owner[(scheme, value)] = entity.id
+                    entity.ids[scheme].add(value)
+            previous = entity.views.get(source)
+            entity.views[source] = combine(previous, rec) if previous else rec
+            entity.kinds.append(kind)
+        return entities
+
+    @staticmethod
+    def _conflicts(rec: r.WorkRecord, entity: _Entity, weak: bool) -> bool:
+        schemes = work_identity.STRONG_SCHEMES if weak else UNIQUE_SCHEMES
+        return any(
+            scheme in rec.ids and entity.ids.get(scheme) and rec.ids[scheme] not in entity.ids[scheme]
+            for scheme in schemes
+        )
+
+    def _absorb(
+        self,
+        entities: dict[int, _Entity],
+        owner: dict[tuple[str, str], int],
+        keep: int,
+        drop: int,
+        source: str,
+    ) -> None:
+        """Entity ``drop`` is the same work as ``keep``: move everything over."""
+        kept, dropped = entities[keep], entities.pop(drop)
+        for scheme, values in dropped.ids.items():
+            kept.ids[scheme] |= values
+            for value in values:
+                owner[(scheme, value)] = keep
+        for src, view in dropped.views.items():
+            kept.views[src] = combine(kept.views[src], view) if src in kept.views else view
+        kept.kinds.extend("merged" if k == "new" else k for k in dropped.kinds)
+        if drop > 0:
+            self._merge_works(keep, drop, source)
+
+    # ---------------------------------------------------------------- merging two stored works
+    def _merge_works(self, keep: int, drop: int, source: str) -> None:
+        conn = self.conn
+        self.counts.works_merged += 1
+        kept_views = self._stored_views([keep]).get(keep, {})
+        dropped_views = self._stored_views([drop]).get(drop, {})
+        for src, view in dropped_views.items():
+            if src in kept_views:
+                merged = combine(view, kept_views[src])
+                conn.execute(
+                    update(t.work_sources)
+                    .where(t.work_sources.c.work_id == keep, t.work_sources.c.source == src)
+                    .values(record=work_identity.dumps(merged))
+                )
+        for table in (*t.WORK_CHILD_TABLES, t.citation_edges):
+            key = t.citation_edges.c.citing_id if table is t.citation_edges else table.c.work_id
+            self._repoint(table, key, keep, drop)
+        conn.execute(delete(t.authorships).where(t.authorships.c.work_id == drop))
+        conn.execute(update(t.work_merges).where(t.work_merges.c.kept_id == drop).values(kept_id=keep))
+        conn.execute(
+            insert(t.work_merges).values(
+                dropped_id=drop,
+                kept_id=keep,
+                reason="same identifiers",
+                source=source,
+                merged_at=self.now,
+            )
+        )
+        conn.execute(delete(t.works).where(t.works.c.id == drop))
+
+    def _repoint(self, table: Table, key: Any, keep: int, drop: int) -> None:
+        """Move ``drop``'s rows to ``keep`` unless ``keep`` already has a row with the same key."""
+        others = [c for c in table.primary_key.columns if c is not key]
+        alias = table.alias()
+        clash = exists().where(alias.c[key.name] == keep, *[alias.c[c.name] == c for c in others])
+        self.conn.execute(update(table).where(key == drop, ~clash).values({key.name: keep}))
+        self.conn.execute(delete(table).where(key == drop))
+
+    # ---------------------------------------------------------------- works
+    def _stored_views(self, work_ids: Iterable[int]) -> dict[int, dict[str, r.WorkRecord]]:
+        views: dict[int, dict[str, r.WorkRecord]] = defaultdict(dict)
+        for chunk in chunks(sorted(set(work_ids))):
+            stmt = select(t.work_sources.c.work_id, t.work_sources.c.source, t.work_sources.c.record).where(
+                t.work_sources.c.work_id.in_(chunk)
+            )
+            for work_id, source, text in self.conn.execute(stmt):
+                views[work_id][source] = work_identity.loads(text)
+        return views
+
+    def _write_works(self, entities: dict[int, _Entity]) -> dict[int, dict[str, r.WorkRecord]]:
+        """Write views, displayed rows and per-source facts; return the changed works' full views."""
+        existing_ids = [e.id for e in entities.values() if e.id > 0]
+        stored = self._stored_views(existing_ids) if existing_ids else {}
+        changed: dict[int, dict[str, r.WorkRecord]] = {}
+        changed_sources: dict[int, list[str]] = {}
+        new_entities: list[_Entity] = []
+        for entity in entities.values():
+            if entity.id < 0:
+                new_entities.append(entity)
+                self.counts.new += 1
+                self.counts.merged += len(entity.kinds) - 1
+                continue
+            before = stored.get(entity.id, {})
+            after = dict(before)
+            touched = []
+            for source, view in entity.views.items():
+                combined = combine(before[source], view) if source in before else view
+                if source not in before or work_identity.dumps(combined) != work_identity.dumps(
+                    before[source]
+                ):
+                    after[source] = combined
+                    touched.append(source)
+            if not touched:
+                self.counts.unchanged += len(entity.kinds)
+            elif all(s in before for s in touched):
+                self.counts.updated += len(entity.kinds)
+            else:
+                self.counts.merged += len(entity.kinds)
+            if touched or any(k == "merged" for k in entity.kinds):
+                changed[entity.id] = after
+                changed_sources[entity.id] = touched
+        updates = [
+            {
+                "_id": work_id,
+                **work_identity.display(views),
+                "revision": self.revision,
+                "updated_at": self.now,
+            }
+            for work_id, views in changed.items()
+        ]
+        if updates:
+            self.conn.execute(update(t.works).where(t.works.c.id == bindparam("_id")), updates)
+        # New works: insert displayed rows and learn their ids.
+        if new_entities:
+            rows = [
+                {
+                    **work_identity.display(e.views),
+                    "revision": self.revision,
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                }
+                for e in new_entities
+            ]
+            stmt = insert(t.works).returning(t.works.c.id, sort_by_parameter_order=True)
+            new_ids = [row[0] for row in self.conn.execute(stmt, rows)]
+            for entity, work_id in zip(new_entities, new_ids, strict=True):
+                entity.id = work_id
+                changed[work_id] = dict(entity.views)
+                changed_sources[work_id] = list(entity.views)
+        self._write_ids(entities)
+        self._write_sources(changed, changed_sources, stored)
+        return changed
+
+    def _write_ids(self, entities: dict[int, _Entity]) -> None:
+        rows = [
+            {
+                "scheme": scheme,
+                "value": value,
+                "work_id": e.id,
+                "source": next(iter(e.views)),
+                "seen_at": self.now,
+            }
+            for e in entities.values()
+            for scheme, values in e.ids.items()
+            for value in values
+        ]
+        if rows:
+            stmt = dialect_insert(self.conn, t.work_ids).on_conflict_do_nothing(
+                index_elements=["scheme", "value"]
+            )
+            self.conn.execute(stmt, rows)
+
+    def _write_sources(
+        self,
+        changed: dict[int, dict[str, r.WorkRecord]],
+        changed_sources: dict[int, list[str]],
+        stored: dict[int, dict[str, r.WorkRecord]],
+    ) -> None:
+        source_rows, versions, codes, counts, community = [], [], [], [], []
+        for work_id, views in changed.items():
+            for source in changed_sources.get(work_id, []):
+                view = views[source]
+                source_rows.append(
+                    {
+                        "work_id": work_id,
+                        "source": source,
+                        "record": work_identity.dumps(view),
+                        "run_id": self.ctx.run_id,
+                        "seen_at": self.now,
+                    }
+                )
+                versions.extend(
+                    {
+                        "work_id": work_id,
+                        "version": v.version,
+                        "date": v.date,
+                        "size": v.size,
+                        "source": source,
+                    }
+                    for v in view.versions
+                )
+                codes.extend(
+                    {
+                        "work_id": work_id,
+                        "source": source,
+                        "url": link.url or "",
+                        "is_official": link.is_official,
+                        "framework": link.framework,
+                        "stars": link.stars,
+                        "seen_at": self.now,
+                    }
+                    for link in view.code
+                )
+                if view.citation_count is not None or view.counts_by_year:
+                    counts.append(
+                        {
+                            "work_id": work_id,
+                            "source": source,
+                            "citations": view.citation_count,
+                            "influential": view.influential_citation_count,
+                            "references": view.reference_count,
+                            "counts_by_year": _json(view.counts_by_year),
+                            "as_of": self.now,
+                        }
+                    )
+                if view.community is not None:
+                    community.append(self._community_row(work_id, source, view.community))
+                self._references(work_id, source, view.references)
+        upsert(self.conn, t.work_sources, source_rows, ["work_id", "source"])
+        if versions:
+            stmt = dialect_insert(self.conn, t.work_versions).on_conflict_do_nothing(
+                index_elements=["work_id", "version"]
+            )
+            self.conn.execute(stmt, versions)
+        upsert(self.conn, t.code_links, codes, ["work_id", "source", "url"])
+        upsert(self.conn, t.citation_counts, counts, ["work_id", "source"])
+        upsert(self.conn, t.community, community, ["work_id", "source"])
+
+    def _community_row(self, work_id: int, source: str, info: r.Community) -> dict[str, Any]:
+        org_id = None
+        if info.organisation:
+            org_id = self._organisation(
+                source,
+                r.OrganisationRecord(
+                    ids={"hf": info.organisation},
+                    name=info.organisation_name or info.organisation,
+                    kind="hf-org",
+                ),
+            )
+        return {
+            "work_id": work_id,
+            "source": source,
+            "featured_day": info.featured_day,
+            "upvotes": info.upvotes,
+            "comments": info.comments,
+            "submitter": info.submitter,
+            "submitter_name": info.submitter_name,
+            "organisation_id": org_id,
+            "ai_summary": info.ai_summary,
+            "ai_keywords": _json(info.ai_keywords),
+            "project_page": info.project_page,
+            "n_authors": info.n_authors,
+            "seen_at": self.now,
+        }
+
+    def _organisation(self, source: str, org: r.OrganisationRecord) -> int:
+        scheme = next((s for s in ("openalex", "ror", "hf") if org.ids.get(s)), None)
+        key = f"{scheme}:{org.ids[scheme]}" if scheme else f"name:{org.name.casefold()}"
+        row = {
+            "key": key,
+            "name": org.name,
+            "short_name": org.short_name,
+            "country": org.country,
+            "kind": org.kind,
+            "homepage": org.homepage,
+            "source": source,
+            "seen_at": self.now,
+        }
+        stmt = dialect_insert(self.conn, t.organisations)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["key"], set_={c: stmt.excluded[c] for c in row if c not in ("key", "seen_at")}
+        )
+        self.conn.execute(stmt, row)
+        found = self.conn.execute(
+            select(t.organisations.c.id).where(t.organisations.c.key == key)
+        ).scalar_one()
+        return int(found)
+
+    def _references(self, work_id: int, source: str, references: list[dict[str, str]]) -> None:
+        rows = []
+        for ref in references:
+            scheme = next((s for s in work_identity.STRONG_SCHEMES if ref.get(s)), None)
+            if scheme:
+                rows.append(
+                    {
+                        "citing_id": work_id,
+                        "cited_scheme": scheme,
+                        "cited_value": ref[scheme],
+                        "source": source,
+                        "seen_at": self.now,
+                    }
+                )
+        if rows:
+            stmt = dialect_insert(self.conn, t.citation_edges).on_conflict_do_nothing()
+            self.conn.execute(stmt, rows)
+
+    # ---------------------------------------------------------------- authorships
+    def _write_authorships(self, changed: dict[int, dict[str, r.WorkRecord]]) -> None:
+        """Rewrite the authorships of changed works from their displayed author list."""
+        plans: list[tuple[int, str, list[r.AuthorRef]]] = []
+        for work_id, views in changed.items():
+            shown = work_identity.authors_view(views)
+            if shown is None:
+                continue
+            source, refs = shown
+            merged_refs = [r.AuthorRef(a.name, list(a.affiliations), dict(a.ids)) for a in refs]
+            for other_source, view in views.items():  # carry other sources' author ids over
+                if other_source == source or not any(a.ids for a in view.authors):
+                    continue
+                for i, j in author_identity.align(refs, view.authors).items():
+                    for scheme, value in view.authors[i].ids.items():
+                        merged_refs[j].ids.setdefault(scheme, value)
+                    if not merged_refs[j].affiliations:
+                        merged_refs[j].affiliations = list(view.authors[i].affiliations)
+            plans.append((work_id, source, merged_refs))
+        if not plans:
+            return
+        previous = self._current_authorships([work_id for work_id, _, _ in plans])
+        resolved = self._resolve_authors(plans, previous)
+        work_ids = [work_id for work_id, _, _ in plans]
+        for chunk in chunks(work_ids):
+            self.conn.execute(delete(t.authorships).where(t.authorships.c.work_id.in_(chunk)))
+        rows = [
+            {
+                "work_id": work_id,
+                "position": pos + 1,
+                "author_id": resolved[(work_id, pos)],
+                "name": ref.name,
+                "affiliations": _json(ref.affiliations),
+                "source": source,
+            }
+            for work_id, source, refs in plans
+            for pos, ref in enumerate(refs)
+        ]
+        self.conn.execute(insert(t.authorships), rows)
+
+    def _current_authorships(self, work_ids: list[int]) -> dict[int, dict[str, int]]:
+        """work → {name key: author id} of its current authorships (to keep identities stable)."""
+        current: dict[int, dict[str, int]] = defaultdict(dict)
+        for chunk in chunks(work_ids):
+            stmt = select(t.authorships.c.work_id, t.authorships.c.name, t.authorships.c.author_id).where(
+                t.authorships.c.work_id.in_(chunk)
+            )
+            for work_id, name, author_id in self.conn.execute(stmt):
+                current[work_id][author_identity.name_key(name)] = author_id
+        return current
+
+    def _resolve_authors(
+        self, plans: list[tuple[int, str, list[r.AuthorRef]]], previous: dict[int, dict[str, int]]
+    ) -> dict[tuple[int, int], int]:
+        """(work, position) → author id, creating authors for people not seen before."""
+        keys = {(s, v) for _, _, refs in plans for a in refs for s, v in a.ids.items()}
+        by_id = self._author_ids_lookup(keys)
+        names = {author_identity.name_key(a.name) for _, _, refs in plans for a in refs}
+        candidates = self._authors_by_name(names)
+        ambiguous = {c for cs in candidates.values() if len(cs) > 1 for c in cs}
+        known_ids = (
+            self._author_known_ids({c for cs in candidates.values() for c in cs}) if candidates else {}
+        )
+        coauthors = self._coauthors(ambiguous) if ambiguous else {}
+        resolved: dict[tuple[int, int], int] = {}
+        pending: dict[str, list[tuple[int, int]]] = defaultdict(list)  # new authors by name key
+        new_names: dict[str, str] = {}
+        new_ids_for: dict[str, dict[str, str]] = defaultdict(dict)
+        attach: list[tuple[int, str, str]] = []
+        for work_id, _source, refs in plans:
+            my_keys = {author_identity.name_key(a.name) for a in refs}
+            for pos, ref in enumerate(refs):
+                key = author_identity.name_key(ref.name)
+                author_id = next((by_id[(s, v)] for s, v in ref.ids.items() if (s, v) in by_id), None)
+                if author_id is None:
+                    author_id = previous.get(work_id, {}).get(key)
+                    if author_id is not None and author_identity.conflicts(
+                        ref.ids, known_ids.get(author_id, {})
+                    ):
+                        author_id = None
+                if author_id is None and key in candidates:
+                    author_id = author_identity.choose(
+                        candidates[key], ref.ids, known_ids, coauthors, my_keys - {key}
+                    )
+                if author_id is None:
+                    pending[key].append((work_id, pos))
+                    new_names.setdefault(key, ref.name)
+                    for s, v in ref.ids.items():
+                        new_ids_for[key].setdefault(s, v)
+                    continue
+                resolved[(work_id, pos)] = author_id
+                attach.extend((author_id, s, v) for s, v in ref.ids.items() if (s, v) not in by_id)
+        if pending:
+            rows = [{"name": new_names[k], "name_key": k or "?", "created_at": self.now} for k in pending]
+            stmt = insert(t.authors).returning(t.authors.c.id, sort_by_parameter_order=True)
+            created = [row[0] for row in self.conn.execute(stmt, rows)]
+            self.counts.authors_new += len(created)
+            for key, author_id in zip(pending, created, strict=True):
+                for slot in pending[key]:
+                    resolved[slot] = author_id
+                attach.extend((author_id, s, v) for s, v in new_ids_for[key].items())
+        self._attach_author_ids(attach)
+        return resolved
+
+    def _author_ids_lookup(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        found: dict[tuple[str, str], int] = {}
+        by_scheme: dict[str, list[str]] = defaultdict(list)
+        for scheme, value in keys:
+            by_scheme[scheme].append(value)
+        for scheme, values in by_scheme.items():
+            for chunk in chunks(values):
+                stmt = select(t.author_ids.c.value, t.author_ids.c.author_id).where(
+                    t.author_ids.c.scheme == scheme, t.author_ids.c.value.in_(chunk)
+                )
+                for value, author_id in self.conn.execute(stmt):
+                    found[(scheme, value)] = author_id
+        return found
+
+    def _authors_by_name(self, names: set[str]) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = defaultdict(list)
+        for chunk in chunks(sorted(names)):
+            stmt = select(t.authors.c.name_key, t.authors.c.id).where(t.authors.c.name_key.in_(chunk))
+            for key, author_id in self.conn.execute(stmt):
+                found[key].append(author_id)
+        return found
+
+    def _author_known_ids(self, author_ids: set[int]) -> dict[int, dict[str, set[str]]]:
+        known: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for chunk in chunks(sorted(author_ids)):
+            stmt = select(t.author_ids.c.author_id, t.author_ids.c.scheme, t.author_ids.c.value).where(
+                t.author_ids.c.author_id.in_(chunk)
+            )
+            for author_id, scheme, value in self.conn.execute(stmt):
+                known[author_id][scheme].add(value)
+        return known
+
+    def _coauthors(self, author_ids: set[int]) -> dict[int, set[str]]:
+        mine, theirs, people = t.authorships.alias(), t.authorships.alias(), t.authors
+        result: dict[int, set[str]] = defaultdict(set)
+        for chunk in chunks(sorted(author_ids)):
+            stmt = (
+                select(mine.c.author_id, people.c.name_key)
+                .join(
+                    theirs, and_(theirs.c.work_id == mine.c.work_id, theirs.c.author_id != mine.c.author_id)
+                )
+                .join(people, people.c.id == theirs.c.author_id)
+                .where(mine.c.author_id.in_(chunk))
+            )
+            for author_id, key in self.conn.execute(stmt):
+                result[author_id].add(key)
+        return result
+
+    def _attach_author_ids(self, attach: list[tuple[int, str, str]]) -> None:
+        rows = [
+            {"scheme": s, "value": v, "author_id": a, "source": self.ctx.source, "seen_at": self.now}
+            for a, s, v in attach
+        ]
+        if rows:
+            stmt = dialect_insert(self.conn, t.author_ids).on_conflict_do_nothing(
+                index_elements=["scheme", "value"]
+            )
+            self.conn.execute(stmt, rows)
+
+    # ---------------------------------------------------------------- author entities
+    def _author_record(self, source: str, author: r.AuthorRecord) -> None:
+        """Store a source's author (ids, reported metrics) and claim its listed works."""
+        by_id = self._author_ids_lookup(set(author.ids.items()))
+        author_id = next((by_id[k] for k in author.ids.items() if k in by_id), None)
+        key = author_identity.name_key(author.name)
+        claimed = self._works_for(author.works)
+        if author_id is None:
+            # The person may already be on the claimed works under a name-matched author.
+            author_id = self._author_on_works(claimed, author)
+        if author_id is None:
+            candidates = self._authors_by_name({key}).get(key, [])
+            known = self._author_known_ids(set(candidates))
+            author_id = author_identity.choose(candidates, author.ids, known, {}, set())
+        if author_id is None:
+            author_id = int(
+                self.conn.execute(
+                    insert(t.authors).values(name=author.name, name_key=key or "?", created_at=self.now)
+                ).inserted_primary_key[0]
+            )
+            self.counts.authors_new += 1
+        self._attach_author_ids([(author_id, s, v) for s, v in author.ids.items()])
+        upsert(
+            self.conn,
+            t.author_reports,
+            [
+                {
+                    "author_id": author_id,
+                    "source": source,
+                    "name": author.name,
+                    "h_index": author.h_index,
+                    "i10_index": author.i10_index,
+                    "works_count": author.works_count,
+                    "citation_count": author.citation_count,
+                    "counts_by_year": _json(author.counts_by_year),
+                    "affiliations": _json(author.affiliations),
+                    "record": _json(
+                        {"ids": author.ids, "aliases": author.aliases, "homepage": author.homepage}
+                    ),
+                    "seen_at": self.now,
+                }
+            ],
+            ["author_id", "source"],
+        )
+        self._claim(author_id, author, claimed)
+        self.counts.authors += 1
+
+    def _works_for(self, works: list[r.WorkRecord]) -> list[int]:
+        keys = [next(iter(work_identity.keys(w)), None) for w in works]
+        hits = self._lookup_ids({k for k in keys if k})
+        return [hits[k] for k in keys if k and k in hits]
+
+    def _author_on_works(self, work_ids: list[int], author: r.AuthorRecord) -> int | None:
+        """The author already on these works under the same family name, if one person is."""
+        if not work_ids:
+            return None
+        family = author_identity.family_name(author.name)
+        found: set[int] = set()
+        for chunk in chunks(sorted(set(work_ids))):
+            stmt = select(t.authorships.c.author_id, t.authorships.c.name).where(
+                t.authorships.c.work_id.in_(chunk)
+            )
+            found |= {a for a, name in self.conn.execute(stmt) if author_identity.family_name(name) == family}
+        known = self._author_known_ids(found)
+        eligible = [a for a in found if not author_identity.conflicts(author.ids, known.get(a, {}))]
+        return min(eligible) if len(eligible) == 1 else None
+
+    def _claim(self, author_id: int, author: r.AuthorRecord, work_ids: list[int]) -> None:
+        """Point the matching authorship of each listed work at this author, or add one."""
+        family = author_identity.family_name(author.name)
+        for work_id in sorted(set(work_ids)):
+            rows = self.conn.execute(
+                select(t.authorships.c.position, t.authorships.c.name, t.authorships.c.author_id).where(
+                    t.authorships.c.work_id == work_id
+                )
+            ).all()
+            match = [pos for pos, name, _ in rows if author_identity.family_name(name) == family]
+            if len(match) == 1:
+                self.conn.execute(
+                    update(t.authorships)
+                    .where(t.authorships.c.work_id == work_id, t.authorships.c.position == match[0])
+                    .values(author_id=author_id)
+                )
+            elif not rows:
+                self.conn.execute(
+                    insert(t.authorships).values(
+                        work_id=work_id,
+                        position=1,
+                        author_id=author_id,
+                        name=author.name,
+                        affiliations=None,
+                        source=self.ctx.source,
+                    )
+                )
+
+    # ---------------------------------------------------------------- citation edges
+    def _citation(self, source: str, citation: r.CitationRecord) -> None:
+        citing = self._works_for([citation.citing])
+        scheme = next((s for s in work_identity.STRONG_SCHEMES if citation.cited.ids.get(s)), None)
+        if not citing or scheme is None:
+            return
+        row = {
+            "citing_id": citing[0],
+            "cited_scheme": scheme,
+            "cited_value": citation.cited.ids[scheme],
+            "source": source,
+            "is_influential": citation.is_influential,
+            "intents": _json(citation.intents),
+            "seen_at": self.now,
+        }
+        upsert(self.conn, t.citation_edges, [row], ["citing_id", "cited_scheme", "cited_value", "source"])
+        self.counts.citations += 1
