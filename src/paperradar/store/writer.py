@@ -86,6 +86,7 @@ class _Entity:
     ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     views: dict[str, r.WorkRecord] = field(default_factory=dict)  # this batch's view per source
     kinds: list[str] = field(default_factory=list)  # per record: "new" / "merged" / "existing"
+    new_keys: dict[tuple[str, str], str] = field(default_factory=dict)  # keys first seen now → source
 
 
 @dataclass
@@ -263,6 +264,7 @@ class BatchWriter:
                 if (scheme, value) not in owner:
                     owner[(scheme, value)] = entity.id
                     entity.ids[scheme].add(value)
+                    entity.new_keys[(scheme, value)] = source
             previous = entity.views.get(source)
             entity.views[source] = combine(previous, rec) if previous else rec
             entity.kinds.append(kind)
@@ -293,6 +295,7 @@ class BatchWriter:
         for src, view in dropped.views.items():
             kept.views[src] = combine(kept.views[src], view) if src in kept.views else view
         kept.kinds.extend("merged" if k == "new" else k for k in dropped.kinds)
+        kept.new_keys.update(dropped.new_keys)
         if drop > 0:
             self._merge_works(keep, drop, source)
 
@@ -353,6 +356,8 @@ class BatchWriter:
         changed_sources: dict[int, list[str]] = {}
         new_entities: list[_Entity] = []
         for entity in entities.values():
+            if not entity.kinds:
+                continue  # a stored work this batch's records turned out not to match
             if entity.id < 0:
                 new_entities.append(entity)
                 self.counts.new += 1
@@ -411,21 +416,12 @@ class BatchWriter:
 
     def _write_ids(self, entities: dict[int, _Entity]) -> None:
         rows = [
-            {
-                "scheme": scheme,
-                "value": value,
-                "work_id": e.id,
-                "source": next(iter(e.views)),
-                "seen_at": self.now,
-            }
+            {"scheme": scheme, "value": value, "work_id": e.id, "source": source, "seen_at": self.now}
             for e in entities.values()
-            for scheme, values in e.ids.items()
-            for value in values
+            for (scheme, value), source in e.new_keys.items()
         ]
         if rows:
-            stmt = dialect_insert(self.conn, t.work_ids).on_conflict_do_nothing(
-                index_elements=["scheme", "value"]
-            )
+            stmt = dialect_insert(self.conn, t.work_ids).on_conflict_do_nothing(index_elements=["scheme", "value"])
             self.conn.execute(stmt, rows)
 
     def _write_sources(

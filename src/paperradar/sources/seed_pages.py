@@ -1,0 +1,233 @@
+"""The seed captures (``seed_pages/``): what a discovery site and daily listings showed, as records.
+
+They carry no identifiers, only what a reader saw: titles, the first authors, a category
+tag, dates that omit the current year, upvotes. Everything is kept as shown — including
+the profile's header numbers, which are impossible (h-index 23 with 7 papers) and are
+stored as a reported fact of that page, never as a metric. Matching them to real works
+(by normalised title) is the store's job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from paperradar.records import (
+    SEED_PAGES,
+    AuthorRecord,
+    AuthorRef,
+    CodeLink,
+    Community,
+    Item,
+    Problem,
+    UnreadableInput,
+    WorkRecord,
+)
+from paperradar.sources.base import Format, head_text, iter_lines, load_json_document
+
+_CS_TAG = re.compile(r"[A-Z]{2}")  # the site shows cs.LG as "LG"; other archives keep their full code
+
+
+def _text(obj: dict[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{key!r} is not text")
+    return value
+
+
+def _required(obj: dict[str, Any], key: str) -> str:
+    value = _text(obj, key)
+    if not value or not value.strip():
+        raise ValueError(f"no {key!r}")
+    return value
+
+
+def _int(obj: dict[str, Any], key: str) -> int | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{key!r} is not a whole number")
+    return value
+
+
+def _date(obj: dict[str, Any]) -> dt.date | None:
+    """``date_iso``, which is null when the page left the year out."""
+    value = _text(obj, "date_iso")
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError as exc:
+        raise ValueError(f"date_iso {value!r} is not a date") from exc
+
+
+def _category(tag: str) -> str:
+    return f"cs.{tag}" if _CS_TAG.fullmatch(tag) else tag
+
+
+def _card(obj: object) -> WorkRecord:
+    """A paper card: category tag, date, Code badge, title, first authors, affiliations, abstract."""
+    if not isinstance(obj, dict):
+        raise ValueError("card is not a JSON object")
+    authors = obj.get("authors_shown")
+    affiliations = obj.get("affiliations", [])
+    if not isinstance(authors, list) or not all(isinstance(name, str) for name in authors):
+        raise ValueError("'authors_shown' is not a list of names")
+    if not isinstance(affiliations, list) or not all(isinstance(org, str) for org in affiliations):
+        raise ValueError("'affiliations' is not a list of names")
+    tag = _text(obj, "category")
+    category = _category(tag) if tag else None
+    published = _date(obj)
+    return WorkRecord(
+        ids={},
+        title=_required(obj, "title"),
+        abstract=_text(obj, "abstract"),
+        authors=[AuthorRef(name=name) for name in authors],
+        primary_category=category,
+        categories=[category] if category else [],
+        published=published,
+        year=published.year if published else None,
+        code=[CodeLink(url=None)] if obj.get("has_code") is True else [],
+        extra={
+            "et_al": obj.get("et_al") is True,
+            "card_affiliations": affiliations,
+            "date_text": _text(obj, "date_text"),
+            "source_file": _text(obj, "source_file"),
+            "position": _int(obj, "position"),
+        },
+    )
+
+
+def _listing(obj: object) -> WorkRecord:
+    """A daily listing item; its page date has no year, so it is kept as text, not as a featured day."""
+    if not isinstance(obj, dict):
+        raise ValueError("listing item is not a JSON object")
+    published = _date(obj)
+    return WorkRecord(
+        ids={},
+        title=_required(obj, "title"),
+        abstract=_text(obj, "abstract"),
+        published=published,
+        year=published.year if published else None,
+        community=Community(
+            upvotes=_int(obj, "upvotes"),
+            n_authors=_int(obj, "n_authors"),
+            organisation=_text(obj, "organisation_handle"),
+            organisation_name=_text(obj, "organisation_name"),
+        ),
+        extra={
+            "date_text": _text(obj, "date_text"),
+            "page_date_text": _text(obj, "page_date_text"),
+            "source_file": _text(obj, "source_file"),
+            "position": _int(obj, "position"),
+            "meta_present": obj.get("meta_present") is True,
+        },
+    )
+
+
+def _json_lines(path: Path, start: int, convert: Callable[[object], WorkRecord]) -> Iterator[Item]:
+    for number, line in iter_lines(path, start):
+        location = f"line {number}"
+        raw = line.decode("utf-8", "replace").rstrip("\n")
+        try:
+            record = convert(orjson.loads(line))
+        except orjson.JSONDecodeError as exc:
+            yield Item(location, number, SEED_PAGES, problem=Problem(f"not valid JSON ({exc})", raw))
+        except ValueError as exc:
+            yield Item(location, number, SEED_PAGES, problem=Problem(str(exc), raw))
+        else:
+            yield Item(location, number, SEED_PAGES, record=record)
+
+
+def parse_cards(path: Path, start: int = 0) -> Iterator[Item]:
+    return _json_lines(path, start, _card)
+
+
+def parse_listings(path: Path, start: int = 0) -> Iterator[Item]:
+    return _json_lines(path, start, _listing)
+
+
+def parse_profile(path: Path, start: int = 0) -> Iterator[Item]:
+    """Broken cards first (``card N``), then the author with the header as reported and the good cards.
+
+    The author's position comes after every card's, so a resumed import still yields it.
+    """
+    profile = load_json_document(path)
+    if not isinstance(profile, dict) or not isinstance(profile.get("papers"), list):
+        raise UnreadableInput(f"{path}: not an author profile capture (no 'papers' list)")
+    cards = profile["papers"]
+    works: list[WorkRecord] = []
+    for number, card in enumerate(cards, start=1):
+        try:
+            works.append(_card(card))
+        except ValueError as exc:
+            if number >= start:
+                raw = orjson.dumps(card).decode()
+                yield Item(f"card {number}", number, SEED_PAGES, problem=Problem(str(exc), raw))
+    position = len(cards) + 1
+    if position < start:
+        return
+    try:
+        author = AuthorRecord(
+            ids={},
+            name=_required(profile, "name"),
+            h_index=_int(profile, "h_index"),
+            works_count=_int(profile, "papers_count"),
+            citation_count=_int(profile, "citations"),
+            works=works,
+        )
+    except ValueError as exc:
+        raw = orjson.dumps({k: v for k, v in profile.items() if k != "papers"}).decode()
+        yield Item("profile", position, SEED_PAGES, problem=Problem(str(exc), raw))
+    else:
+        yield Item("profile", position, SEED_PAGES, record=author)
+
+
+def _first_line_keys(head: bytes) -> set[str]:
+    try:
+        first = orjson.loads(head_text(head).split("\n", 1)[0])
+    except orjson.JSONDecodeError:
+        return set()
+    return set(first) if isinstance(first, dict) else set()
+
+
+def sniff_cards(filename: str, head: bytes) -> bool:
+    return {"title_norm", "authors_shown"} <= _first_line_keys(head)
+
+
+def sniff_listings(filename: str, head: bytes) -> bool:
+    return {"title_norm", "page_date_text"} <= _first_line_keys(head)
+
+
+def sniff_profile(filename: str, head: bytes) -> bool:
+    text = head_text(head)
+    return text.startswith("{") and '"papers_heading"' in text
+
+
+FORMATS = [
+    Format(
+        name="seed-profile",
+        source=SEED_PAGES,
+        description="seed capture: author profile page (author_profile.json)",
+        sniff=sniff_profile,
+        parse=parse_profile,
+    ),
+    Format(
+        name="seed-cards",
+        source=SEED_PAGES,
+        description="seed capture: paper cards, one JSON object a line (paper_cards.jsonl)",
+        sniff=sniff_cards,
+        parse=parse_cards,
+    ),
+    Format(
+        name="seed-listings",
+        source=SEED_PAGES,
+        description="seed capture: daily listing items, one JSON object a line (daily_listings.jsonl)",
+        sniff=sniff_listings,
+        parse=parse_listings,
+    ),
+]
