@@ -1,0 +1,522 @@
+"""OpenAlex: API responses (one entity or a list page), snapshot part files and snapshot manifests.
+
+The API and the S3 snapshot write entities in the same JSON schema, so one mapping serves
+both; only the framing differs (a document versus JSON lines). paperradar stores works,
+authors and institutions; the other entity kinds (sources, concepts, topics, funders,
+publishers…) are well-formed but become :class:`~paperradar.records.Skipped` items so that
+an import reports them instead of quarantining them.
+
+A field of the wrong type turns its record into a :class:`~paperradar.records.Problem`
+rather than being silently dropped: OpenAlex data is regular, so a surprise there means
+the file is not what it claims to be.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from paperradar.identity.ids import arxiv_from_doi, arxiv_id, doi, orcid, pmcid, pmid
+from paperradar.records import (
+    OPENALEX,
+    AuthorRecord,
+    AuthorRef,
+    Item,
+    OrganisationRecord,
+    Problem,
+    Record,
+    Skipped,
+    UnreadableInput,
+    WorkRecord,
+)
+from paperradar.sources.base import Format, head_text, iter_lines, load_json_document
+
+JSON = dict[str, Any]
+
+_PREFIX = "https://openalex.org/"
+_KINDS = {
+    "W": "work",
+    "A": "author",
+    "I": "institution",
+    "S": "source",
+    "C": "concept",
+    "F": "funder",
+    "P": "publisher",
+    "T": "topic",
+}
+_TOP_CONCEPTS = 5
+_TOP_TOPICS = 3
+_MAX_ABSTRACT_WORDS = 100_000  # a larger position means a broken index, not an abstract
+_MANIFEST_START = re.compile(r'^\{\s*"entries"\s*:')
+
+
+class _Invalid(Exception):
+    """A field has the wrong shape; the record it belongs to becomes a Problem."""
+
+
+# --- typed access -------------------------------------------------------------------------
+
+
+def _describe(value: object) -> str:
+    text = orjson.dumps(value).decode()
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _at(obj: JSON, path: tuple[str, ...]) -> Any:
+    """The value at ``path`` (``None`` when any step is missing or null)."""
+    value: Any = obj
+    for depth, key in enumerate(path):
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            where = ".".join(path[:depth]) or "record"
+            raise _Invalid(f"{where} is {_describe(value)}, expected an object")
+        value = value.get(key)
+    return value
+
+
+def _text(obj: JSON, *path: str) -> str | None:
+    value = _at(obj, path)
+    if value is None or isinstance(value, str):
+        return value or None
+    raise _Invalid(f"{'.'.join(path)} is {_describe(value)}, expected text")
+
+
+def _int(obj: JSON, *path: str) -> int | None:
+    value = _at(obj, path)
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise _Invalid(f"{'.'.join(path)} is {_describe(value)}, expected a whole number")
+
+
+def _bool(obj: JSON, *path: str) -> bool | None:
+    value = _at(obj, path)
+    if value is None or isinstance(value, bool):
+        return value
+    raise _Invalid(f"{'.'.join(path)} is {_describe(value)}, expected true or false")
+
+
+def _obj(obj: JSON, *path: str) -> JSON:
+    value = _at(obj, path)
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    raise _Invalid(f"{'.'.join(path)} is {_describe(value)}, expected an object")
+
+
+def _list(obj: JSON, *path: str) -> list[Any]:
+    value = _at(obj, path)
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    raise _Invalid(f"{'.'.join(path)} is {_describe(value)}, expected a list")
+
+
+def _objects(obj: JSON, *path: str) -> list[JSON]:
+    """A list of objects; nulls inside it are dropped (OpenAlex writes them for deleted links)."""
+    found: list[JSON] = []
+    for index, value in enumerate(_list(obj, *path)):
+        if isinstance(value, dict):
+            found.append(value)
+        elif value is not None:
+            raise _Invalid(f"{'.'.join(path)}[{index}] is {_describe(value)}, expected an object")
+    return found
+
+
+def _texts(obj: JSON, *path: str) -> list[str]:
+    values = _list(obj, *path)
+    for index, value in enumerate(values):
+        if not isinstance(value, str):
+            raise _Invalid(f"{'.'.join(path)}[{index}] is {_describe(value)}, expected text")
+    return [value for value in values if value]
+
+
+def _date(obj: JSON, *path: str) -> dt.date | None:
+    text = _text(obj, *path)
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise _Invalid(f"{'.'.join(path)} is {text!r}, expected a YYYY-MM-DD date") from None
+
+
+def _counts_by_year(obj: JSON) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for entry in _objects(obj, "counts_by_year"):
+        year, cited = _int(entry, "year"), _int(entry, "cited_by_count")
+        if year is not None and cited is not None:
+            counts[year] = cited
+    return counts
+
+
+def _short(value: str | None) -> str | None:
+    """``https://openalex.org/W123`` → ``W123`` (bare ids pass through)."""
+    return value.removeprefix(_PREFIX) if value else None
+
+
+def _last_segment(value: str | None) -> str | None:
+    """``https://ror.org/00jmfr291`` → ``00jmfr291``."""
+    return value.rstrip("/").rsplit("/", 1)[-1] if value else None
+
+
+# --- works ---------------------------------------------------------------------------------
+
+
+def _abstract(work: JSON) -> str | None:
+    """Rebuild the text from ``abstract_inverted_index`` ({word: [positions]}), which OpenAlex
+    publishes instead of the abstract itself. Words go straight into their slots: this runs
+    for every work of a snapshot."""
+    index = _obj(work, "abstract_inverted_index")
+    if not index:
+        return None
+    try:
+        size = 1 + max(max(positions) for positions in index.values())
+        if size > _MAX_ABSTRACT_WORDS:
+            raise ValueError(size)
+        words = [""] * size
+        for word, positions in index.items():
+            for position in positions:
+                words[position] = word
+    except (TypeError, ValueError, IndexError):
+        raise _Invalid("abstract_inverted_index is not a map of words to word positions") from None
+    return " ".join(word for word in words if word) or None
+
+
+def _authorship(authorship: JSON) -> AuthorRef | None:
+    name = _text(authorship, "author", "display_name") or _text(authorship, "raw_author_name")
+    if name is None:
+        return None
+    ids: dict[str, str] = {}
+    openalex_id = _short(_text(authorship, "author", "id"))
+    if openalex_id:
+        ids["openalex"] = openalex_id
+    orcid_id = orcid(_text(authorship, "author", "orcid"))
+    if orcid_id:
+        ids["orcid"] = orcid_id
+    affiliations = [
+        inst_name
+        for inst in _objects(authorship, "institutions")
+        if (inst_name := _text(inst, "display_name"))
+    ]
+    if not affiliations:
+        # Older snapshots have one raw string, newer ones a list.
+        affiliations = _texts(authorship, "raw_affiliation_strings")
+        single = _text(authorship, "raw_affiliation_string")
+        if not affiliations and single:
+            affiliations = [single]
+    return AuthorRef(name=name, affiliations=affiliations, ids=ids)
+
+
+def _arxiv_from_locations(work: JSON) -> str | None:
+    """arXiv id of a copy hosted on arXiv: OpenAlex lists it as a location, not in ``ids``."""
+    locations = _objects(work, "locations") or [_obj(work, "primary_location")]
+    for location in locations:
+        landing = _text(location, "landing_page_url")
+        for url in (landing, _text(location, "pdf_url")):
+            if url and "arxiv.org/" in url and (found := arxiv_id(url)):
+                return found
+        source = _text(location, "source", "display_name")
+        if landing and source and source.startswith("arXiv"):
+            found = arxiv_id(landing) or arxiv_from_doi(landing)
+            if found:
+                return found
+    return None
+
+
+def _work_ids(work: JSON, openalex_id: str) -> dict[str, str]:
+    ids = {"openalex": openalex_id}
+    given = _obj(work, "ids")
+    work_doi = doi(_text(work, "doi") or _text(given, "doi"))
+    if work_doi:
+        ids["doi"] = work_doi
+    mag = given.get("mag")
+    if isinstance(mag, int | str) and not isinstance(mag, bool) and str(mag):
+        ids["mag"] = str(mag)
+    elif mag is not None:
+        raise _Invalid(f"ids.mag is {_describe(mag)}, expected a number")
+    pubmed = pmid(_text(given, "pmid"))
+    if pubmed:
+        ids["pmid"] = pubmed
+    pmc = pmcid(_text(given, "pmcid"))
+    if pmc:
+        ids["pmcid"] = pmc
+    arxiv = arxiv_id(_text(given, "arxiv")) or arxiv_from_doi(work_doi) or _arxiv_from_locations(work)
+    if arxiv:
+        ids["arxiv"] = arxiv
+    return ids
+
+
+def _work(work: JSON, openalex_id: str) -> WorkRecord:
+    authors: list[AuthorRef] = []
+    for index, authorship in enumerate(_objects(work, "authorships")):
+        try:
+            ref = _authorship(authorship)
+        except _Invalid as exc:
+            raise _Invalid(f"authorships[{index}]: {exc}") from None
+        if ref is not None:
+            authors.append(ref)
+    references = [{"openalex": short} for ref in _texts(work, "referenced_works") if (short := _short(ref))]
+    extra: dict[str, Any] = {}
+    for key in ("type", "language"):
+        value = _text(work, key)
+        if value:
+            extra[key] = value
+    concepts = [name for c in _objects(work, "concepts") if (name := _text(c, "display_name"))]
+    if concepts:
+        extra["concepts"] = concepts[:_TOP_CONCEPTS]
+    topics = [name for t in _objects(work, "topics") if (name := _text(t, "display_name"))]
+    if topics:
+        extra["topics"] = topics[:_TOP_TOPICS]
+    retracted = _bool(work, "is_retracted")
+    if retracted is not None:
+        extra["is_retracted"] = retracted
+    oa_url = _text(work, "open_access", "oa_url")
+    if oa_url:
+        extra["oa_url"] = oa_url
+    published = _date(work, "publication_date")
+    year = _int(work, "publication_year")
+    return WorkRecord(
+        ids=_work_ids(work, openalex_id),
+        title=_text(work, "display_name") or _text(work, "title"),
+        abstract=_abstract(work),
+        authors=authors,
+        license=_text(work, "primary_location", "license"),
+        published=published,
+        year=year if year is not None else (published.year if published else None),
+        venue=_text(work, "primary_location", "source", "display_name"),
+        citation_count=_int(work, "cited_by_count"),
+        reference_count=_int(work, "referenced_works_count"),
+        counts_by_year=_counts_by_year(work),
+        references=references,
+        extra=extra,
+    )
+
+
+# --- authors and institutions ------------------------------------------------------------
+
+
+def _latest_year(affiliation: JSON) -> int:
+    years = [year for year in _list(affiliation, "years") if isinstance(year, int)]
+    return max(years, default=0)
+
+
+def _author(author: JSON, openalex_id: str) -> AuthorRecord:
+    """OpenAlex's tombstones (``"Deleted Author"``, no works) are kept as ordinary authors:
+    their id is real and may still appear on older works."""
+    name = _text(author, "display_name")
+    if name is None:
+        raise _Invalid("author has no display_name")
+    ids = {"openalex": openalex_id}
+    orcid_id = orcid(_text(author, "orcid") or _text(author, "ids", "orcid"))
+    if orcid_id:
+        ids["orcid"] = orcid_id
+    # Most recent first: the last known institutions, then the dated history newest first.
+    institutions = _objects(author, "last_known_institutions") or [_obj(author, "last_known_institution")]
+    history = sorted(_objects(author, "affiliations"), key=_latest_year, reverse=True)
+    institutions += [_obj(entry, "institution") for entry in history]
+    affiliations: list[str] = []
+    for institution in institutions:
+        inst_name = _text(institution, "display_name")
+        if inst_name and inst_name not in affiliations:
+            affiliations.append(inst_name)
+    return AuthorRecord(
+        ids=ids,
+        name=name,
+        aliases=[alias for alias in _texts(author, "display_name_alternatives") if alias != name],
+        affiliations=affiliations,
+        works_count=_int(author, "works_count"),
+        citation_count=_int(author, "cited_by_count"),
+        h_index=_int(author, "summary_stats", "h_index"),
+        i10_index=_int(author, "summary_stats", "i10_index"),
+        counts_by_year=_counts_by_year(author),
+    )
+
+
+def _institution(institution: JSON, openalex_id: str) -> OrganisationRecord:
+    name = _text(institution, "display_name")
+    if name is None:
+        raise _Invalid("institution has no display_name")
+    ids = {"openalex": openalex_id}
+    ror = _last_segment(_text(institution, "ror") or _text(institution, "ids", "ror"))
+    if ror:
+        ids["ror"] = ror
+    acronyms = _texts(institution, "display_name_acronyms")
+    return OrganisationRecord(
+        ids=ids,
+        name=name,
+        short_name=acronyms[0] if acronyms else None,
+        country=_text(institution, "country_code"),
+        kind=_text(institution, "type"),
+        homepage=_text(institution, "homepage_url"),
+    )
+
+
+def _entity(obj: JSON) -> Record:
+    """Map one entity by the kind its id names (``W…`` work, ``A…`` author, ``I…`` institution)."""
+    entity_id = _text(obj, "id")
+    if entity_id is None:
+        raise _Invalid("entity has no id")
+    short = entity_id.removeprefix(_PREFIX)
+    if short[1:].isdigit():
+        kind = _KINDS.get(short[0].upper(), "unknown")
+        if kind == "work":
+            return _work(obj, short)
+        if kind == "author":
+            return _author(obj, short)
+        if kind == "institution":
+            return _institution(obj, short)
+    elif short != entity_id and "/" in short:
+        kind = short.split("/", 1)[0]  # "keywords/…", "subfields/…"
+    else:
+        raise _Invalid(f"id {entity_id!r} is not an OpenAlex id")
+    return Skipped(reason=f"OpenAlex {kind} entity: paperradar stores works, authors and institutions")
+
+
+def _kind_of(value: object) -> str:
+    if value is None:
+        return "null"
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false"}.get(type(value), "a number")
+
+
+def _item(value: object, location: str, position: int) -> Item:
+    if not isinstance(value, dict):
+        problem = Problem(f"expected a JSON object, found {_kind_of(value)}", orjson.dumps(value).decode())
+        return Item(location, position, OPENALEX, problem=problem)
+    try:
+        return Item(location, position, OPENALEX, record=_entity(value))
+    except _Invalid as exc:
+        return Item(location, position, OPENALEX, problem=Problem(str(exc), orjson.dumps(value).decode()))
+
+
+# --- formats -------------------------------------------------------------------------------
+
+
+def parse_api(path: Path, start: int = 0) -> Iterator[Item]:
+    """One entity (location ``entity``) or a list page (``result N``, in page order)."""
+    document = load_json_document(path)
+    if isinstance(document, dict) and isinstance(document.get("results"), list):
+        for number, value in enumerate(document["results"], start=1):
+            if number >= start:
+                yield _item(value, f"result {number}", number)
+    elif isinstance(document, dict) and "id" in document:
+        if start <= 1:
+            yield _item(document, "entity", 1)
+    else:
+        found = f"keys {', '.join(sorted(document))}" if isinstance(document, dict) else _kind_of(document)
+        raise UnreadableInput(f"{path}: not an OpenAlex entity or list page (found {found})")
+
+
+def parse_snapshot(path: Path, start: int = 0) -> Iterator[Item]:
+    """One entity a line, as in ``snapshot/<kind>/updated_date=…/part_NNN.gz``."""
+    for lineno, line in iter_lines(path, start):
+        location = f"line {lineno}"
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raw = line.decode("utf-8", "replace").rstrip("\r\n")
+            problem = Problem(f"not valid JSON: {exc.msg} at column {exc.colno}", raw)
+            yield Item(location, lineno, OPENALEX, problem=problem)
+            continue
+        yield _item(value, location, lineno)
+
+
+def parse_manifest(path: Path, start: int = 0) -> Iterator[Item]:
+    """A manifest only lists part files; say so, with its size, rather than import nothing silently."""
+    document = load_json_document(path)
+    entries = document.get("entries") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise UnreadableInput(f"{path}: not an OpenAlex snapshot manifest (no 'entries' list)")
+    if start > 1:
+        return
+    records = 0
+    for entry in entries:
+        meta = entry.get("meta") if isinstance(entry, dict) else None
+        count = meta.get("record_count") if isinstance(meta, dict) else None
+        if isinstance(count, int):
+            records += count
+    reason = (
+        f"OpenAlex snapshot manifest listing {len(entries)} parts ({records} records); import the part files"
+    )
+    yield Item("manifest", 1, OPENALEX, record=Skipped(reason=reason))
+
+
+def _first_line(text: str) -> object:
+    """The first line decoded as JSON, or ``None`` when it is incomplete or not JSON."""
+    line, newline, _ = text.partition("\n")
+    if not newline:
+        return None
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _is_manifest(text: str) -> bool:
+    return _MANIFEST_START.match(text) is not None and "s3://openalex/" in text
+
+
+def sniff_manifest(filename: str, head: bytes) -> bool:
+    """``{"entries": [{"url": "s3://openalex/…"`` (the files have no extension)."""
+    return _is_manifest(head_text(head))
+
+
+def _is_snapshot(filename: str, text: str) -> bool:
+    if not text.startswith("{") or _PREFIX not in text or _is_manifest(text):
+        return False
+    part_file = filename.endswith(".gz") or filename.startswith("part_")
+    first = _first_line(text)
+    if first is None:  # the head ends inside a long first line, or the document is pretty-printed
+        return part_file and "\n" not in text
+    if not isinstance(first, dict) or "results" in first:
+        return False
+    more_lines = text.partition("\n")[2].lstrip().startswith("{")
+    return part_file or more_lines
+
+
+def sniff_snapshot(filename: str, head: bytes) -> bool:
+    """JSON lines of OpenAlex entities: a part file name, or several entity lines."""
+    return _is_snapshot(filename, head_text(head))
+
+
+def sniff_api(filename: str, head: bytes) -> bool:
+    """A JSON object mentioning ``https://openalex.org/`` ids that is not a snapshot or manifest."""
+    text = head_text(head)
+    return (
+        text.startswith("{")
+        and _PREFIX in text
+        and not _is_manifest(text)
+        and not _is_snapshot(filename, text)
+    )
+
+
+FORMATS = [
+    Format(
+        name="openalex-manifest",
+        source=OPENALEX,
+        description="OpenAlex snapshot manifest (lists part files; nothing to import by itself)",
+        sniff=sniff_manifest,
+        parse=parse_manifest,
+    ),
+    Format(
+        name="openalex-snapshot",
+        source=OPENALEX,
+        description="OpenAlex snapshot part file: works or authors as JSON lines (.gz or plain)",
+        sniff=sniff_snapshot,
+        parse=parse_snapshot,
+    ),
+    Format(
+        name="openalex-api",
+        source=OPENALEX,
+        description="OpenAlex API response: one entity (W…, A…, I…) or a list page with results",
+        sniff=sniff_api,
+        parse=parse_api,
+    ),
+]

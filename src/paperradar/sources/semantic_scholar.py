@@ -1,0 +1,423 @@
+"""Semantic Scholar Graph API response bodies: papers, authors, their pages, batches and errors.
+
+The Graph API answers every endpoint with a different envelope, so the one format here
+recognises the body by its shape rather than by the endpoint that produced it:
+
+* a paper (``paperId``) or an author (``authorId``);
+* a batch (``POST /paper/batch``, ``/author/batch``): a list in which ``null`` marks an id
+  S2 did not find, reported as :class:`~paperradar.records.Skipped`;
+* pages with ``data`` (author papers, paper authors, search, bulk search with ``token``,
+  references and citations) and recommendations (``recommendedPapers``);
+* error bodies (``{"error": …}``, ``{"message": …}``), which make the file unreadable.
+
+References and citations pages list the *other* end of each edge; the page's own paper
+is named only in the request URL, which the recording does not keep. So each entry
+yields that other paper as a :class:`~paperradar.records.WorkRecord`, and a
+:class:`~paperradar.records.CitationRecord` (with contexts, intents and
+``isInfluential``) only when the caller passes ``paper_id`` (the id used in the
+request: a paperId or ``DOI:…``, ``arXiv:…``, ``CorpusId:…``…): an edge with an
+anonymous end could never be attached to anything. References S2 could not resolve
+(``paperId`` null and no external ids) are skipped: their "title" is usually a
+fragment of the citation string.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from paperradar.identity.ids import arxiv_id, doi, orcid, pmcid, pmid
+from paperradar.records import (
+    SEMANTIC_SCHOLAR,
+    AuthorRecord,
+    AuthorRef,
+    CitationRecord,
+    Item,
+    Problem,
+    Record,
+    Skipped,
+    UnreadableInput,
+    WorkRecord,
+)
+from paperradar.sources.base import Format, head_text, load_json_document
+
+JSON = dict[str, Any]
+
+# externalIds key → (WorkRecord.ids key, normaliser).
+_EXTERNAL_IDS: dict[str, tuple[str, Callable[[str], str | None]]] = {
+    "DOI": ("doi", doi),
+    "ArXiv": ("arxiv", arxiv_id),
+    "MAG": ("mag", str),
+    "PubMed": ("pmid", pmid),
+    "PubMedCentral": ("pmcid", pmcid),
+    "DBLP": ("dblp", str),
+    "ACL": ("acl", str),
+    "CorpusId": ("s2_corpus", str),
+}
+# Prefixes the Graph API accepts in place of a paperId (``/paper/arXiv:2106.15928``).
+_ID_PREFIXES = {
+    prefix: _EXTERNAL_IDS[name]
+    for prefix, name in (
+        ("doi", "DOI"),
+        ("arxiv", "ArXiv"),
+        ("mag", "MAG"),
+        ("pmid", "PubMed"),
+        ("pmcid", "PubMedCentral"),
+        ("acl", "ACL"),
+        ("corpusid", "CorpusId"),
+    )
+}
+
+_BATCH_START = re.compile(r'\[\s*(?:null\s*,\s*)*(?:null\s*\]|\{\s*"(\w+)")')
+_OBJECT_START = re.compile(r'\{\s*"(\w+)"')
+_RECORD_KEYS = {"paperId", "authorId", "recommendedPapers"}
+_PAGE_KEYS = {"offset", "total", "next", "token", "data"}
+_ERROR_KEYS = {"error", "message"}
+
+
+class _Invalid(Exception):
+    """A field has the wrong shape; the record it belongs to becomes a Problem."""
+
+
+# --- typed access (S2 objects are flat: one level of nesting at most) --------------------
+
+
+def _describe(value: object) -> str:
+    text = orjson.dumps(value).decode()
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _text(obj: JSON, key: str, where: str = "") -> str | None:
+    value = obj.get(key)
+    if value is None or isinstance(value, str):
+        return value or None
+    raise _Invalid(f"{where}{key} is {_describe(value)}, expected text")
+
+
+def _int(obj: JSON, key: str) -> int | None:
+    value = obj.get(key)
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise _Invalid(f"{key} is {_describe(value)}, expected a whole number")
+
+
+def _obj(obj: JSON, key: str) -> JSON:
+    value = obj.get(key)
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    raise _Invalid(f"{key} is {_describe(value)}, expected an object")
+
+
+def _list(obj: JSON, key: str) -> list[Any]:
+    value = obj.get(key)
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    raise _Invalid(f"{key} is {_describe(value)}, expected a list")
+
+
+def _texts(obj: JSON, key: str) -> list[str]:
+    values = _list(obj, key)
+    for index, value in enumerate(values):
+        if not isinstance(value, str):
+            raise _Invalid(f"{key}[{index}] is {_describe(value)}, expected text")
+    return [value for value in values if value]
+
+
+def _kind_of(value: object) -> str:
+    if value is None:
+        return "null"
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false"}.get(type(value), "a number")
+
+
+# --- papers ------------------------------------------------------------------------------
+
+
+def _paper_ids(paper: JSON) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    paper_id = _text(paper, "paperId")
+    if paper_id:
+        ids["s2"] = paper_id
+    for name, value in _obj(paper, "externalIds").items():
+        mapping = _EXTERNAL_IDS.get(name)
+        if mapping is None or value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise _Invalid(f"externalIds.{name} is {_describe(value)}, expected an id")
+        key, normalise = mapping
+        canonical = normalise(str(value))
+        if canonical:
+            ids[key] = canonical
+    corpus = _int(paper, "corpusId")
+    if corpus is not None:
+        ids["s2_corpus"] = str(corpus)
+    return ids
+
+
+def _paper_authors(paper: JSON) -> list[AuthorRef]:
+    authors = []
+    for index, author in enumerate(_list(paper, "authors")):
+        if not isinstance(author, dict):
+            raise _Invalid(f"authors[{index}] is {_describe(author)}, expected an object")
+        name = _text(author, "name", f"authors[{index}].")
+        if name:
+            author_id = _text(author, "authorId", f"authors[{index}].")
+            authors.append(AuthorRef(name=name, ids={"s2": author_id} if author_id else {}))
+    return authors
+
+
+def _date(paper: JSON) -> dt.date | None:
+    text = _text(paper, "publicationDate")
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise _Invalid(f"publicationDate is {text!r}, expected a YYYY-MM-DD date") from None
+
+
+def _paper(paper: JSON) -> WorkRecord:
+    """Any paper object, whatever ``fields=`` the request asked for (absent fields stay empty)."""
+    extra: dict[str, Any] = {}
+    fields = _texts(paper, "fieldsOfStudy")
+    if fields:
+        extra["fields_of_study"] = fields
+    s2_fields: list[str] = []
+    for index, entry in enumerate(_list(paper, "s2FieldsOfStudy")):
+        if not isinstance(entry, dict):
+            raise _Invalid(f"s2FieldsOfStudy[{index}] is {_describe(entry)}, expected an object")
+        category = _text(entry, "category", f"s2FieldsOfStudy[{index}].")
+        if category and category not in s2_fields:
+            s2_fields.append(category)
+    if s2_fields:
+        extra["s2_fields_of_study"] = s2_fields
+    types = _texts(paper, "publicationTypes")
+    if types:
+        extra["publication_types"] = types
+    oa_url = _text(_obj(paper, "openAccessPdf"), "url", "openAccessPdf.")
+    if oa_url:
+        extra["oa_url"] = oa_url
+    tldr = _text(_obj(paper, "tldr"), "text", "tldr.")
+    if tldr:
+        extra["tldr"] = tldr
+    published = _date(paper)
+    year = _int(paper, "year")
+    return WorkRecord(
+        ids=_paper_ids(paper),
+        title=_text(paper, "title"),
+        abstract=_text(paper, "abstract"),
+        authors=_paper_authors(paper),
+        published=published,
+        year=year if year is not None else (published.year if published else None),
+        venue=_text(paper, "venue")
+        or _text(_obj(paper, "journal"), "name", "journal.")
+        or _text(_obj(paper, "publicationVenue"), "name", "publicationVenue."),
+        citation_count=_int(paper, "citationCount"),
+        influential_citation_count=_int(paper, "influentialCitationCount"),
+        reference_count=_int(paper, "referenceCount"),
+        extra=extra,
+    )
+
+
+# --- authors -----------------------------------------------------------------------------
+
+
+def _author(author: JSON) -> tuple[AuthorRecord, list[tuple[int, str, str]]]:
+    """The author, and ``(index, reason, raw)`` for each listed paper that could not be read:
+    one bad paper should not cost the author and the other few hundred."""
+    author_id = _text(author, "authorId")
+    name = _text(author, "name")
+    if author_id is None or name is None:
+        raise _Invalid("author has no authorId" if author_id is None else "author has no name")
+    ids = {"s2": author_id}
+    external = _obj(author, "externalIds")
+    orcid_id = orcid(_text(external, "ORCID", "externalIds."))
+    if orcid_id:
+        ids["orcid"] = orcid_id
+    dblp = external.get("DBLP")  # S2 gives authors a list of DBLP names
+    dblp_name = dblp[0] if isinstance(dblp, list) and dblp else dblp
+    if isinstance(dblp_name, str) and dblp_name:
+        ids["dblp"] = dblp_name
+    elif dblp_name is not None:
+        raise _Invalid(f"externalIds.DBLP is {_describe(dblp)}, expected a name or a list of names")
+    works: list[WorkRecord] = []
+    bad: list[tuple[int, str, str]] = []
+    for index, paper in enumerate(_list(author, "papers")):
+        try:
+            if not isinstance(paper, dict):
+                raise _Invalid(f"expected a JSON object, found {_kind_of(paper)}")
+            works.append(_paper(paper))
+        except _Invalid as exc:
+            bad.append((index, str(exc), orjson.dumps(paper).decode()))
+    record = AuthorRecord(
+        ids=ids,
+        name=name,
+        aliases=_texts(author, "aliases"),
+        affiliations=_texts(author, "affiliations"),
+        works_count=_int(author, "paperCount"),
+        citation_count=_int(author, "citationCount"),
+        h_index=_int(author, "hIndex"),
+        works=works,
+        homepage=_text(author, "homepage"),
+    )
+    return record, bad
+
+
+# --- entries -----------------------------------------------------------------------------
+
+
+def _citation(entry: JSON, page_paper: dict[str, str] | None) -> Iterator[Record]:
+    """The other end of a references/citations entry, then the edge when the page's paper is known."""
+    key = "citedPaper" if "citedPaper" in entry else "citingPaper"
+    other = entry[key]
+    if not isinstance(other, dict):
+        raise _Invalid(f"{key} is {_describe(other)}, expected an object")
+    contexts = _texts(entry, "contexts")
+    intents = _texts(entry, "intents")
+    influential = entry.get("isInfluential")
+    if influential is not None and not isinstance(influential, bool):
+        raise _Invalid(f"isInfluential is {_describe(influential)}, expected true or false")
+    work = _paper(other)
+    if not work.ids:
+        kind = "reference" if key == "citedPaper" else "citation"
+        yield Skipped(reason=f"unresolved {kind}: Semantic Scholar has no paper for {work.title!r}")
+        return
+    yield work
+    if page_paper is not None:
+        this = WorkRecord(ids=dict(page_paper))
+        citing, cited = (this, work) if key == "citedPaper" else (work, this)
+        yield CitationRecord(citing, cited, is_influential=influential, intents=intents, contexts=contexts)
+
+
+def _entry(value: object, location: str, position: int, page_paper: dict[str, str] | None) -> Iterator[Item]:
+    def item(record: Record | None = None, problem: Problem | None = None, at: str = location) -> Item:
+        return Item(at, position, SEMANTIC_SCHOLAR, record=record, problem=problem)
+
+    if not isinstance(value, dict):
+        yield item(
+            problem=Problem(f"expected a JSON object, found {_kind_of(value)}", orjson.dumps(value).decode())
+        )
+        return
+    records: list[Record]
+    bad: list[tuple[int, str, str]] = []
+    try:
+        if "citedPaper" in value or "citingPaper" in value:
+            records = list(_citation(value, page_paper))
+        elif "paperId" in value:
+            if not _text(value, "paperId"):
+                raise _Invalid("paper has no paperId")
+            records = [_paper(value)]
+        elif "authorId" in value:
+            author, bad = _author(value)
+            records = [author]
+        else:
+            raise _Invalid("not a paper, an author or a citation (no paperId, authorId or citedPaper)")
+    except _Invalid as exc:
+        yield item(problem=Problem(str(exc), orjson.dumps(value).decode()))
+        return
+    for record in records:
+        yield item(record)
+    for index, reason, raw in bad:
+        yield item(problem=Problem(reason, raw), at=f"{location} papers[{index}]")
+
+
+def _page_paper(paper_id: str | None) -> dict[str, str] | None:
+    """Ids of the paper a references/citations page belongs to, from the id used in the request."""
+    if paper_id is None:
+        return None
+    prefix, colon, rest = paper_id.partition(":")
+    if not colon:
+        return {"s2": paper_id}
+    mapping = _ID_PREFIXES.get(prefix.lower())
+    canonical = mapping[1](rest) if mapping else None
+    if mapping is None or canonical is None:
+        raise ValueError(f"cannot tell which paper {paper_id!r} names")
+    return {mapping[0]: canonical}
+
+
+def _error_text(document: JSON) -> str | None:
+    for key in ("error", "message"):
+        value = document.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def parse(path: Path, start: int = 0, paper_id: str | None = None) -> Iterator[Item]:
+    """Stream the records of one Graph API response body.
+
+    ``paper_id`` names the paper of a references/citations page (see the module docstring);
+    without it those pages yield the listed papers but no citation edges.
+    """
+    page_paper = _page_paper(paper_id)
+    document = load_json_document(path)
+    if isinstance(document, list):
+        for number, value in enumerate(document, start=1):
+            if number < start:
+                continue
+            if value is None:
+                skipped = Skipped(reason=f"not found (null slot {number} in batch)")
+                yield Item(f"record {number}", number, SEMANTIC_SCHOLAR, record=skipped)
+            else:
+                yield from _entry(value, f"record {number}", number, page_paper)
+        return
+    if not isinstance(document, dict):
+        raise UnreadableInput(f"{path}: not a Semantic Scholar response (found {_kind_of(document)})")
+    if "paperId" in document or "authorId" in document:
+        if start <= 1:
+            yield from _entry(document, "record 1", 1, page_paper)
+        return
+    for key in ("data", "recommendedPapers"):
+        values = document.get(key)
+        if isinstance(values, list):
+            for index, value in enumerate(values):
+                if index + 1 >= start:
+                    yield from _entry(value, f"{key}[{index}]", index + 1, page_paper)
+            return
+    message = _error_text(document)
+    if message is not None:
+        raise UnreadableInput(f"Semantic Scholar error: {message}")
+    keys = ", ".join(sorted(document)) or "none"
+    raise UnreadableInput(f"{path}: not a Semantic Scholar response (top-level keys: {keys})")
+
+
+def sniff(filename: str, head: bytes) -> bool:
+    """Recognise the envelope by its first key (S2 writes ids first), or a one-key error body."""
+    text = head_text(head)
+    batch = _BATCH_START.match(text)
+    if batch is not None:  # its first object is a paper or an author, or every slot is null
+        return batch.group(1) in (None, "paperId", "authorId")
+    match = _OBJECT_START.match(text)
+    if match is None:
+        return False
+    first = match.group(1)
+    if first in _RECORD_KEYS:
+        return True
+    if first in _PAGE_KEYS:
+        return '"paperId"' in text or '"authorId"' in text
+    if first in _ERROR_KEYS:
+        try:
+            document = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return False
+        return isinstance(document, dict) and len(document) == 1 and _error_text(document) is not None
+    return False
+
+
+FORMATS = [
+    Format(
+        name="s2-api",
+        source=SEMANTIC_SCHOLAR,
+        description="Semantic Scholar Graph API response (paper, author, batch, page, search, error)",
+        sniff=sniff,
+        parse=parse,
+    )
+]
