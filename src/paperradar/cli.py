@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from paperradar import __version__
 from paperradar.ingest import FileResult, expand, import_file
 from paperradar.records import UnreadableInput
+from paperradar.search.lexical import LexicalIndex, index_dir
 from paperradar.sources import all_formats
 from paperradar.store import queries
 from paperradar.store.database import ENV_DB, describe, open_store
@@ -120,6 +121,7 @@ def import_command(
         err.print(f"[red]error:[/] nothing to import: {', '.join(map(str, paths))} not found or empty")
         raise typer.Exit(2)
     results: list[FileResult] = []
+    follower = LexicalIndex(index_dir(engine)).follow(engine)
     with Progress(
         TextColumn("[bold blue]{task.description}"),
         BarColumn(),
@@ -136,11 +138,12 @@ def import_command(
             def report(_path: Path, done: int, total: int | None, items: int, task: Any = task) -> None:
                 progress.update(task, completed=done, total=total, items=items)
 
-            result = import_file(engine, path, format_name, progress=report)
+            result = import_file(engine, path, format_name, progress=report, after_batch=follower.step)
             progress.remove_task(task)
             results.append(result)
             if not as_json:
                 _print_result(result)
+    follower.close()
     if as_json:
         _print_json(
             [
@@ -277,6 +280,53 @@ def _print_work(d: dict[str, Any]) -> None:
         table.add_row("citation graph", f"{d['references']} references, cited by {d['cited_by']} works here")
     table.add_row("sources", ", ".join(f"{s} [dim](seen {str(v['seen_at'])[:19]})[/]" for s, v in d["source_records"].items()))
     console.print(table)
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="Words (all must match), \"a phrase\", title:word, authors:name.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many results.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Keyword search (BM25) over titles, abstracts and author names.
+
+    Example: [cyan]paperradar search "diphoton production"[/]   [cyan]paperradar search 'authors:dijkstra'[/]
+    """
+    engine = _engine(ctx)
+    index = LexicalIndex(index_dir(engine))
+    index.catch_up(engine)
+    hits = index.search(query, limit)
+    with engine.connect() as conn:
+        rows = queries.work_summaries(conn, [work_id for work_id, _ in hits])
+    results = [{**rows[work_id], "score": round(score, 3)} for work_id, score in hits if work_id in rows]
+    if as_json:
+        _print_json(results)
+        return
+    if not results:
+        console.print(f"no works match {query!r}")
+    for row in results:
+        ident = row["arxiv_id"] or row["doi"] or f"id {row['id']}"
+        console.print(
+            f"[bold]{row['title']}[/] [dim]{ident} · {row['primary_category'] or ''} · {row['year'] or ''}[/]",
+            highlight=False,
+        )
+
+
+@app.command()
+def index(
+    ctx: typer.Context,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Throw the index away and build it anew.")] = False,
+) -> None:
+    """Bring the keyword index up to date with the store (imports do this as they go).
+
+    Example: [cyan]paperradar index --rebuild[/]
+    """
+    engine = _engine(ctx)
+    lexical = LexicalIndex(index_dir(engine))
+    with console.status("indexing…"):
+        done = lexical.rebuild(engine) if rebuild else lexical.catch_up(engine)
+    console.print(f"keyword index: {done:,} works (re)indexed in {lexical.path}")
 
 
 @app.command()

@@ -81,7 +81,7 @@ def import_file(
     format_name: str | None = None,
     progress: ProgressCallback | None = None,
     batch_size: int = BATCH_SIZE,
-    after_batch: Callable[[Engine], None] | None = None,
+    after_batch: Callable[[], None] | None = None,
 ) -> FileResult:
     """Import one file. Never raises for bad content: the result says what happened."""
     result = FileResult(path)
@@ -123,7 +123,7 @@ def import_file(
         result.items += len(batch)
         batch, weight = [], 0
         if after_batch is not None:
-            after_batch(engine)
+            after_batch()
         if progress is not None:
             progress(path, bytes_read(path) or (total if done else 0), total, result.items)
 

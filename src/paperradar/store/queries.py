@@ -207,3 +207,10 @@ def quarantined(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
         .limit(limit)
     )
     return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def work_summaries(conn: Connection, work_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Short rows (for result lists) of the given works, by id."""
+    columns = (t.works.c.id, t.works.c.title, t.works.c.arxiv_id, t.works.c.doi)
+    stmt = select(*columns, t.works.c.primary_category, t.works.c.year).where(t.works.c.id.in_(work_ids))
+    return {row["id"]: dict(row) for row in conn.execute(stmt).mappings()}

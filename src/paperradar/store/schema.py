@@ -150,6 +150,7 @@ work_merges = Table(
     Column("kept_id", Integer, ForeignKey("works.id"), nullable=False, index=True),
     Column("reason", Text, nullable=False),
     Column("source", String(32), nullable=False),
+    Column("revision", Integer, nullable=False, index=True),
     Column("merged_at", DateTime(timezone=True), nullable=False),
 )
 

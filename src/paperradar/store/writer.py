@@ -324,6 +324,7 @@ class BatchWriter:
                 kept_id=keep,
                 reason="same identifiers",
                 source=source,
+                revision=self.revision,
                 merged_at=self.now,
             )
         )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 15:30:52.221254
+Create Date: 2026-11-23 15:36:57.641358
 """
 
 from __future__ import annotations
@@ -256,12 +256,14 @@ def upgrade() -> None:
         sa.Column("kept_id", sa.Integer(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("merged_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["kept_id"], ["works.id"], name=op.f("fk_work_merges_kept_id_works")),
         sa.PrimaryKeyConstraint("dropped_id", name=op.f("pk_work_merges")),
     )
     with op.batch_alter_table("work_merges", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_work_merges_kept_id"), ["kept_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_work_merges_revision"), ["revision"], unique=False)
 
     op.create_table(
         "work_sources",
@@ -294,6 +296,7 @@ def downgrade() -> None:
     op.drop_table("work_versions")
     op.drop_table("work_sources")
     with op.batch_alter_table("work_merges", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_work_merges_revision"))
         batch_op.drop_index(batch_op.f("ix_work_merges_kept_id"))
 
     op.drop_table("work_merges")
