@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -44,6 +45,8 @@ def doi(value: str | None) -> str | None:
 
 
 def strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -70,6 +73,7 @@ def normalise_title(title: str | None) -> str:
     return _NON_WORD.sub(" ", text).strip()
 
 
+@functools.lru_cache(maxsize=1 << 18)  # names repeat a lot across a corpus
 def normalise_name(name: str) -> str:
     """Name key: ``'Balázs, C.'`` and ``'C. Bal\\'azs'`` → ``'c balazs'``.
 

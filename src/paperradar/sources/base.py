@@ -98,7 +98,9 @@ def iter_lines(path: Path, start: int = 0) -> Iterator[tuple[int, bytes]]:
                     continue
                 yield lineno, line
         except (EOFError, gzip.BadGzipFile, OSError) as exc:
-            raise UnreadableInput(f"{path}: compressed stream is damaged after line {lineno} ({exc})") from exc
+            raise UnreadableInput(
+                f"{path}: compressed stream is damaged after line {lineno} ({exc})"
+            ) from exc
 
 
 def load_json_document(path: Path) -> object:

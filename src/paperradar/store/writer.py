@@ -31,7 +31,7 @@ from paperradar import records as r
 from paperradar.identity import authors as author_identity
 from paperradar.identity import works as work_identity
 from paperradar.store import schema as t
-from paperradar.store.sql import chunks, dialect_insert, upsert
+from paperradar.store.sql import allocate_ids, chunks, dialect_insert, upsert
 
 UNIQUE_SCHEMES = frozenset({"arxiv", "s2", "s2_corpus", "openalex", "mag", "pwc"})
 """A work has at most one id of these schemes; two different values mean two works."""
@@ -405,8 +405,10 @@ class BatchWriter:
                 }
                 for e in new_entities
             ]
-            stmt = insert(t.works).returning(t.works.c.id, sort_by_parameter_order=True)
-            new_ids = [row[0] for row in self.conn.execute(stmt, rows)]
+            new_ids = allocate_ids(self.conn, t.works, len(rows), retired=t.work_merges.c.dropped_id)
+            for row, work_id in zip(rows, new_ids, strict=True):
+                row["id"] = work_id
+            self.conn.execute(insert(t.works), rows)
             for entity, work_id in zip(new_entities, new_ids, strict=True):
                 entity.id = work_id
                 changed[work_id] = dict(entity.views)
@@ -652,9 +654,12 @@ class BatchWriter:
                 resolved[(work_id, pos)] = author_id
                 attach.extend((author_id, s, v) for s, v in ref.ids.items() if (s, v) not in by_id)
         if pending:
-            rows = [{"name": new_names[k], "name_key": k or "?", "created_at": self.now} for k in pending]
-            stmt = insert(t.authors).returning(t.authors.c.id, sort_by_parameter_order=True)
-            created = [row[0] for row in self.conn.execute(stmt, rows)]
+            created = allocate_ids(self.conn, t.authors, len(pending))
+            rows = [
+                {"id": author_id, "name": new_names[k], "name_key": k or "?", "created_at": self.now}
+                for k, author_id in zip(pending, created, strict=True)
+            ]
+            self.conn.execute(insert(t.authors), rows)
             self.counts.authors_new += len(created)
             for key, author_id in zip(pending, created, strict=True):
                 for slot in pending[key]:
