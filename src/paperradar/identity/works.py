@@ -144,21 +144,23 @@ _DISPLAY_FIELDS = (
 def display(views: Mapping[str, r.WorkRecord]) -> dict[str, Any]:
     """The ``works`` columns for a work seen by the given sources (source → record)."""
     ordered = sorted(views.items(), key=lambda item: rank(item[0]))
-    row: dict[str, Any] = {}
-    for name in _DISPLAY_FIELDS:
-        row[name] = next((v for _, rec in ordered if (v := getattr(rec, name)) not in (None, "")), None)
-    categories = next((rec.categories for _, rec in ordered if rec.categories), [])
+    records = [rec for _, rec in ordered]
+    if len(records) == 1:  # the bulk-import case: no precedence to apply
+        rec = records[0]
+        row: dict[str, Any] = {name: getattr(rec, name) or None for name in _DISPLAY_FIELDS}
+    else:
+        row = {name: next(filter(None, (getattr(rec, name) for rec in records)), None) for name in _DISPLAY_FIELDS}
+    categories = next(filter(None, (rec.categories for rec in records)), [])
     row["categories"] = " ".join(categories) or None
     if row["year"] is None and row["published"] is not None:
         row["year"] = row["published"].year
     row["title_key"] = normalise_title(row["title"]) or None
     row["arxiv_id"] = first_id(ordered, "arxiv")
     row["doi"] = first_id(ordered, "doi")
-    versions = sorted({v.version for _, rec in ordered for v in rec.versions}, key=_version_number)
+    versions = sorted({v.version for rec in records for v in rec.versions}, key=_version_number)
     row["latest_version"] = versions[-1] if versions else None
-    authors = authors_view(views)
-    row["n_authors"] = _author_count(ordered, authors)
-    row["sources"] = " ".join(sorted(views, key=rank))
+    row["n_authors"] = _author_count(ordered, authors_view(views))
+    row["sources"] = " ".join(source for source, _ in ordered)
     return row
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -80,9 +81,7 @@ class LexicalIndex:
 
     def catch_up(self, engine: Engine) -> int:
         """Index every work changed since the last catch-up; returns how many were (re)indexed."""
-        follower = self.follow(engine)
-        follower.step()
-        return follower.close()
+        return self.follow(engine).close()
 
     def rebuild(self, engine: Engine) -> int:
         shutil.rmtree(self.path, ignore_errors=True)
@@ -106,24 +105,57 @@ class LexicalIndex:
 
 
 class Follower:
-    """Feeds works to one open tantivy writer as an import commits them.
+    """Feeds works to one open tantivy writer, in a background thread, as an import commits them.
 
-    The writer's own thread does the indexing, so on a multi-core machine it overlaps the
-    import. Commits happen every ``commit_every`` seconds and at :meth:`close`; the saved
-    state only ever claims what a commit made durable.
+    tantivy releases the GIL while it indexes, so on a machine with two cores the index is
+    built beside the import rather than after it. :meth:`step` only wakes the thread up.
+    Commits happen every ``commit_every`` seconds and at :meth:`close`; the saved state only
+    ever claims what a commit made durable.
     """
 
     def __init__(self, index: LexicalIndex, engine: Engine, commit_every: float = 60.0) -> None:
         self.index, self.engine, self.commit_every = index, engine, commit_every
-        self.state = index.state()
+        state = index.state()
         self.writer = index.index.writer(WRITER_HEAP, 1)
-        self.seen = self.state.revision
-        self.max_id = self.state.max_id
+        self.seen, self.max_id = state.revision, state.max_id
         self.count = 0
         self.last_commit = time.monotonic()
+        self._wake = threading.Event()
+        self._stop = False
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="lexical-index", daemon=True)
+        self._thread.start()
 
     def step(self) -> None:
-        """Add every work changed in the store since the last step."""
+        """Tell the indexer that the store has new commits."""
+        if self._error is not None:
+            raise RuntimeError("the keyword indexer failed") from self._error
+        self._wake.set()
+
+    def close(self) -> int:
+        """Index what is left, commit, and return how many works were (re)indexed."""
+        self._stop = True
+        self._wake.set()
+        self._thread.join()
+        if self._error is not None:
+            raise RuntimeError("the keyword indexer failed") from self._error
+        self._catch_up()
+        self._commit()
+        self.writer.wait_merging_threads()
+        return self.count
+
+    def _run(self) -> None:
+        try:
+            while not self._stop:
+                self._wake.wait()
+                self._wake.clear()
+                self._catch_up()
+                if time.monotonic() - self.last_commit > self.commit_every:
+                    self._commit()
+        except BaseException as exc:  # reported to the importing thread at its next step
+            self._error = exc
+
+    def _catch_up(self) -> None:
         with self.engine.connect() as conn:
             head = int(conn.execute(select(t.meta.c.value).where(t.meta.c.key == "revision")).scalar() or 0)
             if head <= self.seen:
@@ -131,7 +163,7 @@ class Follower:
             for work_id, title, abstract, category, year, names in _changed_works(conn, self.seen):
                 if work_id <= self.max_id:
                     self.writer.delete_documents_by_term("id", work_id)
-                doc = tantivy.Document(id=work_id, title=title or "", abstract=abstract or "", authors=names)
+                doc = tantivy.Document(id=work_id, title=title, abstract=abstract, authors=names)
                 if category:
                     doc.add_text("category", category)
                 if year:
@@ -140,23 +172,15 @@ class Follower:
                 self.count += 1
                 self.max_id = max(self.max_id, work_id)
             # Works that a merge folded into another leave the index too.
-            for (dropped,) in conn.execute(
-                select(t.work_merges.c.dropped_id).where(t.work_merges.c.dropped_id <= self.max_id)
-            ):
+            merged = select(t.work_merges.c.dropped_id).where(t.work_merges.c.revision > self.seen)
+            for (dropped,) in conn.execute(merged):
                 self.writer.delete_documents_by_term("id", dropped)
         self.seen = head
-        if time.monotonic() - self.last_commit > self.commit_every:
-            self._commit()
 
     def _commit(self) -> None:
         self.writer.commit()
         self.index._save_state(IndexState(revision=self.seen, max_id=self.max_id))
         self.last_commit = time.monotonic()
-
-    def close(self) -> int:
-        self._commit()
-        self.writer.wait_merging_threads()
-        return self.count
 
 
 def _changed_works(

@@ -36,7 +36,9 @@ def resolve_work(conn: Connection, ident: str) -> int | None:
         work_id = int(ident)
         if conn.execute(select(t.works.c.id).where(t.works.c.id == work_id)).scalar() is not None:
             return work_id
-        kept = conn.execute(select(t.work_merges.c.kept_id).where(t.work_merges.c.dropped_id == work_id)).scalar()
+        kept = conn.execute(
+            select(t.work_merges.c.kept_id).where(t.work_merges.c.dropped_id == work_id)
+        ).scalar()
         return int(kept) if kept is not None else None
     return None
 
@@ -62,7 +64,12 @@ def work_detail(conn: Connection, work_id: int) -> dict[str, Any]:
     detail["versions"] = [
         dict(r)
         for r in conn.execute(
-            select(t.work_versions.c.version, t.work_versions.c.date, t.work_versions.c.size, t.work_versions.c.source)
+            select(
+                t.work_versions.c.version,
+                t.work_versions.c.date,
+                t.work_versions.c.size,
+                t.work_versions.c.source,
+            )
             .where(t.work_versions.c.work_id == work_id)
             .order_by(t.work_versions.c.version)
         ).mappings()
@@ -116,7 +123,9 @@ def work_detail(conn: Connection, work_id: int) -> dict[str, Any]:
     detail["citations"] = [
         {**dict(r), "counts_by_year": _loads(r["counts_by_year"]) or {}}
         for r in conn.execute(
-            select(t.citation_counts).where(t.citation_counts.c.work_id == work_id).order_by(t.citation_counts.c.source)
+            select(t.citation_counts)
+            .where(t.citation_counts.c.work_id == work_id)
+            .order_by(t.citation_counts.c.source)
         ).mappings()
     ]
     for entry in detail["citations"]:
@@ -126,8 +135,13 @@ def work_detail(conn: Connection, work_id: int) -> dict[str, Any]:
     ).scalar_one()
     detail["cited_by"] = conn.execute(
         select(func.count(func.distinct(t.citation_edges.c.citing_id)))
-        .select_from(t.citation_edges.join(t.work_ids, (t.work_ids.c.scheme == t.citation_edges.c.cited_scheme)
-                                           & (t.work_ids.c.value == t.citation_edges.c.cited_value)))
+        .select_from(
+            t.citation_edges.join(
+                t.work_ids,
+                (t.work_ids.c.scheme == t.citation_edges.c.cited_scheme)
+                & (t.work_ids.c.value == t.citation_edges.c.cited_value),
+            )
+        )
         .where(t.work_ids.c.work_id == work_id)
     ).scalar_one()
     org = t.organisations

@@ -91,12 +91,12 @@ works = Table(
     "works",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("arxiv_id", String(64), index=True),
-    Column("doi", String(255), index=True),
+    Column("arxiv_id", String(64)),  # displayed ids; look-ups go through work_ids
+    Column("doi", String(255)),
     Column("title", Text),
     Column("title_key", Text),  # normalised title, for matching and sorting
     Column("abstract", Text),
-    Column("primary_category", String(32), index=True),
+    Column("primary_category", String(32)),
     Column("categories", Text),  # space separated, arXiv style
     Column("comments", Text),
     Column("journal_ref", Text),

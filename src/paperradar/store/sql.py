@@ -2,38 +2,95 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
-from typing import Any
+from functools import lru_cache
+from typing import Any, Literal
 
-from sqlalchemy import Connection, Table, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Date, DateTime, Dialect, Table, func, select, text
 
 CHUNK = 900  # bound parameters per IN (...) list: safe on every SQLite build and PostgreSQL
-
-
-def dialect_insert(conn: Connection, table: Table) -> Any:
-    """The dialect's INSERT, which offers ``on_conflict_do_nothing/do_update`` on both backends."""
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
-def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
-    """Insert rows, replacing the non-key columns of rows that already exist."""
-    if not rows:
-        return
-    # The same key twice in one statement is an error on PostgreSQL: the last one wins.
-    unique = list({tuple(row[k] for k in keys): row for row in rows}.values())
-    stmt = dialect_insert(conn, table)
-    columns = [c for c in unique[0] if c not in keys]
-    if columns:
-        stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in columns})
-    else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
-    conn.execute(stmt, unique)
+OnConflict = Literal["error", "ignore", "update"]
 
 
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for i in range(0, len(values), size):
         yield values[i : i + size]
+
+
+@lru_cache(maxsize=256)
+def _insert_sql(
+    dialect: Dialect, table: Table, columns: tuple[str, ...], on_conflict: OnConflict, target: tuple[str, ...]
+) -> str:
+    quote = dialect.identifier_preparer.quote
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join(marker for _ in columns)})"
+    )
+    if on_conflict == "error":
+        return sql
+    conflict = f" ON CONFLICT ({', '.join(quote(k) for k in target)})"
+    rest = [c for c in columns if c not in target]
+    if on_conflict == "ignore" or not rest:
+        return sql + conflict + " DO NOTHING"
+    return sql + conflict + " DO UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in rest)
+
+
+def _sqlite_value(value: Any) -> Any:
+    # The storage formats SQLAlchemy's SQLite types read back (see sqlalchemy.dialects.sqlite.DATETIME).
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.isoformat(" ", "microseconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def insert_rows(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    on_conflict: OnConflict = "error",
+    keys: Sequence[str] | None = None,
+) -> None:
+    """Bulk INSERT straight through the driver's ``executemany``.
+
+    This is the import's hot path: SQLAlchemy's per-parameter processing costs more than
+    SQLite's own insert, so rows go to the driver as tuples. ``on_conflict`` targets the
+    primary key (or the unique constraint on ``keys``): ``ignore`` keeps what is stored,
+    ``update`` replaces the non-key columns. Duplicate keys within ``rows`` keep the last.
+    """
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    pk = tuple(keys) if keys else tuple(c.name for c in table.primary_key.columns)
+    if on_conflict != "error" and all(k in columns for k in pk):
+        # One statement may not touch the same row twice (PostgreSQL refuses): the last one wins.
+        rows = list({tuple(row[k] for k in pk): row for row in rows}.values())
+    sql = _insert_sql(conn.dialect, table, columns, on_conflict, pk)
+    params = [tuple(row[c] for c in columns) for row in rows]
+    if conn.dialect.name == "sqlite" and (dated := _date_columns(table, columns)):
+        seen: dict[Any, Any] = {}  # most rows share one timestamp: convert it once
+
+        def convert(value: Any) -> Any:
+            if value not in seen:
+                seen[value] = _sqlite_value(value)
+            return seen[value]
+
+        params = [tuple(convert(v) if i in dated else v for i, v in enumerate(values)) for values in params]
+    conn.exec_driver_sql(sql, params)
+
+
+@lru_cache(maxsize=256)
+def _date_columns(table: Table, columns: tuple[str, ...]) -> frozenset[int]:
+    return frozenset(i for i, c in enumerate(columns) if isinstance(table.c[c].type, Date | DateTime))
+
+
+def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
+    """Insert rows, replacing the non-key columns of rows that already exist."""
+    insert_rows(conn, table, rows, "update", keys)
 
 
 def allocate_ids(conn: Connection, table: Table, count: int, retired: Any = None) -> list[int]:

@@ -31,7 +31,7 @@ from paperradar import records as r
 from paperradar.identity import authors as author_identity
 from paperradar.identity import works as work_identity
 from paperradar.store import schema as t
-from paperradar.store.sql import allocate_ids, chunks, dialect_insert, upsert
+from paperradar.store.sql import allocate_ids, chunks, insert_rows, upsert
 
 UNIQUE_SCHEMES = frozenset({"arxiv", "s2", "s2_corpus", "openalex", "mag", "pwc"})
 """A work has at most one id of these schemes; two different values mean two works."""
@@ -170,8 +170,7 @@ class BatchWriter:
     def _next_revision(self) -> int:
         current = self.conn.execute(select(t.meta.c.value).where(t.meta.c.key == "revision")).scalar()
         value = int(current or 0) + 1
-        stmt = dialect_insert(self.conn, t.meta).values(key="revision", value=str(value))
-        self.conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": str(value)}))
+        upsert(self.conn, t.meta, [{"key": "revision", "value": str(value)}], ["key"])
         return value
 
     # ---------------------------------------------------------------- quarantine
@@ -192,10 +191,7 @@ class BatchWriter:
             }
             for item in problems
         ]
-        stmt = dialect_insert(self.conn, t.quarantine).on_conflict_do_nothing(
-            index_elements=["file_key", "position"]
-        )
-        self.conn.execute(stmt, rows)
+        insert_rows(self.conn, t.quarantine, rows, "ignore", ["file_key", "position"])
         self.counts.quarantined += len(rows)
 
     # ---------------------------------------------------------------- resolution
@@ -408,7 +404,7 @@ class BatchWriter:
             new_ids = allocate_ids(self.conn, t.works, len(rows), retired=t.work_merges.c.dropped_id)
             for row, work_id in zip(rows, new_ids, strict=True):
                 row["id"] = work_id
-            self.conn.execute(insert(t.works), rows)
+            insert_rows(self.conn, t.works, rows)
             for entity, work_id in zip(new_entities, new_ids, strict=True):
                 entity.id = work_id
                 changed[work_id] = dict(entity.views)
@@ -424,8 +420,7 @@ class BatchWriter:
             for (scheme, value), source in e.new_keys.items()
         ]
         if rows:
-            stmt = dialect_insert(self.conn, t.work_ids).on_conflict_do_nothing(index_elements=["scheme", "value"])
-            self.conn.execute(stmt, rows)
+            insert_rows(self.conn, t.work_ids, rows, "ignore")
 
     def _write_sources(
         self,
@@ -484,11 +479,7 @@ class BatchWriter:
                     community.append(self._community_row(work_id, source, view.community))
                 self._references(work_id, source, view.references)
         upsert(self.conn, t.work_sources, source_rows, ["work_id", "source"])
-        if versions:
-            stmt = dialect_insert(self.conn, t.work_versions).on_conflict_do_nothing(
-                index_elements=["work_id", "version"]
-            )
-            self.conn.execute(stmt, versions)
+        insert_rows(self.conn, t.work_versions, versions, "ignore")
         upsert(self.conn, t.code_links, codes, ["work_id", "source", "url"])
         upsert(self.conn, t.citation_counts, counts, ["work_id", "source"])
         upsert(self.conn, t.community, community, ["work_id", "source"])
@@ -533,11 +524,7 @@ class BatchWriter:
             "source": source,
             "seen_at": self.now,
         }
-        stmt = dialect_insert(self.conn, t.organisations)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["key"], set_={c: stmt.excluded[c] for c in row if c not in ("key", "seen_at")}
-        )
-        self.conn.execute(stmt, row)
+        upsert(self.conn, t.organisations, [row], ["key"])
         found = self.conn.execute(
             select(t.organisations.c.id).where(t.organisations.c.key == key)
         ).scalar_one()
@@ -558,8 +545,7 @@ class BatchWriter:
                     }
                 )
         if rows:
-            stmt = dialect_insert(self.conn, t.citation_edges).on_conflict_do_nothing()
-            self.conn.execute(stmt, rows)
+            insert_rows(self.conn, t.citation_edges, rows, "ignore")
 
     # ---------------------------------------------------------------- authorships
     def _write_authorships(self, changed: dict[int, dict[str, r.WorkRecord]]) -> None:
@@ -599,7 +585,7 @@ class BatchWriter:
             for work_id, source, refs in plans
             for pos, ref in enumerate(refs)
         ]
-        self.conn.execute(insert(t.authorships), rows)
+        insert_rows(self.conn, t.authorships, rows)
 
     def _current_authorships(self, work_ids: list[int]) -> dict[int, dict[str, int]]:
         """work → {name key: author id} of its current authorships (to keep identities stable)."""
@@ -659,7 +645,7 @@ class BatchWriter:
                 {"id": author_id, "name": new_names[k], "name_key": k or "?", "created_at": self.now}
                 for k, author_id in zip(pending, created, strict=True)
             ]
-            self.conn.execute(insert(t.authors), rows)
+            insert_rows(self.conn, t.authors, rows)
             self.counts.authors_new += len(created)
             for key, author_id in zip(pending, created, strict=True):
                 for slot in pending[key]:
@@ -722,10 +708,7 @@ class BatchWriter:
             for a, s, v in attach
         ]
         if rows:
-            stmt = dialect_insert(self.conn, t.author_ids).on_conflict_do_nothing(
-                index_elements=["scheme", "value"]
-            )
-            self.conn.execute(stmt, rows)
+            insert_rows(self.conn, t.author_ids, rows, "ignore")
 
     # ---------------------------------------------------------------- author entities
     def _author_record(self, source: str, author: r.AuthorRecord) -> None:

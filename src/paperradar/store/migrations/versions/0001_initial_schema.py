@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 15:36:57.641358
+Create Date: 2026-11-23 15:41:01.734534
 """
 
 from __future__ import annotations
@@ -88,9 +88,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_works")),
     )
     with op.batch_alter_table("works", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_works_arxiv_id"), ["arxiv_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_works_doi"), ["doi"], unique=False)
-        batch_op.create_index(batch_op.f("ix_works_primary_category"), ["primary_category"], unique=False)
         batch_op.create_index(batch_op.f("ix_works_published"), ["published"], unique=False)
         batch_op.create_index(batch_op.f("ix_works_revision"), ["revision"], unique=False)
 
@@ -329,9 +326,6 @@ def downgrade() -> None:
     with op.batch_alter_table("works", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_works_revision"))
         batch_op.drop_index(batch_op.f("ix_works_published"))
-        batch_op.drop_index(batch_op.f("ix_works_primary_category"))
-        batch_op.drop_index(batch_op.f("ix_works_doi"))
-        batch_op.drop_index(batch_op.f("ix_works_arxiv_id"))
 
     op.drop_table("works")
     op.drop_table("organisations")
