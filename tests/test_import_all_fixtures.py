@@ -98,7 +98,9 @@ def test_every_record_is_stored_merged_or_quarantined(engine: Engine, path: Path
             assert _work_found(engine, rec.cited) or not rec.cited.ids
         elif isinstance(rec, r.OrganisationRecord):
             with engine.connect() as conn:
-                assert conn.execute(select(t.organisations.c.name).where(t.organisations.c.name == rec.name)).first()
+                assert conn.execute(
+                    select(t.organisations.c.name).where(t.organisations.c.name == rec.name)
+                ).first()
         else:
             assert isinstance(rec, r.Skipped) and rec.reason
             skipped += 1

@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
-    MofNCompleteColumn,
     Progress,
     TextColumn,
     TimeRemainingColumn,
@@ -21,7 +20,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from paperradar import __version__
-from paperradar.ingest import FileResult, expand, import_file
+from paperradar.ingest import BATCH_SIZE, FileResult, expand, import_file
 from paperradar.records import UnreadableInput
 from paperradar.search.lexical import LexicalIndex, index_dir
 from paperradar.sources import all_formats
@@ -102,11 +101,16 @@ def _summary_line(result: FileResult) -> str:
 @app.command("import")
 def import_command(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders to import (folders are read recursively).")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files or folders to import (folders are read recursively).")
+    ],
     format_name: Annotated[
         str | None, typer.Option("--format", "-f", help="Skip detection; see `paperradar formats`.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the per-file results as JSON.")] = False,
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Records per transaction (each commit is a resumable checkpoint).")
+    ] = BATCH_SIZE,
 ) -> None:
     """Import files in any supported format; re-running is safe and an interrupted import resumes.
 
@@ -138,7 +142,9 @@ def import_command(
             def report(_path: Path, done: int, total: int | None, items: int, task: Any = task) -> None:
                 progress.update(task, completed=done, total=total, items=items)
 
-            result = import_file(engine, path, format_name, progress=report, after_batch=follower.step)
+            result = import_file(
+                engine, path, format_name, progress=report, batch_size=batch_size, after_batch=follower.step
+            )
             progress.remove_task(task)
             results.append(result)
             if not as_json:
@@ -227,7 +233,9 @@ def stats(
 @app.command()
 def show(
     ctx: typer.Context,
-    ident: Annotated[str, typer.Argument(help="arXiv id (any version), DOI, scheme:value (s2:…, openalex:W…) or id.")],
+    ident: Annotated[
+        str, typer.Argument(help="arXiv id (any version), DOI, scheme:value (s2:…, openalex:W…) or id.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Everything every source said, as JSON.")] = False,
 ) -> None:
     """Show one work with everything every source said about it.
@@ -251,7 +259,9 @@ def _print_work(d: dict[str, Any]) -> None:
     console.print(f"[bold]{d['title'] or '(no title)'}[/]")
     meta = [d.get("primary_category"), str(d["published"] or d["year"] or ""), d.get("latest_version")]
     console.print("[dim]" + " · ".join(m for m in meta if m) + f" · id {d['id']}[/]")
-    names = [a["name"] + (f" ({', '.join(a['affiliations'])})" if a["affiliations"] else "") for a in d["authors"]]
+    names = [
+        a["name"] + (f" ({', '.join(a['affiliations'])})" if a["affiliations"] else "") for a in d["authors"]
+    ]
     if names:
         console.print(", ".join(names))
     if d["abstract"]:
@@ -269,23 +279,26 @@ def _print_work(d: dict[str, Any]) -> None:
     for link in d["code"]:
         table.add_row("code", f"{link['url'] or '(code badge, no address)'} [dim]({link['source']})[/]")
     for c in d["citations"]:
-        table.add_row(
-            "citations", f"{c['citations']} [dim]({c['source']}, as of {str(c['as_of'])[:10]})[/]"
-        )
+        table.add_row("citations", f"{c['citations']} [dim]({c['source']}, as of {str(c['as_of'])[:10]})[/]")
     for c in d["community"]:
         day = f"featured {c['featured_day']} · " if c["featured_day"] else ""
         org = f" · {c['organisation']}" if c["organisation"] else ""
         table.add_row("community", f"{day}{c['upvotes'] or 0} upvotes{org} [dim]({c['source']})[/]")
     if d["references"] or d["cited_by"]:
         table.add_row("citation graph", f"{d['references']} references, cited by {d['cited_by']} works here")
-    table.add_row("sources", ", ".join(f"{s} [dim](seen {str(v['seen_at'])[:19]})[/]" for s, v in d["source_records"].items()))
+    table.add_row(
+        "sources",
+        ", ".join(f"{v['source']} [dim](seen {str(v['seen_at'])[:19]})[/]" for v in d["source_records"]),
+    )
     console.print(table)
 
 
 @app.command()
 def search(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help="Words (all must match), \"a phrase\", title:word, authors:name.")],
+    query: Annotated[
+        str, typer.Argument(help='Words (all must match), "a phrase", title:word, authors:name.')
+    ],
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many results.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
@@ -316,7 +329,9 @@ def search(
 @app.command()
 def index(
     ctx: typer.Context,
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Throw the index away and build it anew.")] = False,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Throw the index away and build it anew.")
+    ] = False,
 ) -> None:
     """Bring the keyword index up to date with the store (imports do this as they go).
 
@@ -347,7 +362,9 @@ def quarantine(
     if not rows:
         console.print("[green]nothing quarantined[/]")
     for row in rows:
-        console.print(f"{row['file']} [bold]{row['location']}[/]: {row['reason']}", markup=True, highlight=False)
+        console.print(
+            f"{row['file']} [bold]{row['location']}[/]: {row['reason']}", markup=True, highlight=False
+        )
 
 
 SAMPLE = Path(__file__).parent / "data" / "sample"
@@ -356,9 +373,12 @@ SAMPLE = Path(__file__).parent / "data" / "sample"
 @app.command()
 def demo(
     ctx: typer.Context,
-    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the interfaces after building.")] = True,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Start the interfaces after building.")
+    ] = True,
     db: Annotated[
-        Path | None, typer.Option(help="Where to build the demo database (default: demo.db in your data folder).")
+        Path | None,
+        typer.Option(help="Where to build the demo database (default: demo.db in your data folder)."),
     ] = None,
 ) -> None:
     """Build a fresh demo database from the bundled sample corpus of real records.
@@ -376,11 +396,10 @@ def demo(
         shutil.rmtree(index_dir)
     ctx.ensure_object(dict)["db"] = str(target)
     console.print(f"Building the demo corpus in [bold]{target}[/] from {SAMPLE}")
-    import_command(ctx, [SAMPLE], None, False)
+    import_command(ctx, [SAMPLE], None, False, BATCH_SIZE)
     stats(ctx, False)
     console.print(
-        f"\nTry:  [cyan]paperradar --db {target} show 2606.00467[/]   "
-        f"[cyan]paperradar --db {target} stats[/]"
+        f"\nTry:  [cyan]paperradar --db {target} show 2606.00467[/]   [cyan]paperradar --db {target} stats[/]"
     )
     if serve:
         console.print("[yellow]The web app is not built yet; the demo database is ready for the CLI.[/]")
@@ -396,4 +415,3 @@ def run() -> None:  # pragma: no cover - console entry point
 
 if __name__ == "__main__":  # pragma: no cover
     run()
-

@@ -28,7 +28,10 @@ OPENALEX = "openalex"
 SEMANTIC_SCHOLAR = "semantic_scholar"
 PAPERS_WITH_CODE = "paperswithcode"
 BIBTEX = "bibtex"
-SEED_PAGES = "seed_pages"
+# The seed captures are two sites: a discovery site (profile page + paper cards) and daily
+# listing pages; each is its own source, so their differing details never overwrite each other.
+SEED_CARDS = "seed_cards"
+SEED_LISTINGS = "seed_listings"
 
 
 @dataclass(slots=True)

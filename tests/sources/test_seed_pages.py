@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from paperradar.records import SEED_PAGES, AuthorRecord, Item, WorkRecord
+from paperradar.records import SEED_CARDS, AuthorRecord, Item, WorkRecord
 from paperradar.sources import bibtex, hf_papers, pwc_links, seed_pages
 from paperradar.sources.base import read_head
 
@@ -22,7 +22,7 @@ def works(items: list[Item]) -> list[WorkRecord]:
 
 def test_profile_keeps_the_reported_numbers_and_its_seven_cards() -> None:
     items = list(seed_pages.parse_profile(SEEDS / "author_profile.json", 0))
-    assert len(items) == 1 and items[0].location == "profile" and items[0].source == SEED_PAGES
+    assert len(items) == 1 and items[0].location == "profile" and items[0].source == SEED_CARDS
     author = items[0].record
     assert isinstance(author, AuthorRecord)
     assert author.name == "Natalie Mackraz" and author.ids == {}
@@ -38,7 +38,8 @@ def test_the_24_cards() -> None:
     assert [item.location for item in items] == [f"line {n}" for n in range(1, 25)]
     cards = works(items)
     assert len(cards) == 24 and all(card.ids == {} for card in cards)
-    assert [card.extra["source_file"] for card in cards].count("000_fb053b872974901f.txt") == 7
+    raw = [json.loads(line) for line in (SEEDS / "paper_cards.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [card.extra["et_al"] for card in cards] == [line["et_al"] for line in raw]
     assert {card.primary_category for card in cards} == {"cs.LG", "cs.CL", "cs.AI", "cs.SD", "cs.HC"}
     assert all(card.categories == [card.primary_category] for card in cards)
     assert sum(1 for card in cards if card.code) == 4

@@ -2,9 +2,10 @@
 
 Matching order (first hit wins): strong ids — arXiv id (version-less), DOI, Semantic
 Scholar paper id / corpus id, OpenAlex id, and the other catalogue ids — then the weak
-``title`` key (normalised title + first author's family name + year). A weak match is
-refused when the two sides carry *different* ids of the same scheme (two arXiv papers
-that happen to share a title are two works).
+``title`` key (the normalised title), which only counts when the first author's family
+name and the year agree as far as both sides know them, and is refused when the two
+sides carry *different* ids of the same scheme (two arXiv papers that happen to share a
+title are two works).
 
 Displayed values are folded from every source's view of the work, field by field, in
 :data:`PRECEDENCE` order: the first source with a value wins. The fold depends only on
@@ -14,6 +15,7 @@ the set of views, never on import order, so re-imports and resumed imports conve
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -36,7 +38,8 @@ PRECEDENCE = (
     r.HUGGINGFACE,
     r.BIBTEX,
     r.PAPERS_WITH_CODE,
-    r.SEED_PAGES,
+    r.SEED_CARDS,
+    r.SEED_LISTINGS,
 )
 _RANK = {source: rank for rank, source in enumerate(PRECEDENCE)}
 
@@ -46,13 +49,33 @@ def rank(source: str) -> int:
 
 
 def title_key(record: r.WorkRecord) -> str | None:
-    """``normalised title|first author family name|year``; ``None`` when too little is known."""
+    """Digest of the normalised title, or ``None`` for titles too short to identify anything.
+
+    Hashed because it is only ever compared, and 32 characters keep the id index small. A
+    title match alone is not enough: see :func:`compatible`.
+    """
     title = normalise_title(record.title)
     if len(title) < 12:  # "Introduction", "Editorial": too generic to match on
         return None
-    first = family_name(record.authors[0].name) if record.authors else ""
-    year = record.year or (record.published.year if record.published else None)
-    return f"{title}|{first}|{year or ''}"
+    return hashlib.blake2b(title.encode(), digest_size=16).hexdigest()
+
+
+def record_year(record: r.WorkRecord) -> int | None:
+    return record.year or (record.published.year if record.published else None)
+
+
+def first_family(record: r.WorkRecord) -> str | None:
+    return (family_name(record.authors[0].name) or None) if record.authors else None
+
+
+def compatible(
+    year: int | None, family: str | None, other_year: int | None, other_family: str | None
+) -> bool:
+    """May two works with the same title be one? Their first authors' family names must agree
+    and their years be at most one apart (a preprint and its journal version), where known."""
+    if year and other_year and abs(year - other_year) > 1:
+        return False
+    return not (family and other_family and family != other_family)
 
 
 def keys(record: r.WorkRecord) -> list[tuple[str, str]]:
@@ -149,7 +172,10 @@ def display(views: Mapping[str, r.WorkRecord]) -> dict[str, Any]:
         rec = records[0]
         row: dict[str, Any] = {name: getattr(rec, name) or None for name in _DISPLAY_FIELDS}
     else:
-        row = {name: next(filter(None, (getattr(rec, name) for rec in records)), None) for name in _DISPLAY_FIELDS}
+        row = {
+            name: next(filter(None, (getattr(rec, name) for rec in records)), None)
+            for name in _DISPLAY_FIELDS
+        }
     categories = next(filter(None, (rec.categories for rec in records)), [])
     row["categories"] = " ".join(categories) or None
     if row["year"] is None and row["published"] is not None:

@@ -18,7 +18,8 @@ from typing import Any
 import orjson
 
 from paperradar.records import (
-    SEED_PAGES,
+    SEED_CARDS,
+    SEED_LISTINGS,
     AuthorRecord,
     AuthorRef,
     CodeLink,
@@ -96,8 +97,6 @@ def _card(obj: object) -> WorkRecord:
             "et_al": obj.get("et_al") is True,
             "card_affiliations": affiliations,
             "date_text": _text(obj, "date_text"),
-            "source_file": _text(obj, "source_file"),
-            "position": _int(obj, "position"),
         },
     )
 
@@ -122,33 +121,33 @@ def _listing(obj: object) -> WorkRecord:
         extra={
             "date_text": _text(obj, "date_text"),
             "page_date_text": _text(obj, "page_date_text"),
-            "source_file": _text(obj, "source_file"),
-            "position": _int(obj, "position"),
             "meta_present": obj.get("meta_present") is True,
         },
     )
 
 
-def _json_lines(path: Path, start: int, convert: Callable[[object], WorkRecord]) -> Iterator[Item]:
+def _json_lines(
+    path: Path, start: int, convert: Callable[[object], WorkRecord], source: str
+) -> Iterator[Item]:
     for number, line in iter_lines(path, start):
         location = f"line {number}"
         raw = line.decode("utf-8", "replace").rstrip("\n")
         try:
             record = convert(orjson.loads(line))
         except orjson.JSONDecodeError as exc:
-            yield Item(location, number, SEED_PAGES, problem=Problem(f"not valid JSON ({exc})", raw))
+            yield Item(location, number, source, problem=Problem(f"not valid JSON ({exc})", raw))
         except ValueError as exc:
-            yield Item(location, number, SEED_PAGES, problem=Problem(str(exc), raw))
+            yield Item(location, number, source, problem=Problem(str(exc), raw))
         else:
-            yield Item(location, number, SEED_PAGES, record=record)
+            yield Item(location, number, source, record=record)
 
 
 def parse_cards(path: Path, start: int = 0) -> Iterator[Item]:
-    return _json_lines(path, start, _card)
+    return _json_lines(path, start, _card, SEED_CARDS)
 
 
 def parse_listings(path: Path, start: int = 0) -> Iterator[Item]:
-    return _json_lines(path, start, _listing)
+    return _json_lines(path, start, _listing, SEED_LISTINGS)
 
 
 def parse_profile(path: Path, start: int = 0) -> Iterator[Item]:
@@ -167,7 +166,7 @@ def parse_profile(path: Path, start: int = 0) -> Iterator[Item]:
         except ValueError as exc:
             if number >= start:
                 raw = orjson.dumps(card).decode()
-                yield Item(f"card {number}", number, SEED_PAGES, problem=Problem(str(exc), raw))
+                yield Item(f"card {number}", number, SEED_CARDS, problem=Problem(str(exc), raw))
     position = len(cards) + 1
     if position < start:
         return
@@ -182,9 +181,9 @@ def parse_profile(path: Path, start: int = 0) -> Iterator[Item]:
         )
     except ValueError as exc:
         raw = orjson.dumps({k: v for k, v in profile.items() if k != "papers"}).decode()
-        yield Item("profile", position, SEED_PAGES, problem=Problem(str(exc), raw))
+        yield Item("profile", position, SEED_CARDS, problem=Problem(str(exc), raw))
     else:
-        yield Item("profile", position, SEED_PAGES, record=author)
+        yield Item("profile", position, SEED_CARDS, record=author)
 
 
 def _first_line_keys(head: bytes) -> set[str]:
@@ -211,22 +210,22 @@ def sniff_profile(filename: str, head: bytes) -> bool:
 FORMATS = [
     Format(
         name="seed-profile",
-        source=SEED_PAGES,
+        source=SEED_CARDS,
         description="seed capture: author profile page (author_profile.json)",
         sniff=sniff_profile,
         parse=parse_profile,
     ),
     Format(
         name="seed-cards",
-        source=SEED_PAGES,
+        source=SEED_CARDS,
         description="seed capture: paper cards, one JSON object a line (paper_cards.jsonl)",
         sniff=sniff_cards,
         parse=parse_cards,
     ),
     Format(
         name="seed-listings",
-        source=SEED_PAGES,
         description="seed capture: daily listing items, one JSON object a line (daily_listings.jsonl)",
+        source=SEED_LISTINGS,
         sniff=sniff_listings,
         parse=parse_listings,
     ),

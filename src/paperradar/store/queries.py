@@ -170,14 +170,15 @@ def work_detail(conn: Connection, work_id: int) -> dict[str, Any]:
     detail["merged_from"] = list(
         conn.execute(select(t.work_merges.c.dropped_id).where(t.work_merges.c.kept_id == work_id)).scalars()
     )
-    detail["source_records"] = {
-        r.source: {"seen_at": r.seen_at, "record": orjson.loads(r.record)}
+    ws = t.work_sources
+    detail["source_records"] = [
+        {"source": r.source, "origin": r.origin, "seen_at": r.seen_at, "record": orjson.loads(r.record)}
         for r in conn.execute(
-            select(t.work_sources.c.source, t.work_sources.c.seen_at, t.work_sources.c.record).where(
-                t.work_sources.c.work_id == work_id
-            )
+            select(ws.c.source, ws.c.origin, ws.c.seen_at, ws.c.record)
+            .where(ws.c.work_id == work_id)
+            .order_by(ws.c.source, ws.c.first_seen, ws.c.origin)
         )
-    }
+    ]
     return detail
 
 

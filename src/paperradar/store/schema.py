@@ -128,8 +128,13 @@ work_sources = Table(
     metadata,
     Column("work_id", Integer, ForeignKey("works.id"), primary_key=True),
     Column("source", String(32), primary_key=True),
-    Column("record", Text, nullable=False),  # the source's normalised WorkRecord, JSON
+    # Where the view came from (an imported file's fingerprint, a sync stream): each origin keeps
+    # its own statement, so re-importing an older file never undoes a newer one. A source's
+    # effective view folds its origins in order of first sight, the newest winning.
+    Column("origin", String(64), primary_key=True),
+    Column("record", Text, nullable=False),  # the normalised WorkRecord, JSON
     Column("run_id", Integer, ForeignKey("ingest_runs.id")),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
     Column("seen_at", DateTime(timezone=True), nullable=False),
 )
 

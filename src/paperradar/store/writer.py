@@ -87,6 +87,20 @@ class _Entity:
     views: dict[str, r.WorkRecord] = field(default_factory=dict)  # this batch's view per source
     kinds: list[str] = field(default_factory=list)  # per record: "new" / "merged" / "existing"
     new_keys: dict[tuple[str, str], str] = field(default_factory=dict)  # keys first seen now → source
+    year: int | None = None  # for title matches: see identity.works.compatible
+    family: str | None = None
+
+
+_OriginView = tuple[str, dt.datetime, r.WorkRecord]
+"""(origin, first seen, what that origin said about the work)."""
+
+
+def _effective(origins: list[_OriginView]) -> r.WorkRecord:
+    """A source's view of a work: its origins' statements folded oldest first, newer values winning."""
+    view = origins[0][2]
+    for _, _, statement in origins[1:]:
+        view = combine(view, statement)
+    return view
 
 
 @dataclass
@@ -224,10 +238,12 @@ class BatchWriter:
         record_keys = [work_identity.keys(rec) for _, rec in work_items]
         hits = self._lookup_ids({k for ks in record_keys for k in ks})
         known = self._ids_of(hits.values()) if hits else {}
+        traits = self._title_traits(known) if known else {}
         entities: dict[int, _Entity] = {}
         owner: dict[tuple[str, str], int] = {}
         for work_id, ids in known.items():
-            entity = entities[work_id] = _Entity(work_id)
+            year, family = traits.get(work_id, (None, None))
+            entity = entities[work_id] = _Entity(work_id, year=year, family=family)
             for scheme, values in ids.items():
                 entity.ids[scheme] |= values
                 for value in values:
@@ -245,7 +261,10 @@ class BatchWriter:
                     continue
                 candidates.append(holder)
             if not candidates:
-                entity = entities[next_new] = _Entity(next_new)
+                family = work_identity.first_family(rec)
+                entity = entities[next_new] = _Entity(
+                    next_new, year=work_identity.record_year(rec), family=family
+                )
                 next_new -= 1
                 kind = "new"
             else:
@@ -266,8 +285,31 @@ class BatchWriter:
             entity.kinds.append(kind)
         return entities
 
+    def _title_traits(
+        self, known: dict[int, dict[str, set[str]]]
+    ) -> dict[int, tuple[int | None, str | None]]:
+        """(year, first author's family name) of stored works that were hit by a title key."""
+        titled = [w for w, ids in known.items() if work_identity.TITLE_SCHEME in ids]
+        traits: dict[int, tuple[int | None, str | None]] = {}
+        for chunk in chunks(titled):
+            first = t.authorships.alias()
+            stmt = (
+                select(t.works.c.id, t.works.c.year, first.c.name)
+                .select_from(
+                    t.works.outerjoin(first, and_(first.c.work_id == t.works.c.id, first.c.position == 1))
+                )
+                .where(t.works.c.id.in_(chunk))
+            )
+            for work_id, year, name in self.conn.execute(stmt):
+                traits[work_id] = (year, author_identity.family_name(name) or None if name else None)
+        return traits
+
     @staticmethod
     def _conflicts(rec: r.WorkRecord, entity: _Entity, weak: bool) -> bool:
+        if weak and not work_identity.compatible(
+            work_identity.record_year(rec), work_identity.first_family(rec), entity.year, entity.family
+        ):
+            return True
         schemes = work_identity.STRONG_SCHEMES if weak else UNIQUE_SCHEMES
         return any(
             scheme in rec.ids and entity.ids.get(scheme) and rec.ids[scheme] not in entity.ids[scheme]
@@ -299,16 +341,20 @@ class BatchWriter:
     def _merge_works(self, keep: int, drop: int, source: str) -> None:
         conn = self.conn
         self.counts.works_merged += 1
-        kept_views = self._stored_views([keep]).get(keep, {})
-        dropped_views = self._stored_views([drop]).get(drop, {})
-        for src, view in dropped_views.items():
-            if src in kept_views:
-                merged = combine(view, kept_views[src])
-                conn.execute(
-                    update(t.work_sources)
-                    .where(t.work_sources.c.work_id == keep, t.work_sources.c.source == src)
-                    .values(record=work_identity.dumps(merged))
-                )
+        kept = self._stored_views([keep]).get(keep, {})
+        for src, origins in self._stored_views([drop]).get(drop, {}).items():
+            kept_origins = {origin: rec for origin, _, rec in kept.get(src, [])}
+            for origin, _, rec in origins:
+                if origin in kept_origins:  # the same file described both: keep both statements
+                    conn.execute(
+                        update(t.work_sources)
+                        .where(
+                            t.work_sources.c.work_id == keep,
+                            t.work_sources.c.source == src,
+                            t.work_sources.c.origin == origin,
+                        )
+                        .values(record=work_identity.dumps(combine(rec, kept_origins[origin])))
+                    )
         for table in (*t.WORK_CHILD_TABLES, t.citation_edges):
             key = t.citation_edges.c.citing_id if table is t.citation_edges else table.c.work_id
             self._repoint(table, key, keep, drop)
@@ -335,23 +381,28 @@ class BatchWriter:
         self.conn.execute(delete(table).where(key == drop))
 
     # ---------------------------------------------------------------- works
-    def _stored_views(self, work_ids: Iterable[int]) -> dict[int, dict[str, r.WorkRecord]]:
-        views: dict[int, dict[str, r.WorkRecord]] = defaultdict(dict)
+    def _stored_views(self, work_ids: Iterable[int]) -> dict[int, dict[str, list[_OriginView]]]:
+        """work → source → its origins' views, oldest first."""
+        views: dict[int, dict[str, list[_OriginView]]] = defaultdict(lambda: defaultdict(list))
+        ws = t.work_sources
         for chunk in chunks(sorted(set(work_ids))):
-            stmt = select(t.work_sources.c.work_id, t.work_sources.c.source, t.work_sources.c.record).where(
-                t.work_sources.c.work_id.in_(chunk)
+            stmt = (
+                select(ws.c.work_id, ws.c.source, ws.c.origin, ws.c.first_seen, ws.c.record)
+                .where(ws.c.work_id.in_(chunk))
+                .order_by(ws.c.work_id, ws.c.source, ws.c.first_seen, ws.c.origin)
             )
-            for work_id, source, text in self.conn.execute(stmt):
-                views[work_id][source] = work_identity.loads(text)
+            for work_id, source, origin, first_seen, text in self.conn.execute(stmt):
+                views[work_id][source].append((origin, first_seen, work_identity.loads(text)))
         return views
 
     def _write_works(self, entities: dict[int, _Entity]) -> dict[int, dict[str, r.WorkRecord]]:
         """Write views, displayed rows and per-source facts; return the changed works' full views."""
         existing_ids = [e.id for e in entities.values() if e.id > 0]
         stored = self._stored_views(existing_ids) if existing_ids else {}
-        changed: dict[int, dict[str, r.WorkRecord]] = {}
-        changed_sources: dict[int, list[str]] = {}
+        changed: dict[int, dict[str, r.WorkRecord]] = {}  # work → effective view per source
+        statements: dict[int, dict[str, _OriginView]] = {}  # work → this origin's changed statements
         new_entities: list[_Entity] = []
+        origin = self.ctx.file_key
         for entity in entities.values():
             if not entity.kinds:
                 continue  # a stored work this batch's records turned out not to match
@@ -361,24 +412,29 @@ class BatchWriter:
                 self.counts.merged += len(entity.kinds) - 1
                 continue
             before = stored.get(entity.id, {})
-            after = dict(before)
-            touched = []
+            after = {source: _effective(origins) for source, origins in before.items()}
+            mine: dict[str, _OriginView] = {}
             for source, view in entity.views.items():
-                combined = combine(before[source], view) if source in before else view
-                if source not in before or work_identity.dumps(combined) != work_identity.dumps(
-                    before[source]
-                ):
-                    after[source] = combined
-                    touched.append(source)
-            if not touched:
+                origins = list(before.get(source, []))
+                said = next((i for i, (o, _, _) in enumerate(origins) if o == origin), None)
+                if said is None:
+                    origins.append((origin, self.now, view))
+                else:
+                    statement = combine(origins[said][2], view)
+                    if work_identity.dumps(statement) == work_identity.dumps(origins[said][2]):
+                        continue  # this file said exactly this before
+                    origins[said] = (origin, origins[said][1], statement)
+                mine[source] = next(entry for entry in origins if entry[0] == origin)
+                after[source] = _effective(origins)
+            if not mine:
                 self.counts.unchanged += len(entity.kinds)
-            elif all(s in before for s in touched):
+            elif all(source in before for source in mine):
                 self.counts.updated += len(entity.kinds)
             else:
                 self.counts.merged += len(entity.kinds)
-            if touched or any(k == "merged" for k in entity.kinds):
+            if mine or any(k == "merged" for k in entity.kinds):
                 changed[entity.id] = after
-                changed_sources[entity.id] = touched
+                statements[entity.id] = mine
         updates = [
             {
                 "_id": work_id,
@@ -408,9 +464,11 @@ class BatchWriter:
             for entity, work_id in zip(new_entities, new_ids, strict=True):
                 entity.id = work_id
                 changed[work_id] = dict(entity.views)
-                changed_sources[work_id] = list(entity.views)
+                statements[work_id] = {
+                    source: (origin, self.now, view) for source, view in entity.views.items()
+                }
         self._write_ids(entities)
-        self._write_sources(changed, changed_sources, stored)
+        self._write_sources(changed, statements)
         return changed
 
     def _write_ids(self, entities: dict[int, _Entity]) -> None:
@@ -423,21 +481,21 @@ class BatchWriter:
             insert_rows(self.conn, t.work_ids, rows, "ignore")
 
     def _write_sources(
-        self,
-        changed: dict[int, dict[str, r.WorkRecord]],
-        changed_sources: dict[int, list[str]],
-        stored: dict[int, dict[str, r.WorkRecord]],
+        self, changed: dict[int, dict[str, r.WorkRecord]], statements: dict[int, dict[str, _OriginView]]
     ) -> None:
+        """Store this origin's statements, and the per-source facts of each changed effective view."""
         source_rows, versions, codes, counts, community = [], [], [], [], []
-        for work_id, views in changed.items():
-            for source in changed_sources.get(work_id, []):
-                view = views[source]
+        for work_id, mine in statements.items():
+            for source, (origin, first_seen, statement) in mine.items():
+                view = changed[work_id][source]
                 source_rows.append(
                     {
                         "work_id": work_id,
                         "source": source,
-                        "record": work_identity.dumps(view),
+                        "origin": origin,
+                        "record": work_identity.dumps(statement),
                         "run_id": self.ctx.run_id,
+                        "first_seen": first_seen,
                         "seen_at": self.now,
                     }
                 )
@@ -478,7 +536,7 @@ class BatchWriter:
                 if view.community is not None:
                     community.append(self._community_row(work_id, source, view.community))
                 self._references(work_id, source, view.references)
-        upsert(self.conn, t.work_sources, source_rows, ["work_id", "source"])
+        upsert(self.conn, t.work_sources, source_rows, ["work_id", "source", "origin"])
         insert_rows(self.conn, t.work_versions, versions, "ignore")
         upsert(self.conn, t.code_links, codes, ["work_id", "source", "url"])
         upsert(self.conn, t.citation_counts, counts, ["work_id", "source"])

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 15:41:01.734534
+Create Date: 2026-11-23 15:50:33.751893
 """
 
 from __future__ import annotations
@@ -266,14 +266,16 @@ def upgrade() -> None:
         "work_sources",
         sa.Column("work_id", sa.Integer(), nullable=False),
         sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("origin", sa.String(length=64), nullable=False),
         sa.Column("record", sa.Text(), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=True),
+        sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
         sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["run_id"], ["ingest_runs.id"], name=op.f("fk_work_sources_run_id_ingest_runs")
         ),
         sa.ForeignKeyConstraint(["work_id"], ["works.id"], name=op.f("fk_work_sources_work_id_works")),
-        sa.PrimaryKeyConstraint("work_id", "source", name=op.f("pk_work_sources")),
+        sa.PrimaryKeyConstraint("work_id", "source", "origin", name=op.f("pk_work_sources")),
     )
     op.create_table(
         "work_versions",

@@ -1,0 +1,99 @@
+"""Re-importing changes nothing; an import killed with SIGKILL resumes to the same database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+from sqlalchemy import Engine, select
+
+from paperradar.ingest import expand, import_file
+from paperradar.store import schema as t
+from paperradar.store.database import open_store
+from tests.conftest import FIXTURES
+from tests.store_dump import dump
+
+SNAPSHOT = FIXTURES / "arxiv_snapshot" / "arxiv-metadata-oai-snapshot.head200.jsonl"
+
+
+def test_importing_everything_twice_changes_nothing(engine: Engine) -> None:
+    files = list(expand([FIXTURES]))
+    for path in files:
+        import_file(engine, path)
+    before = dump(engine)
+    for path in files:
+        again = import_file(engine, path)
+        assert (again.counts.new, again.counts.merged, again.counts.updated) == (0, 0, 0), path
+    assert dump(engine) == before
+
+
+def _big_snapshot(path: Path, copies: int) -> int:
+    """The 200 real lines repeated under fresh ids, with two broken lines mixed in."""
+    lines = SNAPSHOT.read_bytes().splitlines()
+    count = 0
+    with path.open("wb") as out:
+        for copy in range(copies):
+            for n, line in enumerate(lines):
+                record = orjson.loads(line)
+                record["id"] = f"{copy % 90 + 10:02d}{copy // 90 + 1:02d}.{n:05d}"
+                record["doi"] = None
+                record["title"] = f"{record['title']} (copy {copy})"
+                out.write(orjson.dumps(record) + b"\n")
+                count += 1
+            if copy == copies // 3:
+                out.write(line[: len(line) // 2] + b"\n")  # truncated mid-record
+                out.write(b'{"title": "no id here"}\n')
+                count += 2
+    return count
+
+
+def _paperradar(db_url: str, *args: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PAPERRADAR_DB": db_url}
+    return subprocess.Popen(
+        [sys.executable, "-m", "paperradar.cli", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _position(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(t.checkpoints.c.position)).scalar() or 0)
+
+
+@pytest.mark.slow
+def test_an_import_killed_with_sigkill_resumes_to_the_same_database(
+    db_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    big = tmp_path / "snapshot.jsonl"
+    lines = _big_snapshot(big, copies=30)
+
+    reference = open_store(f"sqlite:///{tmp_path / 'reference.db'}")
+    import_file(reference, big, batch_size=250)
+
+    engine = open_store(db_url)
+    proc = _paperradar(db_url, "import", str(big), "--batch-size", "250")
+    deadline = time.monotonic() + 120
+    while _position(engine) < lines // 3 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert proc.poll() is None, "the import finished before it could be killed; make the file bigger"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed_at = _position(engine)
+    assert 0 < killed_at < lines
+
+    proc = _paperradar(db_url, "import", str(big), "--batch-size", "250")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err.decode()
+    assert f"resumed after position {killed_at}" in out.decode()
+    assert dump(engine) == dump(reference)
+    with engine.connect() as conn:
+        quarantined = conn.execute(select(t.quarantine.c.location, t.quarantine.c.reason)).all()
+    assert [q.location for q in quarantined] == [f"line {10 * 200 + 201}", f"line {10 * 200 + 202}"]
