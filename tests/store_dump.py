@@ -1,12 +1,14 @@
 """A backend-independent dump of the store's content, for "same database" comparisons.
 
-Internal ids and bookkeeping times differ between runs (PostgreSQL sequences skip values a
+The dump is also the same for the same content on SQLite and PostgreSQL. Internal ids and
+bookkeeping times differ between runs (PostgreSQL sequences skip values a
 killed transaction took; every run has its own clock), so works are named by their external
 ids, authors by their authorships, and time columns are left out. Everything else is compared.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from typing import Any
 
@@ -14,7 +16,7 @@ from sqlalchemy import Engine, select
 
 from paperradar.store import schema as t
 
-VOLATILE = {"seen_at", "created_at", "updated_at", "as_of", "merged_at", "run_id", "revision", "id"}
+VOLATILE = {"seen_at", "first_seen", "created_at", "updated_at", "as_of", "merged_at", "run_id", "revision", "id"}
 CONTENT_TABLES = [
     t.works,
     t.work_ids,
@@ -57,6 +59,8 @@ def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
                 return author_name.get(value, f"author?{value}")
             if column == "organisation_id":
                 return org_name.get(value, "?")
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:  # PostgreSQL: aware; SQLite: UTC
+                value = value.astimezone(dt.UTC).replace(tzinfo=None)
             return str(value)
 
         result: dict[str, list[tuple[Any, ...]]] = {}

@@ -73,7 +73,7 @@ def test_an_import_killed_with_sigkill_resumes_to_the_same_database(
     db_url: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     big = tmp_path / "snapshot.jsonl"
-    lines = _big_snapshot(big, copies=30)
+    lines = _big_snapshot(big, copies=90)
 
     reference = open_store(f"sqlite:///{tmp_path / 'reference.db'}")
     import_file(reference, big, batch_size=250)
@@ -96,4 +96,5 @@ def test_an_import_killed_with_sigkill_resumes_to_the_same_database(
     assert dump(engine) == dump(reference)
     with engine.connect() as conn:
         quarantined = conn.execute(select(t.quarantine.c.location, t.quarantine.c.reason)).all()
-    assert [q.location for q in quarantined] == [f"line {10 * 200 + 201}", f"line {10 * 200 + 202}"]
+    assert [q.location for q in quarantined] == [f"line {31 * 200 + 1}", f"line {31 * 200 + 2}"]
+    assert "not valid JSON" in quarantined[0].reason and "id" in quarantined[1].reason

@@ -25,6 +25,7 @@ from paperradar.records import Item, UnreadableInput
 from paperradar.sources import detect, format_by_name
 from paperradar.sources.base import Format, bytes_read
 from paperradar.store import schema as t
+from paperradar.store.database import writing
 from paperradar.store.sql import upsert
 from paperradar.store.writer import BatchWriter, Counts, FileContext
 
@@ -107,7 +108,7 @@ def import_file(
     result.format = fmt.name
     key = fingerprint(path)
     checkpoint_key = f"import:{key}"
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         previous = conn.execute(
             select(t.checkpoints.c.position, t.checkpoints.c.done).where(
                 t.checkpoints.c.key == checkpoint_key
@@ -130,7 +131,7 @@ def import_file(
     def commit(done: bool) -> None:
         nonlocal batch, weight
         last = batch[-1].position if batch else start - 1
-        with engine.begin() as conn:
+        with writing(engine) as conn:
             if batch:
                 result.counts.add(BatchWriter(conn, ctx).write(batch))
             _save_checkpoint(conn, checkpoint_key, max(last, 0), done, run_id)
@@ -167,7 +168,7 @@ def _save_checkpoint(conn: Connection, key: str, position: int, done: bool, run_
 
 
 def _finish_run(engine: Engine, run_id: int, result: FileResult) -> None:
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(
             update(t.ingest_runs)
             .where(t.ingest_runs.c.id == run_id)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +13,11 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from platformdirs import user_data_path
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_WRITE = "paperradar_write"
 ENV_DB = "PAPERRADAR_DB"
 
 
@@ -49,9 +52,10 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(conn: Any) -> None:
-    # Take the write lock at BEGIN: a writer never fails half-way with "database is locked".
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn: Connection) -> None:
+    # Writers take the write lock at BEGIN, so they never fail half-way with "database is
+    # locked"; readers begin deferred and, in WAL mode, never wait for a writer.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
 
 
 def create_store_engine(url: str | None = None) -> Engine:
@@ -72,6 +76,14 @@ def create_store_engine(url: str | None = None) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A write transaction: committed on success, rolled back on error (``engine.begin()`` for
+    writers; on SQLite it also takes the write lock up front)."""
+    with engine.connect().execution_options(**{_WRITE: True}) as conn, conn.begin():
+        yield conn
 
 
 def alembic_config(engine: Engine) -> Config:
