@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from platformdirs import user_data_path
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -25,7 +26,7 @@ from paperradar.records import UnreadableInput
 from paperradar.search.lexical import LexicalIndex, index_dir
 from paperradar.sources import all_formats
 from paperradar.store import queries
-from paperradar.store.database import ENV_DB, describe, open_store
+from paperradar.store.database import ENV_DB, describe, is_demo_store, mark_demo_store, open_store
 
 app = typer.Typer(
     help="paperradar: your own research radar over arXiv, Hugging Face, OpenAlex and Semantic Scholar.",
@@ -34,8 +35,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_show_locals=False,
 )
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)  # long paths and titles stay on one line when piped
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _engine(ctx: typer.Context) -> Engine:
@@ -373,36 +374,39 @@ SAMPLE = Path(__file__).parent / "data" / "sample"
 @app.command()
 def demo(
     ctx: typer.Context,
-    serve: Annotated[
-        bool, typer.Option("--serve/--no-serve", help="Start the interfaces after building.")
-    ] = True,
-    db: Annotated[
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the interfaces after building.")] = True,
+    path: Annotated[
         Path | None,
-        typer.Option(help="Where to build the demo database (default: demo.db in your data folder)."),
+        typer.Option("--path", help="Where to build the demo database (default: demo.db in your data folder)."),
     ] = None,
 ) -> None:
     """Build a fresh demo database from the bundled sample corpus of real records.
 
+    The demo never touches your own database: it builds (and rebuilds) its own file.
+
     Example: [cyan]paperradar demo --no-serve[/]
     """
-    from platformdirs import user_data_path
-
-    target = db or user_data_path("paperradar", appauthor=False) / "demo.db"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    index_dir = Path(f"{target}.index")
-    if index_dir.exists():
-        shutil.rmtree(index_dir)
-    ctx.ensure_object(dict)["db"] = str(target)
-    console.print(f"Building the demo corpus in [bold]{target}[/] from {SAMPLE}")
+    target = (path or user_data_path("paperradar", appauthor=False) / "demo.db").expanduser().resolve()
+    if target.exists() and not is_demo_store(target):
+        err.print(f"[red]error:[/] {target} exists and is not a demo database; choose another --path")
+        raise typer.Exit(2)
+    for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+        leftover.unlink(missing_ok=True)
+    shutil.rmtree(Path(f"{target}.index"), ignore_errors=True)
+    state = ctx.ensure_object(dict)
+    state["db"] = str(target)
+    state.pop("engine", None)
+    mark_demo_store(_engine(ctx))
+    console.print(f"Building the demo corpus in [bold]{target}[/] from the bundled sample")
     import_command(ctx, [SAMPLE], None, False, BATCH_SIZE)
     stats(ctx, False)
     console.print(
-        f"\nTry:  [cyan]paperradar --db {target} show 2606.00467[/]   [cyan]paperradar --db {target} stats[/]"
+        f"\nTry:  [cyan]paperradar --db {target} show 2606.00467[/]\n"
+        f"      [cyan]paperradar --db {target} search \"language models\"[/]\n"
+        f"      [cyan]paperradar --db {target} stats[/]"
     )
     if serve:
-        console.print("[yellow]The web app is not built yet; the demo database is ready for the CLI.[/]")
+        console.print("[yellow]The web app is not built yet: the demo database is ready for the CLI.[/]")
 
 
 def run() -> None:  # pragma: no cover - console entry point

@@ -115,3 +115,23 @@ def open_store(url: str | None = None) -> Engine:
 def describe(engine: Engine) -> str:
     """The URL to show a user, with any password hidden."""
     return engine.url.render_as_string(hide_password=True)
+
+
+def mark_demo_store(engine: Engine) -> None:
+    """Flag a database as a disposable demo, which ``paperradar demo`` may rebuild."""
+    from paperradar.store.schema import meta
+    from paperradar.store.sql import upsert
+
+    with writing(engine) as conn:
+        upsert(conn, meta, [{"key": "demo", "value": "1"}], ["key"])
+
+
+def is_demo_store(path: Path) -> bool:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'demo'").fetchone()
+    except sqlite3.Error:
+        return False
+    return row is not None

@@ -195,7 +195,14 @@ def stats(conn: Connection) -> dict[str, Any]:
 
     return {
         "works": count(t.works),
-        "works_by_source": _grouped(conn, t.work_sources.c.source),
+        "works_by_source": {
+            str(source): int(n)
+            for source, n in conn.execute(
+                select(t.work_sources.c.source, func.count(func.distinct(t.work_sources.c.work_id)))
+                .group_by(t.work_sources.c.source)
+                .order_by(t.work_sources.c.source)
+            )
+        },
         "work_ids_by_scheme": {
             k: v for k, v in _grouped(conn, t.work_ids.c.scheme).items() if k != work_identity.TITLE_SCHEME
         },
