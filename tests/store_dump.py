@@ -16,7 +16,17 @@ from sqlalchemy import Engine, select
 
 from paperradar.store import schema as t
 
-VOLATILE = {"seen_at", "first_seen", "created_at", "updated_at", "as_of", "merged_at", "run_id", "revision", "id"}
+VOLATILE = {
+    "seen_at",
+    "first_seen",
+    "created_at",
+    "updated_at",
+    "as_of",
+    "merged_at",
+    "run_id",
+    "revision",
+    "id",
+}
 CONTENT_TABLES = [
     t.works,
     t.work_ids,

@@ -67,8 +67,8 @@ def test_a_title_match_needs_the_same_first_author_and_year(engine: Engine, tmp_
 def test_a_record_that_links_two_stored_works_merges_them(engine: Engine, tmp_path: Path) -> None:
     by_eprint = tmp_path / "eprint.bib"
     by_eprint.write_text(
-        "@misc{a, title={Calculation of prompt diphoton production cross sections at Tevatron and LHC energies},"
-        " author={Bal{\\'a}zs, C.}, eprint={0704.0001}, archivePrefix={arXiv}, year={2007}}\n"
+        "@misc{a, title={Calculation of prompt diphoton production cross sections at Tevatron and LHC"
+        " energies}, author={Bal{\\'a}zs, C.}, eprint={0704.0001}, archivePrefix={arXiv}, year={2007}}\n"
     )
     by_doi = tmp_path / "doi.bib"
     by_doi.write_text(

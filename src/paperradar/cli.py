@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from platformdirs import user_data_path
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -174,12 +175,16 @@ def import_command(
 
 def _print_result(result: FileResult) -> None:
     if result.error:
-        err.print(f"[red]✗[/] {result.path}: {result.error.removeprefix(str(result.path) + ': ')}")
+        err.print(
+            f"[red]✗[/] {escape(str(result.path))}: {escape(result.error.removeprefix(str(result.path) + ': '))}"
+        )
         return
     resumed = f" (resumed after position {result.resumed_from})" if result.resumed_from is not None else ""
-    console.print(f"[green]✓[/] {result.path} [dim]{result.format}[/]{resumed}: {_summary_line(result)}")
+    console.print(
+        f"[green]✓[/] {escape(str(result.path))} [dim]{result.format}[/]{resumed}: {_summary_line(result)}"
+    )
     for note in result.counts.notes:
-        console.print(f"    [yellow]note:[/] {note}")
+        console.print(f"    [yellow]note:[/] {escape(note)}")
     if result.counts.quarantined:
         console.print("    [dim]see them with[/] paperradar quarantine")
 
@@ -257,18 +262,18 @@ def show(
 
 
 def _print_work(d: dict[str, Any]) -> None:
-    console.print(f"[bold]{d['title'] or '(no title)'}[/]")
+    console.print(f"[bold]{escape(d['title'] or '(no title)')}[/]", highlight=False)
     meta = [d.get("primary_category"), str(d["published"] or d["year"] or ""), d.get("latest_version")]
     console.print("[dim]" + " · ".join(m for m in meta if m) + f" · id {d['id']}[/]")
     names = [
         a["name"] + (f" ({', '.join(a['affiliations'])})" if a["affiliations"] else "") for a in d["authors"]
     ]
     if names:
-        console.print(", ".join(names))
+        console.print(", ".join(names), markup=False, highlight=False)
     if d["abstract"]:
         console.print(d["abstract"], markup=False, highlight=False)
     table = Table(box=None, show_header=False)
-    table.add_row("ids", ", ".join(f"{i['scheme']}:{i['value']}" for i in d["ids"]))
+    table.add_row("ids", escape(", ".join(f"{i['scheme']}:{i['value']}" for i in d["ids"])))
     if d["versions"]:
         table.add_row(
             "versions",
@@ -276,14 +281,16 @@ def _print_work(d: dict[str, Any]) -> None:
         )
     for key in ("categories", "journal_ref", "venue", "comments", "license"):
         if d.get(key):
-            table.add_row(key, " ".join(d[key]) if isinstance(d[key], list) else str(d[key]))
+            table.add_row(key, escape(" ".join(d[key]) if isinstance(d[key], list) else str(d[key])))
     for link in d["code"]:
-        table.add_row("code", f"{link['url'] or '(code badge, no address)'} [dim]({link['source']})[/]")
+        table.add_row(
+            "code", f"{escape(link['url'] or '(code badge, no address)')} [dim]({link['source']})[/]"
+        )
     for c in d["citations"]:
         table.add_row("citations", f"{c['citations']} [dim]({c['source']}, as of {str(c['as_of'])[:10]})[/]")
     for c in d["community"]:
         day = f"featured {c['featured_day']} · " if c["featured_day"] else ""
-        org = f" · {c['organisation']}" if c["organisation"] else ""
+        org = f" · {escape(c['organisation'])}" if c["organisation"] else ""
         table.add_row("community", f"{day}{c['upvotes'] or 0} upvotes{org} [dim]({c['source']})[/]")
     if d["references"] or d["cited_by"]:
         table.add_row("citation graph", f"{d['references']} references, cited by {d['cited_by']} works here")
@@ -321,10 +328,8 @@ def search(
         console.print(f"no works match {query!r}")
     for row in results:
         ident = row["arxiv_id"] or row["doi"] or f"id {row['id']}"
-        console.print(
-            f"[bold]{row['title']}[/] [dim]{ident} · {row['primary_category'] or ''} · {row['year'] or ''}[/]",
-            highlight=False,
-        )
+        where = " · ".join(str(x) for x in (ident, row["primary_category"], row["year"]) if x)
+        console.print(f"[bold]{escape(row['title'] or '')}[/] [dim]{escape(where)}[/]", highlight=False)
 
 
 @app.command()
@@ -374,10 +379,14 @@ SAMPLE = Path(__file__).parent / "data" / "sample"
 @app.command()
 def demo(
     ctx: typer.Context,
-    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the interfaces after building.")] = True,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Start the interfaces after building.")
+    ] = True,
     path: Annotated[
         Path | None,
-        typer.Option("--path", help="Where to build the demo database (default: demo.db in your data folder)."),
+        typer.Option(
+            "--path", help="Where to build the demo database (default: demo.db in your data folder)."
+        ),
     ] = None,
 ) -> None:
     """Build a fresh demo database from the bundled sample corpus of real records.
@@ -402,7 +411,7 @@ def demo(
     stats(ctx, False)
     console.print(
         f"\nTry:  [cyan]paperradar --db {target} show 2606.00467[/]\n"
-        f"      [cyan]paperradar --db {target} search \"language models\"[/]\n"
+        f'      [cyan]paperradar --db {target} search "language models"[/]\n'
         f"      [cyan]paperradar --db {target} stats[/]"
     )
     if serve:

@@ -115,10 +115,10 @@ def import_file(
             )
         ).first()
         run_id = conn.execute(
-            insert(t.ingest_runs).values(
-                kind="import", target=str(path), format=fmt.name, started_at=_now(), status="running"
-            )
-        ).inserted_primary_key[0]
+            insert(t.ingest_runs)
+            .values(kind="import", target=str(path), format=fmt.name, started_at=_now(), status="running")
+            .returning(t.ingest_runs.c.id)
+        ).scalar_one()
     start = 0
     if previous is not None and not previous.done:
         start = previous.position + 1

@@ -38,7 +38,9 @@ def test_the_24_cards() -> None:
     assert [item.location for item in items] == [f"line {n}" for n in range(1, 25)]
     cards = works(items)
     assert len(cards) == 24 and all(card.ids == {} for card in cards)
-    raw = [json.loads(line) for line in (SEEDS / "paper_cards.jsonl").read_text(encoding="utf-8").splitlines()]
+    raw = [
+        json.loads(line) for line in (SEEDS / "paper_cards.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     assert [card.extra["et_al"] for card in cards] == [line["et_al"] for line in raw]
     assert {card.primary_category for card in cards} == {"cs.LG", "cs.CL", "cs.AI", "cs.SD", "cs.HC"}
     assert all(card.categories == [card.primary_category] for card in cards)

@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 
 import orjson
 
@@ -44,7 +44,7 @@ def is_gzip(path: Path) -> bool:
         return fh.read(2) == b"\x1f\x8b"
 
 
-_open_files: weakref.WeakValueDictionary[str, IO[bytes]] = weakref.WeakValueDictionary()
+_open_files: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
 
 
 def open_binary(path: Path) -> IO[bytes]:
@@ -53,14 +53,14 @@ def open_binary(path: Path) -> IO[bytes]:
         raise UnreadableInput(f"{path}: file not found")
     if path.is_dir():
         raise UnreadableInput(f"{path}: is a directory")
+    with path.open("rb") as probe:
+        magic = probe.read(2)
+    if magic == b"\x1f\x8b":
+        unzipped = gzip.GzipFile(filename=path, mode="rb")
+        _open_files[str(path)] = unzipped.fileobj
+        return unzipped  # type: ignore[return-value]
     raw = path.open("rb")
     _open_files[str(path)] = raw
-    if raw.read(2) == b"\x1f\x8b":
-        raw.seek(0)
-        unzipped = gzip.GzipFile(fileobj=raw, mode="rb")
-        unzipped.myfileobj = raw  # as gzip.open does: closing the stream closes the file
-        return unzipped  # type: ignore[return-value]
-    raw.seek(0)
     return raw
 
 
@@ -89,7 +89,9 @@ def iter_lines(path: Path, start: int = 0) -> Iterator[tuple[int, bytes]]:
     the stream with :class:`UnreadableInput` only if nothing was read.
     """
     with open_binary(path) as fh:
-        reader = io.BufferedReader(fh, buffer_size=1 << 20) if not isinstance(fh, io.BufferedReader) else fh
+        reader = (
+            fh if isinstance(fh, io.BufferedReader) else io.BufferedReader(cast(io.RawIOBase, fh), 1 << 20)
+        )
         lineno = 0
         try:
             for line in reader:

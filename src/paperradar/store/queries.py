@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Table, func, select
 
 from paperradar.identity import ids
 from paperradar.identity import works as work_identity
@@ -190,7 +190,7 @@ def _grouped(conn: Connection, column: Any) -> dict[str, int]:
 def stats(conn: Connection) -> dict[str, Any]:
     """Counts by kind and by source."""
 
-    def count(table: t.Table) -> int:
+    def count(table: Table) -> int:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
     return {

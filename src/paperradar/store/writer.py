@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Table, and_, bindparam, delete, exists, inser
 from paperradar import records as r
 from paperradar.identity import authors as author_identity
 from paperradar.identity import works as work_identity
+from paperradar.identity.ids import family_name
 from paperradar.store import schema as t
 from paperradar.store.sql import allocate_ids, chunks, insert_rows, upsert
 
@@ -123,7 +124,7 @@ def combine(old: r.WorkRecord, new: r.WorkRecord) -> r.WorkRecord:
     A sparse record (an author's paper list) never erases what a full record said.
     """
     merged = replace(old)
-    for name in r.WorkRecord.__slots__:  # type: ignore[attr-defined]
+    for name in r.WorkRecord.__slots__:
         value = getattr(new, name)
         if name == "ids":
             merged.ids = {**old.ids, **new.ids}
@@ -301,7 +302,7 @@ class BatchWriter:
                 .where(t.works.c.id.in_(chunk))
             )
             for work_id, year, name in self.conn.execute(stmt):
-                traits[work_id] = (year, author_identity.family_name(name) or None if name else None)
+                traits[work_id] = (year, family_name(name) or None if name else None)
         return traits
 
     @staticmethod
@@ -484,7 +485,11 @@ class BatchWriter:
         self, changed: dict[int, dict[str, r.WorkRecord]], statements: dict[int, dict[str, _OriginView]]
     ) -> None:
         """Store this origin's statements, and the per-source facts of each changed effective view."""
-        source_rows, versions, codes, counts, community = [], [], [], [], []
+        source_rows: list[dict[str, Any]] = []
+        versions: list[dict[str, Any]] = []
+        codes: list[dict[str, Any]] = []
+        counts: list[dict[str, Any]] = []
+        community: list[dict[str, Any]] = []
         for work_id, mine in statements.items():
             for source, (origin, first_seen, statement) in mine.items():
                 view = changed[work_id][source]
@@ -783,11 +788,11 @@ class BatchWriter:
             known = self._author_known_ids(set(candidates))
             author_id = author_identity.choose(candidates, author.ids, known, {}, set())
         if author_id is None:
-            author_id = int(
-                self.conn.execute(
-                    insert(t.authors).values(name=author.name, name_key=key or "?", created_at=self.now)
-                ).inserted_primary_key[0]
-            )
+            author_id = self.conn.execute(
+                insert(t.authors)
+                .values(name=author.name, name_key=key or "?", created_at=self.now)
+                .returning(t.authors.c.id)
+            ).scalar_one()
             self.counts.authors_new += 1
         self._attach_author_ids([(author_id, s, v) for s, v in author.ids.items()])
         upsert(
@@ -824,27 +829,27 @@ class BatchWriter:
         """The author already on these works under the same family name, if one person is."""
         if not work_ids:
             return None
-        family = author_identity.family_name(author.name)
+        family = family_name(author.name)
         found: set[int] = set()
         for chunk in chunks(sorted(set(work_ids))):
             stmt = select(t.authorships.c.author_id, t.authorships.c.name).where(
                 t.authorships.c.work_id.in_(chunk)
             )
-            found |= {a for a, name in self.conn.execute(stmt) if author_identity.family_name(name) == family}
+            found |= {a for a, name in self.conn.execute(stmt) if family_name(name) == family}
         known = self._author_known_ids(found)
         eligible = [a for a in found if not author_identity.conflicts(author.ids, known.get(a, {}))]
         return min(eligible) if len(eligible) == 1 else None
 
     def _claim(self, author_id: int, author: r.AuthorRecord, work_ids: list[int]) -> None:
         """Point the matching authorship of each listed work at this author, or add one."""
-        family = author_identity.family_name(author.name)
+        family = family_name(author.name)
         for work_id in sorted(set(work_ids)):
             rows = self.conn.execute(
                 select(t.authorships.c.position, t.authorships.c.name, t.authorships.c.author_id).where(
                     t.authorships.c.work_id == work_id
                 )
             ).all()
-            match = [pos for pos, name, _ in rows if author_identity.family_name(name) == family]
+            match = [pos for pos, name, _ in rows if family_name(name) == family]
             if len(match) == 1:
                 self.conn.execute(
                     update(t.authorships)
