@@ -175,9 +175,8 @@ def import_command(
 
 def _print_result(result: FileResult) -> None:
     if result.error:
-        err.print(
-            f"[red]✗[/] {escape(str(result.path))}: {escape(result.error.removeprefix(str(result.path) + ': '))}"
-        )
+        reason = result.error.removeprefix(f"{result.path}: ")
+        err.print(f"[red]✗[/] {escape(str(result.path))}: {escape(reason)}")
         return
     resumed = f" (resumed after position {result.resumed_from})" if result.resumed_from is not None else ""
     console.print(
