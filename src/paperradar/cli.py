@@ -36,6 +36,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_show_locals=False,
 )
+SAMPLE = Path(__file__).parent / "data" / "sample"
 console = Console(soft_wrap=True)  # long paths and titles stay on one line when piped
 err = Console(stderr=True, soft_wrap=True)
 
@@ -173,14 +174,24 @@ def import_command(
         raise typer.Exit(1)
 
 
+def _shown(path: Path) -> str:
+    """A path as short as it can be while still telling the user which file it is."""
+    for root in (Path.cwd(), SAMPLE):
+        try:
+            return str(path.resolve().relative_to(root))
+        except ValueError:
+            continue
+    return str(path)
+
+
 def _print_result(result: FileResult) -> None:
     if result.error:
         reason = result.error.removeprefix(f"{result.path}: ")
-        err.print(f"[red]✗[/] {escape(str(result.path))}: {escape(reason)}")
+        err.print(f"[red]✗[/] {escape(_shown(result.path))}: {escape(reason)}")
         return
     resumed = f" (resumed after position {result.resumed_from})" if result.resumed_from is not None else ""
     console.print(
-        f"[green]✓[/] {escape(str(result.path))} [dim]{result.format}[/]{resumed}: {_summary_line(result)}"
+        f"[green]✓[/] {escape(_shown(result.path))} [dim]{result.format}[/]{resumed}: {_summary_line(result)}"
     )
     for note in result.counts.notes:
         console.print(f"    [yellow]note:[/] {escape(note)}")
@@ -370,9 +381,6 @@ def quarantine(
         console.print(
             f"{row['file']} [bold]{row['location']}[/]: {row['reason']}", markup=True, highlight=False
         )
-
-
-SAMPLE = Path(__file__).parent / "data" / "sample"
 
 
 @app.command()

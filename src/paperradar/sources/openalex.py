@@ -471,7 +471,8 @@ def sniff_manifest(filename: str, head: bytes) -> bool:
 def _is_snapshot(filename: str, text: str) -> bool:
     if not text.startswith("{") or _PREFIX not in text or _is_manifest(text):
         return False
-    part_file = filename.endswith(".gz") or filename.startswith("part_")
+    # Snapshot parts are "part_NNN.gz"; "W123.json.gz" is a compressed API response.
+    part_file = filename.startswith("part_") or (filename.endswith(".gz") and not filename.endswith(".json.gz"))
     first = _first_line(text)
     if first is None:  # the head ends inside a long first line, or the document is pretty-printed
         return part_file and "\n" not in text

@@ -225,7 +225,7 @@ def stats(conn: Connection) -> dict[str, Any]:
 def quarantined(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
     stmt = (
         select(t.quarantine.c.file, t.quarantine.c.location, t.quarantine.c.reason, t.quarantine.c.source)
-        .order_by(t.quarantine.c.id.desc())
+        .order_by(t.quarantine.c.run_id.desc(), t.quarantine.c.file, t.quarantine.c.position)
         .limit(limit)
     )
     return [dict(r) for r in conn.execute(stmt).mappings()]
