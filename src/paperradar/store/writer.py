@@ -210,19 +210,21 @@ class BatchWriter:
         self.counts.quarantined += len(rows)
 
     # ---------------------------------------------------------------- resolution
-    def _lookup_ids(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    def _lookup(self, table: Table, target: Any, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """``(scheme, value)`` → ``target`` for the keys found in an id table (work_ids, author_ids)."""
         by_scheme: dict[str, list[str]] = defaultdict(list)
         for scheme, value in keys:
             by_scheme[scheme].append(value)
         found: dict[tuple[str, str], int] = {}
         for scheme, values in by_scheme.items():
             for chunk in chunks(values):
-                stmt = select(t.work_ids.c.value, t.work_ids.c.work_id).where(
-                    t.work_ids.c.scheme == scheme, t.work_ids.c.value.in_(chunk)
-                )
-                for value, work_id in self.conn.execute(stmt):
-                    found[(scheme, value)] = work_id
+                stmt = select(table.c.value, target).where(table.c.scheme == scheme, table.c.value.in_(chunk))
+                for value, target_id in self.conn.execute(stmt):
+                    found[(scheme, value)] = target_id
         return found
+
+    def _lookup_ids(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        return self._lookup(t.work_ids, t.work_ids.c.work_id, keys)
 
     def _ids_of(self, work_ids: Iterable[int]) -> dict[int, dict[str, set[str]]]:
         result: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -718,18 +720,7 @@ class BatchWriter:
         return resolved
 
     def _author_ids_lookup(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        found: dict[tuple[str, str], int] = {}
-        by_scheme: dict[str, list[str]] = defaultdict(list)
-        for scheme, value in keys:
-            by_scheme[scheme].append(value)
-        for scheme, values in by_scheme.items():
-            for chunk in chunks(values):
-                stmt = select(t.author_ids.c.value, t.author_ids.c.author_id).where(
-                    t.author_ids.c.scheme == scheme, t.author_ids.c.value.in_(chunk)
-                )
-                for value, author_id in self.conn.execute(stmt):
-                    found[(scheme, value)] = author_id
-        return found
+        return self._lookup(t.author_ids, t.author_ids.c.author_id, keys)
 
     def _authors_by_name(self, names: set[str]) -> dict[str, list[int]]:
         found: dict[str, list[int]] = defaultdict(list)
