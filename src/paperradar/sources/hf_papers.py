@@ -8,11 +8,10 @@ API keeps the arXiv facts.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -27,71 +26,57 @@ from paperradar.records import (
     UnreadableInput,
     WorkRecord,
 )
+from paperradar.sources import fields
 from paperradar.sources.base import Format, head_text, load_json_document
+from paperradar.sources.fields import JSON
 
 _PAPER_KEY = re.compile(r'"paper"\s*:\s*\{')
-
-
-def _obj(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: object) -> str | None:
-    return (value.strip() or None) if isinstance(value, str) else None
-
-
-def _count(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _day(value: object) -> dt.date | None:
-    """``2026-06-12T00:00:00.000Z`` → its date; anything unparseable counts as unknown."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return dt.datetime.fromisoformat(value).date()
-    except ValueError:
-        return None
+# The daily-page API is loosely typed: a field of another type counts as missing, text is
+# stripped, and dates come as timestamps (``2026-06-12T00:00:00.000Z``).
+_text = partial(fields.text, strict=False, strip=True)
+_obj = partial(fields.obj, strict=False)
+_count = partial(fields.integer, strict=False)
+_day = partial(fields.date, strict=False, timestamp=True)
 
 
 def _author(value: object) -> AuthorRef | None:
-    author = _obj(value)
-    name = _text(author.get("name"))
+    if not isinstance(value, dict):
+        return None
+    name = _text(value, "name")
     if name is None:
         return None
-    user = _obj(author.get("user"))
-    handle = _text(user.get("user")) or _text(user.get("name"))
+    handle = _text(value, "user", "user") or _text(value, "user", "name")
     return AuthorRef(name=name, ids={"hf": handle} if handle else {})
 
 
-def _work(item: dict[str, Any], paper: dict[str, Any], arxiv: str) -> WorkRecord:
-    authors = [ref for ref in map(_author, paper.get("authors") or []) if ref is not None]
-    published = _day(paper.get("publishedAt"))
-    submitter = _obj(item.get("submittedBy")) or _obj(paper.get("submittedOnDailyBy"))
-    organisation = _obj(item.get("organization")) or _obj(paper.get("organization"))
-    repo = _text(paper.get("githubRepo"))
-    keywords = paper.get("ai_keywords")
+def _work(item: JSON, paper: JSON, arxiv: str) -> WorkRecord:
+    authors = [ref for ref in map(_author, fields.items(paper, "authors", strict=False)) if ref is not None]
+    published = _day(paper, "publishedAt")
+    submitter = _obj(item, "submittedBy") or _obj(paper, "submittedOnDailyBy")
+    organisation = _obj(item, "organization") or _obj(paper, "organization")
+    repo = _text(paper, "githubRepo")
+    keywords = fields.items(paper, "ai_keywords", strict=False)
     community = Community(
-        featured_day=_day(paper.get("submittedOnDailyAt")) or _day(item.get("publishedAt")),
-        upvotes=_count(paper.get("upvotes")),
-        comments=_count(item.get("numComments")),
-        submitter=_text(submitter.get("name")) or _text(submitter.get("user")),
-        submitter_name=_text(submitter.get("fullname")),
-        organisation=_text(organisation.get("name")),
-        organisation_name=_text(organisation.get("fullname")),
-        ai_summary=_text(paper.get("ai_summary")),
-        ai_keywords=[k for k in keywords if isinstance(k, str)] if isinstance(keywords, list) else [],
-        project_page=_text(paper.get("projectPage")),
+        featured_day=_day(paper, "submittedOnDailyAt") or _day(item, "publishedAt"),
+        upvotes=_count(paper, "upvotes"),
+        comments=_count(item, "numComments"),
+        submitter=_text(submitter, "name") or _text(submitter, "user"),
+        submitter_name=_text(submitter, "fullname"),
+        organisation=_text(organisation, "name"),
+        organisation_name=_text(organisation, "fullname"),
+        ai_summary=_text(paper, "ai_summary"),
+        ai_keywords=[keyword for keyword in keywords if isinstance(keyword, str)],
+        project_page=_text(paper, "projectPage"),
         n_authors=len(authors),
     )
     return WorkRecord(
         ids={"arxiv": arxiv},
-        title=_text(paper.get("title")) or _text(item.get("title")),
-        abstract=_text(paper.get("summary")) or _text(item.get("summary")),
+        title=_text(paper, "title") or _text(item, "title"),
+        abstract=_text(paper, "summary") or _text(item, "summary"),
         authors=authors,
         published=published,
         year=published.year if published else None,
-        code=[CodeLink(url=repo, stars=_count(paper.get("githubStars")))] if repo else [],
+        code=[CodeLink(url=repo, stars=_count(paper, "githubStars"))] if repo else [],
         community=community,
     )
 

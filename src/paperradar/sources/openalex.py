@@ -13,7 +13,6 @@ the file is not what it claims to be.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,9 +33,9 @@ from paperradar.records import (
     UnreadableInput,
     WorkRecord,
 )
+from paperradar.sources import fields
 from paperradar.sources.base import Format, head_text, iter_lines, load_json_document
-
-JSON = dict[str, Any]
+from paperradar.sources.fields import JSON
 
 _PREFIX = "https://openalex.org/"
 _KINDS = {
@@ -55,103 +54,10 @@ _MAX_ABSTRACT_WORDS = 100_000  # a larger position means a broken index, not an 
 _MANIFEST_START = re.compile(r'^\{\s*"entries"\s*:')
 
 
-class _Invalid(Exception):
-    """A field has the wrong shape; the record it belongs to becomes a Problem."""
-
-
-# --- typed access -------------------------------------------------------------------------
-
-
-def _describe(value: object) -> str:
-    text = orjson.dumps(value).decode()
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _at(obj: JSON, path: tuple[str, ...]) -> Any:
-    """The value at ``path`` (``None`` when any step is missing or null)."""
-    value: Any = obj
-    for depth, key in enumerate(path):
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            where = ".".join(path[:depth]) or "record"
-            raise _Invalid(f"{where} is {_describe(value)}, expected an object")
-        value = value.get(key)
-    return value
-
-
-def _text(obj: JSON, *path: str) -> str | None:
-    value = _at(obj, path)
-    if value is None or isinstance(value, str):
-        return value or None
-    raise _Invalid(f"{'.'.join(path)} is {_describe(value)}, expected text")
-
-
-def _int(obj: JSON, *path: str) -> int | None:
-    value = _at(obj, path)
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    raise _Invalid(f"{'.'.join(path)} is {_describe(value)}, expected a whole number")
-
-
-def _bool(obj: JSON, *path: str) -> bool | None:
-    value = _at(obj, path)
-    if value is None or isinstance(value, bool):
-        return value
-    raise _Invalid(f"{'.'.join(path)} is {_describe(value)}, expected true or false")
-
-
-def _obj(obj: JSON, *path: str) -> JSON:
-    value = _at(obj, path)
-    if value is None:
-        return {}
-    if isinstance(value, dict):
-        return value
-    raise _Invalid(f"{'.'.join(path)} is {_describe(value)}, expected an object")
-
-
-def _list(obj: JSON, *path: str) -> list[Any]:
-    value = _at(obj, path)
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return value
-    raise _Invalid(f"{'.'.join(path)} is {_describe(value)}, expected a list")
-
-
-def _objects(obj: JSON, *path: str) -> list[JSON]:
-    """A list of objects; nulls inside it are dropped (OpenAlex writes them for deleted links)."""
-    found: list[JSON] = []
-    for index, value in enumerate(_list(obj, *path)):
-        if isinstance(value, dict):
-            found.append(value)
-        elif value is not None:
-            raise _Invalid(f"{'.'.join(path)}[{index}] is {_describe(value)}, expected an object")
-    return found
-
-
-def _texts(obj: JSON, *path: str) -> list[str]:
-    values = _list(obj, *path)
-    for index, value in enumerate(values):
-        if not isinstance(value, str):
-            raise _Invalid(f"{'.'.join(path)}[{index}] is {_describe(value)}, expected text")
-    return [value for value in values if value]
-
-
-def _date(obj: JSON, *path: str) -> dt.date | None:
-    text = _text(obj, *path)
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text[:10])
-    except ValueError:
-        raise _Invalid(f"{'.'.join(path)} is {text!r}, expected a YYYY-MM-DD date") from None
-
-
 def _counts_by_year(obj: JSON) -> dict[int, int]:
     counts: dict[int, int] = {}
-    for entry in _objects(obj, "counts_by_year"):
-        year, cited = _int(entry, "year"), _int(entry, "cited_by_count")
+    for entry in fields.objects(obj, "counts_by_year"):
+        year, cited = fields.integer(entry, "year"), fields.integer(entry, "cited_by_count")
         if year is not None and cited is not None:
             counts[year] = cited
     return counts
@@ -174,7 +80,7 @@ def _abstract(work: JSON) -> str | None:
     """Rebuild the text from ``abstract_inverted_index`` ({word: [positions]}), which OpenAlex
     publishes instead of the abstract itself. Words go straight into their slots: this runs
     for every work of a snapshot."""
-    index = _obj(work, "abstract_inverted_index")
+    index = fields.obj(work, "abstract_inverted_index")
     if not index:
         return None
     try:
@@ -186,30 +92,30 @@ def _abstract(work: JSON) -> str | None:
             for position in positions:
                 words[position] = word
     except (TypeError, ValueError, IndexError):
-        raise _Invalid("abstract_inverted_index is not a map of words to word positions") from None
+        raise fields.InvalidField("abstract_inverted_index is not a map of words to word positions") from None
     return " ".join(word for word in words if word) or None
 
 
 def _authorship(authorship: JSON) -> AuthorRef | None:
-    name = _text(authorship, "author", "display_name") or _text(authorship, "raw_author_name")
+    name = fields.text(authorship, "author", "display_name") or fields.text(authorship, "raw_author_name")
     if name is None:
         return None
     ids: dict[str, str] = {}
-    openalex_id = _short(_text(authorship, "author", "id"))
+    openalex_id = _short(fields.text(authorship, "author", "id"))
     if openalex_id:
         ids["openalex"] = openalex_id
-    orcid_id = orcid(_text(authorship, "author", "orcid"))
+    orcid_id = orcid(fields.text(authorship, "author", "orcid"))
     if orcid_id:
         ids["orcid"] = orcid_id
     affiliations = [
         inst_name
-        for inst in _objects(authorship, "institutions")
-        if (inst_name := _text(inst, "display_name"))
+        for inst in fields.objects(authorship, "institutions")
+        if (inst_name := fields.text(inst, "display_name"))
     ]
     if not affiliations:
         # Older snapshots have one raw string, newer ones a list.
-        affiliations = _texts(authorship, "raw_affiliation_strings")
-        single = _text(authorship, "raw_affiliation_string")
+        affiliations = fields.texts(authorship, "raw_affiliation_strings")
+        single = fields.text(authorship, "raw_affiliation_string")
         if not affiliations and single:
             affiliations = [single]
     return AuthorRef(name=name, affiliations=affiliations, ids=ids)
@@ -217,13 +123,13 @@ def _authorship(authorship: JSON) -> AuthorRef | None:
 
 def _arxiv_from_locations(work: JSON) -> str | None:
     """arXiv id of a copy hosted on arXiv: OpenAlex lists it as a location, not in ``ids``."""
-    locations = _objects(work, "locations") or [_obj(work, "primary_location")]
+    locations = fields.objects(work, "locations") or [fields.obj(work, "primary_location")]
     for location in locations:
-        landing = _text(location, "landing_page_url")
-        for url in (landing, _text(location, "pdf_url")):
+        landing = fields.text(location, "landing_page_url")
+        for url in (landing, fields.text(location, "pdf_url")):
             if url and "arxiv.org/" in url and (found := arxiv_id(url)):
                 return found
-        source = _text(location, "source", "display_name")
+        source = fields.text(location, "source", "display_name")
         if landing and source and source.startswith("arXiv"):
             found = arxiv_id(landing) or arxiv_from_doi(landing)
             if found:
@@ -233,22 +139,22 @@ def _arxiv_from_locations(work: JSON) -> str | None:
 
 def _work_ids(work: JSON, openalex_id: str) -> dict[str, str]:
     ids = {"openalex": openalex_id}
-    given = _obj(work, "ids")
-    work_doi = doi(_text(work, "doi") or _text(given, "doi"))
+    given = fields.obj(work, "ids")
+    work_doi = doi(fields.text(work, "doi") or fields.text(given, "doi"))
     if work_doi:
         ids["doi"] = work_doi
     mag = given.get("mag")
     if isinstance(mag, int | str) and not isinstance(mag, bool) and str(mag):
         ids["mag"] = str(mag)
     elif mag is not None:
-        raise _Invalid(f"ids.mag is {_describe(mag)}, expected a number")
-    pubmed = pmid(_text(given, "pmid"))
+        raise fields.InvalidField(f"ids.mag is {fields.describe(mag)}, expected a number")
+    pubmed = pmid(fields.text(given, "pmid"))
     if pubmed:
         ids["pmid"] = pubmed
-    pmc = pmcid(_text(given, "pmcid"))
+    pmc = pmcid(fields.text(given, "pmcid"))
     if pmc:
         ids["pmcid"] = pmc
-    arxiv = arxiv_id(_text(given, "arxiv")) or arxiv_from_doi(work_doi) or _arxiv_from_locations(work)
+    arxiv = arxiv_id(fields.text(given, "arxiv")) or arxiv_from_doi(work_doi) or _arxiv_from_locations(work)
     if arxiv:
         ids["arxiv"] = arxiv
     return ids
@@ -256,44 +162,46 @@ def _work_ids(work: JSON, openalex_id: str) -> dict[str, str]:
 
 def _work(work: JSON, openalex_id: str) -> WorkRecord:
     authors: list[AuthorRef] = []
-    for index, authorship in enumerate(_objects(work, "authorships")):
+    for index, authorship in enumerate(fields.objects(work, "authorships")):
         try:
             ref = _authorship(authorship)
-        except _Invalid as exc:
-            raise _Invalid(f"authorships[{index}]: {exc}") from None
+        except fields.InvalidField as exc:
+            raise fields.InvalidField(f"authorships[{index}]: {exc}") from None
         if ref is not None:
             authors.append(ref)
-    references = [{"openalex": short} for ref in _texts(work, "referenced_works") if (short := _short(ref))]
+    references = [
+        {"openalex": short} for ref in fields.texts(work, "referenced_works") if (short := _short(ref))
+    ]
     extra: dict[str, Any] = {}
     for key in ("type", "language"):
-        value = _text(work, key)
+        value = fields.text(work, key)
         if value:
             extra[key] = value
-    concepts = [name for c in _objects(work, "concepts") if (name := _text(c, "display_name"))]
+    concepts = [name for c in fields.objects(work, "concepts") if (name := fields.text(c, "display_name"))]
     if concepts:
         extra["concepts"] = concepts[:_TOP_CONCEPTS]
-    topics = [name for t in _objects(work, "topics") if (name := _text(t, "display_name"))]
+    topics = [name for t in fields.objects(work, "topics") if (name := fields.text(t, "display_name"))]
     if topics:
         extra["topics"] = topics[:_TOP_TOPICS]
-    retracted = _bool(work, "is_retracted")
+    retracted = fields.boolean(work, "is_retracted")
     if retracted is not None:
         extra["is_retracted"] = retracted
-    oa_url = _text(work, "open_access", "oa_url")
+    oa_url = fields.text(work, "open_access", "oa_url")
     if oa_url:
         extra["oa_url"] = oa_url
-    published = _date(work, "publication_date")
-    year = _int(work, "publication_year")
+    published = fields.date(work, "publication_date", timestamp=True)
+    year = fields.integer(work, "publication_year")
     return WorkRecord(
         ids=_work_ids(work, openalex_id),
-        title=_text(work, "display_name") or _text(work, "title"),
+        title=fields.text(work, "display_name") or fields.text(work, "title"),
         abstract=_abstract(work),
         authors=authors,
-        license=_text(work, "primary_location", "license"),
+        license=fields.text(work, "primary_location", "license"),
         published=published,
         year=year if year is not None else (published.year if published else None),
-        venue=_text(work, "primary_location", "source", "display_name"),
-        citation_count=_int(work, "cited_by_count"),
-        reference_count=_int(work, "referenced_works_count"),
+        venue=fields.text(work, "primary_location", "source", "display_name"),
+        citation_count=fields.integer(work, "cited_by_count"),
+        reference_count=fields.integer(work, "referenced_works_count"),
         counts_by_year=_counts_by_year(work),
         references=references,
         extra=extra,
@@ -304,66 +212,68 @@ def _work(work: JSON, openalex_id: str) -> WorkRecord:
 
 
 def _latest_year(affiliation: JSON) -> int:
-    years = [year for year in _list(affiliation, "years") if isinstance(year, int)]
+    years = [year for year in fields.items(affiliation, "years") if isinstance(year, int)]
     return max(years, default=0)
 
 
 def _author(author: JSON, openalex_id: str) -> AuthorRecord:
     """OpenAlex's tombstones (``"Deleted Author"``, no works) are kept as ordinary authors:
     their id is real and may still appear on older works."""
-    name = _text(author, "display_name")
+    name = fields.text(author, "display_name")
     if name is None:
-        raise _Invalid("author has no display_name")
+        raise fields.InvalidField("author has no display_name")
     ids = {"openalex": openalex_id}
-    orcid_id = orcid(_text(author, "orcid") or _text(author, "ids", "orcid"))
+    orcid_id = orcid(fields.text(author, "orcid") or fields.text(author, "ids", "orcid"))
     if orcid_id:
         ids["orcid"] = orcid_id
     # Most recent first: the last known institutions, then the dated history newest first.
-    institutions = _objects(author, "last_known_institutions") or [_obj(author, "last_known_institution")]
-    history = sorted(_objects(author, "affiliations"), key=_latest_year, reverse=True)
-    institutions += [_obj(entry, "institution") for entry in history]
+    institutions = fields.objects(author, "last_known_institutions") or [
+        fields.obj(author, "last_known_institution")
+    ]
+    history = sorted(fields.objects(author, "affiliations"), key=_latest_year, reverse=True)
+    institutions += [fields.obj(entry, "institution") for entry in history]
     affiliations: list[str] = []
     for institution in institutions:
-        inst_name = _text(institution, "display_name")
+        inst_name = fields.text(institution, "display_name")
         if inst_name and inst_name not in affiliations:
             affiliations.append(inst_name)
     return AuthorRecord(
         ids=ids,
         name=name,
-        aliases=[alias for alias in _texts(author, "display_name_alternatives") if alias != name],
+        aliases=[alias for alias in fields.texts(author, "display_name_alternatives") if alias != name],
         affiliations=affiliations,
-        works_count=_int(author, "works_count"),
-        citation_count=_int(author, "cited_by_count"),
-        h_index=_int(author, "summary_stats", "h_index"),
-        i10_index=_int(author, "summary_stats", "i10_index"),
+        works_count=fields.integer(author, "works_count"),
+        citation_count=fields.integer(author, "cited_by_count"),
+        h_index=fields.integer(author, "summary_stats", "h_index"),
+        i10_index=fields.integer(author, "summary_stats", "i10_index"),
         counts_by_year=_counts_by_year(author),
     )
 
 
 def _institution(institution: JSON, openalex_id: str) -> OrganisationRecord:
-    name = _text(institution, "display_name")
+    name = fields.text(institution, "display_name")
     if name is None:
-        raise _Invalid("institution has no display_name")
+        raise fields.InvalidField("institution has no display_name")
     ids = {"openalex": openalex_id}
-    ror = _last_segment(_text(institution, "ror") or _text(institution, "ids", "ror"))
+    ror = _last_segment(fields.text(institution, "ror") or fields.text(institution, "ids", "ror"))
     if ror:
         ids["ror"] = ror
-    acronyms = _texts(institution, "display_name_acronyms")
+    acronyms = fields.texts(institution, "display_name_acronyms")
     return OrganisationRecord(
         ids=ids,
         name=name,
         short_name=acronyms[0] if acronyms else None,
-        country=_text(institution, "country_code"),
-        kind=_text(institution, "type"),
-        homepage=_text(institution, "homepage_url"),
+        country=fields.text(institution, "country_code"),
+        kind=fields.text(institution, "type"),
+        homepage=fields.text(institution, "homepage_url"),
     )
 
 
 def _entity(obj: JSON) -> Record:
     """Map one entity by the kind its id names (``W…`` work, ``A…`` author, ``I…`` institution)."""
-    entity_id = _text(obj, "id")
+    entity_id = fields.text(obj, "id")
     if entity_id is None:
-        raise _Invalid("entity has no id")
+        raise fields.InvalidField("entity has no id")
     short = entity_id.removeprefix(_PREFIX)
     if short[1:].isdigit():
         kind = _KINDS.get(short[0].upper(), "unknown")
@@ -376,23 +286,19 @@ def _entity(obj: JSON) -> Record:
     elif short != entity_id and "/" in short:
         kind = short.split("/", 1)[0]  # "keywords/…", "subfields/…"
     else:
-        raise _Invalid(f"id {entity_id!r} is not an OpenAlex id")
+        raise fields.InvalidField(f"id {entity_id!r} is not an OpenAlex id")
     return Skipped(reason=f"OpenAlex {kind} entity: paperradar stores works, authors and institutions")
-
-
-def _kind_of(value: object) -> str:
-    if value is None:
-        return "null"
-    return {dict: "an object", list: "a list", str: "text", bool: "true/false"}.get(type(value), "a number")
 
 
 def _item(value: object, location: str, position: int) -> Item:
     if not isinstance(value, dict):
-        problem = Problem(f"expected a JSON object, found {_kind_of(value)}", orjson.dumps(value).decode())
+        problem = Problem(
+            f"expected a JSON object, found {fields.kind_of(value)}", orjson.dumps(value).decode()
+        )
         return Item(location, position, OPENALEX, problem=problem)
     try:
         return Item(location, position, OPENALEX, record=_entity(value))
-    except _Invalid as exc:
+    except fields.InvalidField as exc:
         return Item(location, position, OPENALEX, problem=Problem(str(exc), orjson.dumps(value).decode()))
 
 
@@ -410,7 +316,9 @@ def parse_api(path: Path, start: int = 0) -> Iterator[Item]:
         if start <= 1:
             yield _item(document, "entity", 1)
     else:
-        found = f"keys {', '.join(sorted(document))}" if isinstance(document, dict) else _kind_of(document)
+        found = (
+            f"keys {', '.join(sorted(document))}" if isinstance(document, dict) else fields.kind_of(document)
+        )
         raise UnreadableInput(f"{path}: not an OpenAlex entity or list page (found {found})")
 
 
@@ -472,7 +380,9 @@ def _is_snapshot(filename: str, text: str) -> bool:
     if not text.startswith("{") or _PREFIX not in text or _is_manifest(text):
         return False
     # Snapshot parts are "part_NNN.gz"; "W123.json.gz" is a compressed API response.
-    part_file = filename.startswith("part_") or (filename.endswith(".gz") and not filename.endswith(".json.gz"))
+    part_file = filename.startswith("part_") or (
+        filename.endswith(".gz") and not filename.endswith(".json.gz")
+    )
     first = _first_line(text)
     if first is None:  # the head ends inside a long first line, or the document is pretty-printed
         return part_file and "\n" not in text

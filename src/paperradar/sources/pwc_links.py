@@ -18,6 +18,7 @@ from typing import IO
 
 from paperradar.identity.ids import arxiv_id
 from paperradar.records import PAPERS_WITH_CODE, CodeLink, Item, Problem, UnreadableInput, WorkRecord
+from paperradar.sources import fields
 from paperradar.sources.base import Format, head_text, open_binary
 
 _CHUNK = 1 << 20
@@ -113,8 +114,8 @@ def _record(value: object) -> WorkRecord:
     """One link → the paper it is about, carrying the repository; ``ValueError`` says what is missing."""
     if not isinstance(value, dict):
         raise ValueError("record is not a JSON object")
-    repo = value.get("repo_url")
-    if not isinstance(repo, str) or not repo.strip():
+    repo = fields.text(value, "repo_url", strict=False, strip=True)
+    if repo is None:
         raise ValueError("no repo_url")
     ids: dict[str, str] = {}
     given = value.get("paper_arxiv_id")
@@ -123,29 +124,27 @@ def _record(value: object) -> WorkRecord:
         if arxiv is None:
             raise ValueError(f"paper_arxiv_id {given!r} is not an arXiv id")
         ids["arxiv"] = arxiv
-    paper_url = value.get("paper_url")
-    slug = _SLUG.search(paper_url) if isinstance(paper_url, str) else None
+    paper_url = fields.text(value, "paper_url", strict=False)
+    slug = _SLUG.search(paper_url) if paper_url else None
     if slug:
         ids["pwc"] = slug.group(1)
     if not ids:
         raise ValueError("neither paper_arxiv_id nor a paperswithcode.com/paper/ URL")
-    framework = value.get("framework")
-    official = value.get("is_official")
-    title = value.get("paper_title")
+    framework = fields.text(value, "framework", strict=False)
     return WorkRecord(
         ids=ids,
-        title=(title.strip() or None) if isinstance(title, str) else None,
+        title=fields.text(value, "paper_title", strict=False, strip=True),
         code=[
             CodeLink(
-                url=repo.strip(),
-                is_official=official if isinstance(official, bool) else None,
-                framework=framework if isinstance(framework, str) and framework not in ("", "none") else None,
+                url=repo,
+                is_official=fields.boolean(value, "is_official", strict=False),
+                framework=framework if framework != "none" else None,
             )
         ],
         extra={
-            key: value[key]
+            key: flag
             for key in ("mentioned_in_paper", "mentioned_in_github")
-            if isinstance(value.get(key), bool)
+            if (flag := fields.boolean(value, key, strict=False)) is not None
         },
     )
 

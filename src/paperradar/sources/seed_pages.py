@@ -9,11 +9,10 @@ stored as a reported fact of that page, never as a metric. Matching them to real
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -29,41 +28,19 @@ from paperradar.records import (
     UnreadableInput,
     WorkRecord,
 )
+from paperradar.sources import fields
 from paperradar.sources.base import Format, head_text, iter_lines, load_json_document
+from paperradar.sources.fields import JSON
 
 _CS_TAG = re.compile(r"[A-Z]{2}")  # the site shows cs.LG as "LG"; other archives keep their full code
+_text = partial(fields.text, keep_empty=True)  # text as shown: an empty string stays empty
 
 
-def _text(obj: dict[str, Any], key: str) -> str | None:
-    value = obj.get(key)
-    if value is not None and not isinstance(value, str):
-        raise ValueError(f"{key!r} is not text")
+def _required(obj: JSON, key: str) -> str:
+    value = fields.text(obj, key)
+    if value is None or not value.strip():
+        raise fields.InvalidField(f"no {key!r}")
     return value
-
-
-def _required(obj: dict[str, Any], key: str) -> str:
-    value = _text(obj, key)
-    if not value or not value.strip():
-        raise ValueError(f"no {key!r}")
-    return value
-
-
-def _int(obj: dict[str, Any], key: str) -> int | None:
-    value = obj.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError(f"{key!r} is not a whole number")
-    return value
-
-
-def _date(obj: dict[str, Any]) -> dt.date | None:
-    """``date_iso``, which is null when the page left the year out."""
-    value = _text(obj, "date_iso")
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError as exc:
-        raise ValueError(f"date_iso {value!r} is not a date") from exc
 
 
 def _category(tag: str) -> str:
@@ -82,7 +59,7 @@ def _card(obj: object) -> WorkRecord:
         raise ValueError("'affiliations' is not a list of names")
     tag = _text(obj, "category")
     category = _category(tag) if tag else None
-    published = _date(obj)
+    published = fields.date(obj, "date_iso")  # null when the page left the year out
     return WorkRecord(
         ids={},
         title=_required(obj, "title"),
@@ -105,7 +82,7 @@ def _listing(obj: object) -> WorkRecord:
     """A daily listing item; its page date has no year, so it is kept as text, not as a featured day."""
     if not isinstance(obj, dict):
         raise ValueError("listing item is not a JSON object")
-    published = _date(obj)
+    published = fields.date(obj, "date_iso")
     return WorkRecord(
         ids={},
         title=_required(obj, "title"),
@@ -113,8 +90,8 @@ def _listing(obj: object) -> WorkRecord:
         published=published,
         year=published.year if published else None,
         community=Community(
-            upvotes=_int(obj, "upvotes"),
-            n_authors=_int(obj, "n_authors"),
+            upvotes=fields.integer(obj, "upvotes"),
+            n_authors=fields.integer(obj, "n_authors"),
             organisation=_text(obj, "organisation_handle"),
             organisation_name=_text(obj, "organisation_name"),
         ),
@@ -174,9 +151,9 @@ def parse_profile(path: Path, start: int = 0) -> Iterator[Item]:
         author = AuthorRecord(
             ids={},
             name=_required(profile, "name"),
-            h_index=_int(profile, "h_index"),
-            works_count=_int(profile, "papers_count"),
-            citation_count=_int(profile, "citations"),
+            h_index=fields.integer(profile, "h_index"),
+            works_count=fields.integer(profile, "papers_count"),
+            citation_count=fields.integer(profile, "citations"),
             works=works,
         )
     except ValueError as exc:

@@ -23,7 +23,6 @@ fragment of the citation string.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -44,9 +43,9 @@ from paperradar.records import (
     UnreadableInput,
     WorkRecord,
 )
+from paperradar.sources import fields
 from paperradar.sources.base import Format, head_text, load_json_document
-
-JSON = dict[str, Any]
+from paperradar.sources.fields import JSON
 
 # externalIds key → (WorkRecord.ids key, normaliser).
 _EXTERNAL_IDS: dict[str, tuple[str, Callable[[str], str | None]]] = {
@@ -80,83 +79,25 @@ _PAGE_KEYS = {"offset", "total", "next", "token", "data"}
 _ERROR_KEYS = {"error", "message"}
 
 
-class _Invalid(Exception):
-    """A field has the wrong shape; the record it belongs to becomes a Problem."""
-
-
-# --- typed access (S2 objects are flat: one level of nesting at most) --------------------
-
-
-def _describe(value: object) -> str:
-    text = orjson.dumps(value).decode()
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _text(obj: JSON, key: str, where: str = "") -> str | None:
-    value = obj.get(key)
-    if value is None or isinstance(value, str):
-        return value or None
-    raise _Invalid(f"{where}{key} is {_describe(value)}, expected text")
-
-
-def _int(obj: JSON, key: str) -> int | None:
-    value = obj.get(key)
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    raise _Invalid(f"{key} is {_describe(value)}, expected a whole number")
-
-
-def _obj(obj: JSON, key: str) -> JSON:
-    value = obj.get(key)
-    if value is None:
-        return {}
-    if isinstance(value, dict):
-        return value
-    raise _Invalid(f"{key} is {_describe(value)}, expected an object")
-
-
-def _list(obj: JSON, key: str) -> list[Any]:
-    value = obj.get(key)
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return value
-    raise _Invalid(f"{key} is {_describe(value)}, expected a list")
-
-
-def _texts(obj: JSON, key: str) -> list[str]:
-    values = _list(obj, key)
-    for index, value in enumerate(values):
-        if not isinstance(value, str):
-            raise _Invalid(f"{key}[{index}] is {_describe(value)}, expected text")
-    return [value for value in values if value]
-
-
-def _kind_of(value: object) -> str:
-    if value is None:
-        return "null"
-    return {dict: "an object", list: "a list", str: "text", bool: "true/false"}.get(type(value), "a number")
-
-
 # --- papers ------------------------------------------------------------------------------
 
 
 def _paper_ids(paper: JSON) -> dict[str, str]:
     ids: dict[str, str] = {}
-    paper_id = _text(paper, "paperId")
+    paper_id = fields.text(paper, "paperId")
     if paper_id:
         ids["s2"] = paper_id
-    for name, value in _obj(paper, "externalIds").items():
+    for name, value in fields.obj(paper, "externalIds").items():
         mapping = _EXTERNAL_IDS.get(name)
         if mapping is None or value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, str | int):
-            raise _Invalid(f"externalIds.{name} is {_describe(value)}, expected an id")
+            raise fields.InvalidField(f"externalIds.{name} is {fields.describe(value)}, expected an id")
         key, normalise = mapping
         canonical = normalise(str(value))
         if canonical:
             ids[key] = canonical
-    corpus = _int(paper, "corpusId")
+    corpus = fields.integer(paper, "corpusId")
     if corpus is not None:
         ids["s2_corpus"] = str(corpus)
     return ids
@@ -164,65 +105,51 @@ def _paper_ids(paper: JSON) -> dict[str, str]:
 
 def _paper_authors(paper: JSON) -> list[AuthorRef]:
     authors = []
-    for index, author in enumerate(_list(paper, "authors")):
-        if not isinstance(author, dict):
-            raise _Invalid(f"authors[{index}] is {_describe(author)}, expected an object")
-        name = _text(author, "name", f"authors[{index}].")
+    for index, author in enumerate(fields.objects(paper, "authors", allow_null=False)):
+        name = fields.text(author, "name", where=f"authors[{index}]")
         if name:
-            author_id = _text(author, "authorId", f"authors[{index}].")
+            author_id = fields.text(author, "authorId", where=f"authors[{index}]")
             authors.append(AuthorRef(name=name, ids={"s2": author_id} if author_id else {}))
     return authors
-
-
-def _date(paper: JSON) -> dt.date | None:
-    text = _text(paper, "publicationDate")
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise _Invalid(f"publicationDate is {text!r}, expected a YYYY-MM-DD date") from None
 
 
 def _paper(paper: JSON) -> WorkRecord:
     """Any paper object, whatever ``fields=`` the request asked for (absent fields stay empty)."""
     extra: dict[str, Any] = {}
-    fields = _texts(paper, "fieldsOfStudy")
-    if fields:
-        extra["fields_of_study"] = fields
+    studies = fields.texts(paper, "fieldsOfStudy")
+    if studies:
+        extra["fields_of_study"] = studies
     s2_fields: list[str] = []
-    for index, entry in enumerate(_list(paper, "s2FieldsOfStudy")):
-        if not isinstance(entry, dict):
-            raise _Invalid(f"s2FieldsOfStudy[{index}] is {_describe(entry)}, expected an object")
-        category = _text(entry, "category", f"s2FieldsOfStudy[{index}].")
+    for index, entry in enumerate(fields.objects(paper, "s2FieldsOfStudy", allow_null=False)):
+        category = fields.text(entry, "category", where=f"s2FieldsOfStudy[{index}]")
         if category and category not in s2_fields:
             s2_fields.append(category)
     if s2_fields:
         extra["s2_fields_of_study"] = s2_fields
-    types = _texts(paper, "publicationTypes")
+    types = fields.texts(paper, "publicationTypes")
     if types:
         extra["publication_types"] = types
-    oa_url = _text(_obj(paper, "openAccessPdf"), "url", "openAccessPdf.")
+    oa_url = fields.text(paper, "openAccessPdf", "url")
     if oa_url:
         extra["oa_url"] = oa_url
-    tldr = _text(_obj(paper, "tldr"), "text", "tldr.")
+    tldr = fields.text(paper, "tldr", "text")
     if tldr:
         extra["tldr"] = tldr
-    published = _date(paper)
-    year = _int(paper, "year")
+    published = fields.date(paper, "publicationDate")
+    year = fields.integer(paper, "year")
     return WorkRecord(
         ids=_paper_ids(paper),
-        title=_text(paper, "title"),
-        abstract=_text(paper, "abstract"),
+        title=fields.text(paper, "title"),
+        abstract=fields.text(paper, "abstract"),
         authors=_paper_authors(paper),
         published=published,
         year=year if year is not None else (published.year if published else None),
-        venue=_text(paper, "venue")
-        or _text(_obj(paper, "journal"), "name", "journal.")
-        or _text(_obj(paper, "publicationVenue"), "name", "publicationVenue."),
-        citation_count=_int(paper, "citationCount"),
-        influential_citation_count=_int(paper, "influentialCitationCount"),
-        reference_count=_int(paper, "referenceCount"),
+        venue=fields.text(paper, "venue")
+        or fields.text(paper, "journal", "name")
+        or fields.text(paper, "publicationVenue", "name"),
+        citation_count=fields.integer(paper, "citationCount"),
+        influential_citation_count=fields.integer(paper, "influentialCitationCount"),
+        reference_count=fields.integer(paper, "referenceCount"),
         extra=extra,
     )
 
@@ -233,13 +160,13 @@ def _paper(paper: JSON) -> WorkRecord:
 def _author(author: JSON) -> tuple[AuthorRecord, list[tuple[int, str, str]]]:
     """The author, and ``(index, reason, raw)`` for each listed paper that could not be read:
     one bad paper should not cost the author and the other few hundred."""
-    author_id = _text(author, "authorId")
-    name = _text(author, "name")
+    author_id = fields.text(author, "authorId")
+    name = fields.text(author, "name")
     if author_id is None or name is None:
-        raise _Invalid("author has no authorId" if author_id is None else "author has no name")
+        raise fields.InvalidField("author has no authorId" if author_id is None else "author has no name")
     ids = {"s2": author_id}
-    external = _obj(author, "externalIds")
-    orcid_id = orcid(_text(external, "ORCID", "externalIds."))
+    external = fields.obj(author, "externalIds")
+    orcid_id = orcid(fields.text(author, "externalIds", "ORCID"))
     if orcid_id:
         ids["orcid"] = orcid_id
     dblp = external.get("DBLP")  # S2 gives authors a list of DBLP names
@@ -247,26 +174,28 @@ def _author(author: JSON) -> tuple[AuthorRecord, list[tuple[int, str, str]]]:
     if isinstance(dblp_name, str) and dblp_name:
         ids["dblp"] = dblp_name
     elif dblp_name is not None:
-        raise _Invalid(f"externalIds.DBLP is {_describe(dblp)}, expected a name or a list of names")
+        raise fields.InvalidField(
+            f"externalIds.DBLP is {fields.describe(dblp)}, expected a name or a list of names"
+        )
     works: list[WorkRecord] = []
     bad: list[tuple[int, str, str]] = []
-    for index, paper in enumerate(_list(author, "papers")):
+    for index, paper in enumerate(fields.items(author, "papers")):
         try:
             if not isinstance(paper, dict):
-                raise _Invalid(f"expected a JSON object, found {_kind_of(paper)}")
+                raise fields.InvalidField(f"expected a JSON object, found {fields.kind_of(paper)}")
             works.append(_paper(paper))
-        except _Invalid as exc:
+        except fields.InvalidField as exc:
             bad.append((index, str(exc), orjson.dumps(paper).decode()))
     record = AuthorRecord(
         ids=ids,
         name=name,
-        aliases=_texts(author, "aliases"),
-        affiliations=_texts(author, "affiliations"),
-        works_count=_int(author, "paperCount"),
-        citation_count=_int(author, "citationCount"),
-        h_index=_int(author, "hIndex"),
+        aliases=fields.texts(author, "aliases"),
+        affiliations=fields.texts(author, "affiliations"),
+        works_count=fields.integer(author, "paperCount"),
+        citation_count=fields.integer(author, "citationCount"),
+        h_index=fields.integer(author, "hIndex"),
         works=works,
-        homepage=_text(author, "homepage"),
+        homepage=fields.text(author, "homepage"),
     )
     return record, bad
 
@@ -279,12 +208,10 @@ def _citation(entry: JSON, page_paper: dict[str, str] | None) -> Iterator[Record
     key = "citedPaper" if "citedPaper" in entry else "citingPaper"
     other = entry[key]
     if not isinstance(other, dict):
-        raise _Invalid(f"{key} is {_describe(other)}, expected an object")
-    contexts = _texts(entry, "contexts")
-    intents = _texts(entry, "intents")
-    influential = entry.get("isInfluential")
-    if influential is not None and not isinstance(influential, bool):
-        raise _Invalid(f"isInfluential is {_describe(influential)}, expected true or false")
+        raise fields.InvalidField(f"{key} is {fields.describe(other)}, expected an object")
+    contexts = fields.texts(entry, "contexts")
+    intents = fields.texts(entry, "intents")
+    influential = fields.boolean(entry, "isInfluential")
     work = _paper(other)
     if not work.ids:
         kind = "reference" if key == "citedPaper" else "citation"
@@ -303,7 +230,9 @@ def _entry(value: object, location: str, position: int, page_paper: dict[str, st
 
     if not isinstance(value, dict):
         yield item(
-            problem=Problem(f"expected a JSON object, found {_kind_of(value)}", orjson.dumps(value).decode())
+            problem=Problem(
+                f"expected a JSON object, found {fields.kind_of(value)}", orjson.dumps(value).decode()
+            )
         )
         return
     records: list[Record]
@@ -312,15 +241,17 @@ def _entry(value: object, location: str, position: int, page_paper: dict[str, st
         if "citedPaper" in value or "citingPaper" in value:
             records = list(_citation(value, page_paper))
         elif "paperId" in value:
-            if not _text(value, "paperId"):
-                raise _Invalid("paper has no paperId")
+            if not fields.text(value, "paperId"):
+                raise fields.InvalidField("paper has no paperId")
             records = [_paper(value)]
         elif "authorId" in value:
             author, bad = _author(value)
             records = [author]
         else:
-            raise _Invalid("not a paper, an author or a citation (no paperId, authorId or citedPaper)")
-    except _Invalid as exc:
+            raise fields.InvalidField(
+                "not a paper, an author or a citation (no paperId, authorId or citedPaper)"
+            )
+    except fields.InvalidField as exc:
         yield item(problem=Problem(str(exc), orjson.dumps(value).decode()))
         return
     for record in records:
@@ -370,7 +301,7 @@ def parse(path: Path, start: int = 0, paper_id: str | None = None) -> Iterator[I
                 yield from _entry(value, f"record {number}", number, page_paper)
         return
     if not isinstance(document, dict):
-        raise UnreadableInput(f"{path}: not a Semantic Scholar response (found {_kind_of(document)})")
+        raise UnreadableInput(f"{path}: not a Semantic Scholar response (found {fields.kind_of(document)})")
     if "paperId" in document or "authorId" in document:
         if start <= 1:
             yield from _entry(document, "record 1", 1, page_paper)

@@ -11,6 +11,8 @@ Design rules:
 * **Facts with provenance.** Citation counts, code links, community data and reported
   author metrics are stored per source with an as-of time, never overwritten by another source.
 * JSON payloads are stored as text (orjson) so that both backends behave the same.
+* Small tables keyed by a composite primary key are ``WITHOUT ROWID`` on SQLite: one B-tree
+  instead of a table plus its key index, which nearly halves what a bulk import writes.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ checkpoints = Table(
     Column("state", Text),  # JSON: counts so far, resumption tokens…
     Column("run_id", Integer, ForeignKey("ingest_runs.id")),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 quarantine = Table(
@@ -85,6 +88,7 @@ meta = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 works = Table(
@@ -121,6 +125,7 @@ work_ids = Table(
     Column("work_id", Integer, ForeignKey("works.id"), nullable=False, index=True),
     Column("source", String(32), nullable=False),
     Column("seen_at", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 work_sources = Table(
@@ -146,6 +151,7 @@ work_versions = Table(
     Column("date", DateTime(timezone=True)),
     Column("size", String(32)),
     Column("source", String(32), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 work_merges = Table(
@@ -176,6 +182,7 @@ author_ids = Table(
     Column("author_id", Integer, ForeignKey("authors.id"), nullable=False, index=True),
     Column("source", String(32), nullable=False),
     Column("seen_at", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 author_reports = Table(
@@ -203,6 +210,7 @@ authorships = Table(
     Column("name", Text, nullable=False),  # as written on this work
     Column("affiliations", Text),  # JSON list of strings
     Column("source", String(32), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 organisations = Table(
@@ -229,6 +237,7 @@ code_links = Table(
     Column("framework", String(32)),
     Column("stars", Integer),
     Column("seen_at", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 citation_counts = Table(
@@ -241,6 +250,7 @@ citation_counts = Table(
     Column("references", Integer),
     Column("counts_by_year", Text),  # JSON {year: count}
     Column("as_of", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 citation_edges = Table(
@@ -256,6 +266,7 @@ citation_edges = Table(
     Column("intents", Text),  # JSON list
     Column("seen_at", DateTime(timezone=True), nullable=False),
     Index("ix_citation_edges_cited", "cited_scheme", "cited_value"),
+    sqlite_with_rowid=False,
 )
 
 community = Table(
@@ -274,6 +285,7 @@ community = Table(
     Column("project_page", Text),
     Column("n_authors", Integer),
     Column("seen_at", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 # Tables whose rows hang off a work: re-pointed when two works merge.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Date, DateTime, Dialect, Table, func, select, text
@@ -65,12 +66,14 @@ def insert_rows(
     if not rows:
         return
     columns = tuple(rows[0])
+    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
     pk = tuple(keys) if keys else tuple(c.name for c in table.primary_key.columns)
     if on_conflict != "error" and all(k in columns for k in pk):
         # One statement may not touch the same row twice (PostgreSQL refuses): the last one wins.
-        rows = list({tuple(row[k] for k in pk): row for row in rows}.values())
+        key_of = itemgetter(*pk)
+        rows = list({key_of(row): row for row in rows}.values())
     sql = _insert_sql(conn.dialect, table, columns, on_conflict, pk)
-    params = [tuple(row[c] for c in columns) for row in rows]
+    params: list[Any] = [values(row) for row in rows]
     if conn.dialect.name == "sqlite" and (dated := _date_columns(table, columns)):
         seen: dict[Any, Any] = {}  # most rows share one timestamp: convert it once
 
@@ -79,13 +82,19 @@ def insert_rows(
                 seen[value] = _sqlite_value(value)
             return seen[value]
 
-        params = [tuple(convert(v) if i in dated else v for i, v in enumerate(values)) for values in params]
+        converted = []
+        for row in params:
+            fields = list(row)
+            for i in dated:
+                fields[i] = convert(fields[i])
+            converted.append(tuple(fields))
+        params = converted
     conn.exec_driver_sql(sql, params)
 
 
 @lru_cache(maxsize=256)
-def _date_columns(table: Table, columns: tuple[str, ...]) -> frozenset[int]:
-    return frozenset(i for i, c in enumerate(columns) if isinstance(table.c[c].type, Date | DateTime))
+def _date_columns(table: Table, columns: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(i for i, c in enumerate(columns) if isinstance(table.c[c].type, Date | DateTime))
 
 
 def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:

@@ -669,8 +669,9 @@ class BatchWriter:
         """(work, position) → author id, creating authors for people not seen before."""
         keys = {(s, v) for _, _, refs in plans for a in refs for s, v in a.ids.items()}
         by_id = self._author_ids_lookup(keys)
-        names = {author_identity.name_key(a.name) for _, _, refs in plans for a in refs}
-        candidates = self._authors_by_name(names)
+        candidates = self._authors_by_name(
+            {author_identity.name_key(a.name) for _, _, refs in plans for a in refs}
+        )
         ambiguous = {c for cs in candidates.values() if len(cs) > 1 for c in cs}
         known_ids = (
             self._author_known_ids({c for cs in candidates.values() for c in cs}) if candidates else {}
@@ -682,20 +683,25 @@ class BatchWriter:
         new_ids_for: dict[str, dict[str, str]] = defaultdict(dict)
         attach: list[tuple[int, str, str]] = []
         for work_id, _source, refs in plans:
-            my_keys = {author_identity.name_key(a.name) for a in refs}
-            for pos, ref in enumerate(refs):
-                key = author_identity.name_key(ref.name)
-                author_id = next((by_id[(s, v)] for s, v in ref.ids.items() if (s, v) in by_id), None)
+            ref_keys = [author_identity.name_key(a.name) for a in refs]
+            before = previous.get(work_id, {})
+            for pos, (ref, key) in enumerate(zip(refs, ref_keys, strict=True)):
+                author_id = None
+                if ref.ids:
+                    author_id = next((by_id[(s, v)] for s, v in ref.ids.items() if (s, v) in by_id), None)
                 if author_id is None:
-                    author_id = previous.get(work_id, {}).get(key)
+                    author_id = before.get(key)
                     if author_id is not None and author_identity.conflicts(
                         ref.ids, known_ids.get(author_id, {})
                     ):
                         author_id = None
-                if author_id is None and key in candidates:
-                    author_id = author_identity.choose(
-                        candidates[key], ref.ids, known_ids, coauthors, my_keys - {key}
-                    )
+                if author_id is None and (found := candidates.get(key)):
+                    if len(found) == 1 and not ref.ids:  # the common case: one person of that name
+                        author_id = found[0]
+                    else:
+                        author_id = author_identity.choose(
+                            found, ref.ids, known_ids, coauthors, set(ref_keys) - {key}
+                        )
                 if author_id is None:
                     pending[key].append((work_id, pos))
                     new_names.setdefault(key, ref.name)

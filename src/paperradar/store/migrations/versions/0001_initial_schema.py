@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 15:50:33.751893
+Create Date: 2026-11-23 16:01:11.821561
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_meta")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "organisations",
@@ -100,6 +101,7 @@ def upgrade() -> None:
         sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["author_id"], ["authors.id"], name=op.f("fk_author_ids_author_id_authors")),
         sa.PrimaryKeyConstraint("scheme", "value", name=op.f("pk_author_ids")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("author_ids", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_author_ids_author_id"), ["author_id"], unique=False)
@@ -133,6 +135,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["author_id"], ["authors.id"], name=op.f("fk_authorships_author_id_authors")),
         sa.ForeignKeyConstraint(["work_id"], ["works.id"], name=op.f("fk_authorships_work_id_works")),
         sa.PrimaryKeyConstraint("work_id", "position", name=op.f("pk_authorships")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("authorships", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_authorships_author_id"), ["author_id"], unique=False)
@@ -149,6 +152,7 @@ def upgrade() -> None:
             ["run_id"], ["ingest_runs.id"], name=op.f("fk_checkpoints_run_id_ingest_runs")
         ),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_checkpoints")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "citation_counts",
@@ -161,6 +165,7 @@ def upgrade() -> None:
         sa.Column("as_of", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["work_id"], ["works.id"], name=op.f("fk_citation_counts_work_id_works")),
         sa.PrimaryKeyConstraint("work_id", "source", name=op.f("pk_citation_counts")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "citation_edges",
@@ -175,6 +180,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "citing_id", "cited_scheme", "cited_value", "source", name=op.f("pk_citation_edges")
         ),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("citation_edges", schema=None) as batch_op:
         batch_op.create_index("ix_citation_edges_cited", ["cited_scheme", "cited_value"], unique=False)
@@ -190,6 +196,7 @@ def upgrade() -> None:
         sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["work_id"], ["works.id"], name=op.f("fk_code_links_work_id_works")),
         sa.PrimaryKeyConstraint("work_id", "source", "url", name=op.f("pk_code_links")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "community",
@@ -211,6 +218,7 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(["work_id"], ["works.id"], name=op.f("fk_community_work_id_works")),
         sa.PrimaryKeyConstraint("work_id", "source", name=op.f("pk_community")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("community", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_community_featured_day"), ["featured_day"], unique=False)
@@ -243,6 +251,7 @@ def upgrade() -> None:
         sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["work_id"], ["works.id"], name=op.f("fk_work_ids_work_id_works")),
         sa.PrimaryKeyConstraint("scheme", "value", name=op.f("pk_work_ids")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("work_ids", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_work_ids_work_id"), ["work_id"], unique=False)
@@ -286,6 +295,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=32), nullable=False),
         sa.ForeignKeyConstraint(["work_id"], ["works.id"], name=op.f("fk_work_versions_work_id_works")),
         sa.PrimaryKeyConstraint("work_id", "version", name=op.f("pk_work_versions")),
+        sqlite_with_rowid=False,
     )
     # ### end Alembic commands ###
 
