@@ -27,7 +27,7 @@ from paperradar.sources.base import Format, bytes_read
 from paperradar.store import schema as t
 from paperradar.store.database import writing
 from paperradar.store.sql import upsert
-from paperradar.store.writer import BatchWriter, Counts, FileContext
+from paperradar.store.writer import BatchWriter, Changes, Counts, FileContext
 
 BATCH_SIZE = 2000
 FINGERPRINT_BYTES = 1 << 20
@@ -96,7 +96,7 @@ def import_file(
     format_name: str | None = None,
     progress: ProgressCallback | None = None,
     batch_size: int = BATCH_SIZE,
-    after_batch: Callable[[], None] | None = None,
+    after_batch: Callable[[Changes], None] | None = None,
 ) -> FileResult:
     """Import one file. Never raises for bad content: the result says what happened."""
     result = FileResult(path)
@@ -131,14 +131,16 @@ def import_file(
     def commit(done: bool) -> None:
         nonlocal batch, weight
         last = batch[-1].position if batch else start - 1
+        writer = None
         with writing(engine) as conn:
             if batch:
-                result.counts.add(BatchWriter(conn, ctx).write(batch))
+                writer = BatchWriter(conn, ctx)
+                result.counts.add(writer.write(batch))
             _save_checkpoint(conn, checkpoint_key, max(last, 0), done, run_id)
         result.items += len(batch)
         batch, weight = [], 0
-        if after_batch is not None:
-            after_batch()
+        if after_batch is not None and writer is not None:
+            after_batch(writer.changes)
         if progress is not None:
             progress(path, bytes_read(path) or (total if done else 0), total, result.items)
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
 import shutil
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from sqlalchemy import Connection, Engine, select
 
 from paperradar.store import schema as t
 from paperradar.store.sql import chunks
+from paperradar.store.writer import Changes
 
 STATE_FILE = "paperradar-state.json"
 WRITER_HEAP = 256 * 1024 * 1024
@@ -107,10 +109,12 @@ class LexicalIndex:
 class Follower:
     """Feeds works to one open tantivy writer, in a background thread, as an import commits them.
 
-    tantivy releases the GIL while it indexes, so on a machine with two cores the index is
-    built beside the import rather than after it. :meth:`step` only wakes the thread up.
-    Commits happen every ``commit_every`` seconds and at :meth:`close`; the saved state only
-    ever claims what a commit made durable.
+    Each committed batch hands over what it changed (:class:`~paperradar.store.writer.Changes`),
+    so the index is built from memory beside the import; tantivy releases the GIL while it
+    indexes. Whenever a batch is missing (another process wrote, or a batch came without its
+    changes), the follower reads what it lacks from the store by revision instead. Commits
+    happen every ``commit_every`` seconds and at :meth:`close`; the saved state only ever
+    claims what a commit made durable.
     """
 
     def __init__(self, index: LexicalIndex, engine: Engine, commit_every: float = 60.0) -> None:
@@ -120,22 +124,20 @@ class Follower:
         self.seen, self.max_id = state.revision, state.max_id
         self.count = 0
         self.last_commit = time.monotonic()
-        self._wake = threading.Event()
-        self._stop = False
+        self._queue: queue.Queue[Changes | object | None] = queue.Queue(maxsize=8)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="lexical-index", daemon=True)
         self._thread.start()
 
-    def step(self) -> None:
-        """Tell the indexer that the store has new commits."""
+    def step(self, changes: Changes | None = None) -> None:
+        """Index a committed batch's changes (or, with none, whatever the store has that is new)."""
         if self._error is not None:
             raise RuntimeError("the keyword indexer failed") from self._error
-        self._wake.set()
+        self._queue.put(changes)
 
     def close(self) -> int:
         """Index what is left, commit, and return how many works were (re)indexed."""
-        self._stop = True
-        self._wake.set()
+        self._queue.put(_STOP)
         self._thread.join()
         if self._error is not None:
             raise RuntimeError("the keyword indexer failed") from self._error
@@ -146,41 +148,50 @@ class Follower:
 
     def _run(self) -> None:
         try:
-            while not self._stop:
-                self._wake.wait()
-                self._wake.clear()
-                self._catch_up()
+            while (changes := self._queue.get()) is not _STOP:
+                if isinstance(changes, Changes) and changes.revision == self.seen + 1:
+                    self._add(changes.works, changes.dropped)
+                    self.seen = changes.revision
+                else:
+                    self._catch_up()
                 if time.monotonic() - self.last_commit > self.commit_every:
                     self._commit()
         except BaseException as exc:  # reported to the importing thread at its next step
             self._error = exc
+
+    def _add(
+        self, works: Iterable[tuple[int, str, str, str | None, int | None, str]], dropped: list[int]
+    ) -> None:
+        for work_id, title, abstract, category, year, names in works:
+            if work_id <= self.max_id:
+                self.writer.delete_documents_by_term("id", work_id)
+            doc = tantivy.Document(id=work_id, title=title, abstract=abstract, authors=names)
+            if category:
+                doc.add_text("category", category)
+            if year:
+                doc.add_integer("year", year)
+            self.writer.add_document(doc)
+            self.count += 1
+            self.max_id = max(self.max_id, work_id)
+        for work_id in dropped:  # works that a merge folded into another
+            self.writer.delete_documents_by_term("id", work_id)
 
     def _catch_up(self) -> None:
         with self.engine.connect() as conn:
             head = int(conn.execute(select(t.meta.c.value).where(t.meta.c.key == "revision")).scalar() or 0)
             if head <= self.seen:
                 return
-            for work_id, title, abstract, category, year, names in _changed_works(conn, self.seen):
-                if work_id <= self.max_id:
-                    self.writer.delete_documents_by_term("id", work_id)
-                doc = tantivy.Document(id=work_id, title=title, abstract=abstract, authors=names)
-                if category:
-                    doc.add_text("category", category)
-                if year:
-                    doc.add_integer("year", year)
-                self.writer.add_document(doc)
-                self.count += 1
-                self.max_id = max(self.max_id, work_id)
-            # Works that a merge folded into another leave the index too.
             merged = select(t.work_merges.c.dropped_id).where(t.work_merges.c.revision > self.seen)
-            for (dropped,) in conn.execute(merged):
-                self.writer.delete_documents_by_term("id", dropped)
+            self._add(_changed_works(conn, self.seen), list(conn.execute(merged).scalars()))
         self.seen = head
 
     def _commit(self) -> None:
         self.writer.commit()
         self.index._save_state(IndexState(revision=self.seen, max_id=self.max_id))
         self.last_commit = time.monotonic()
+
+
+_STOP = object()
 
 
 def _changed_works(

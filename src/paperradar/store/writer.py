@@ -92,6 +92,16 @@ class _Entity:
     family: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What one committed batch changed, for derived indexes to follow without re-reading the
+    store: ``works`` as (id, title, abstract, primary category, year, author names)."""
+
+    revision: int
+    works: list[tuple[int, str, str, str | None, int | None, str]]
+    dropped: list[int]  # works merged into another, to remove
+
+
 _OriginView = tuple[str, dt.datetime, r.WorkRecord]
 """(origin, first seen, what that origin said about the work)."""
 
@@ -144,6 +154,9 @@ class BatchWriter:
         self.now = dt.datetime.now(dt.UTC)
         self.counts = Counts()
         self.revision = 0
+        self._shown: dict[int, dict[str, Any]] = {}  # displayed rows of changed works
+        self._names: dict[int, str] = {}  # their author names, for the keyword index
+        self._dropped: list[int] = []
 
     # ---------------------------------------------------------------- entry point
     def write(self, items: Iterable[r.Item]) -> Counts:
@@ -181,6 +194,21 @@ class BatchWriter:
         for source, citation in citations:
             self._citation(source, citation)
         return self.counts
+
+    @property
+    def changes(self) -> Changes:
+        works = [
+            (
+                w,
+                row["title"] or "",
+                row["abstract"] or "",
+                row["primary_category"],
+                row["year"],
+                self._names.get(w, ""),
+            )
+            for w, row in self._shown.items()
+        ]
+        return Changes(self.revision, works, list(self._dropped))
 
     def _next_revision(self) -> int:
         current = self.conn.execute(select(t.meta.c.value).where(t.meta.c.key == "revision")).scalar()
@@ -374,6 +402,7 @@ class BatchWriter:
             )
         )
         conn.execute(delete(t.works).where(t.works.c.id == drop))
+        self._dropped.append(drop)
 
     def _repoint(self, table: Table, key: Any, keep: int, drop: int) -> None:
         """Move ``drop``'s rows to ``keep`` unless ``keep`` already has a row with the same key."""
@@ -438,15 +467,10 @@ class BatchWriter:
             if mine or any(k == "merged" for k in entity.kinds):
                 changed[entity.id] = after
                 statements[entity.id] = mine
-        updates = [
-            {
-                "_id": work_id,
-                **work_identity.display(views),
-                "revision": self.revision,
-                "updated_at": self.now,
-            }
-            for work_id, views in changed.items()
-        ]
+        updates = []
+        for work_id, views in changed.items():
+            shown = self._shown[work_id] = work_identity.display(views)
+            updates.append({"_id": work_id, **shown, "revision": self.revision, "updated_at": self.now})
         if updates:
             self.conn.execute(update(t.works).where(t.works.c.id == bindparam("_id")), updates)
         # New works: insert displayed rows and learn their ids.
@@ -463,6 +487,7 @@ class BatchWriter:
             new_ids = allocate_ids(self.conn, t.works, len(rows), retired=t.work_merges.c.dropped_id)
             for row, work_id in zip(rows, new_ids, strict=True):
                 row["id"] = work_id
+                self._shown[work_id] = row
             insert_rows(self.conn, t.works, rows)
             for entity, work_id in zip(new_entities, new_ids, strict=True):
                 entity.id = work_id
@@ -631,6 +656,7 @@ class BatchWriter:
                     if not merged_refs[j].affiliations:
                         merged_refs[j].affiliations = list(view.authors[i].affiliations)
             plans.append((work_id, source, merged_refs))
+            self._names[work_id] = " ; ".join(ref.name for ref in merged_refs)
         if not plans:
             return
         previous = self._current_authorships([work_id for work_id, _, _ in plans])
