@@ -82,13 +82,12 @@ def create_store_engine(url: str | None = None) -> Engine:
 def writing(engine: Engine) -> Iterator[Connection]:
     """A write transaction: committed on success, rolled back on error (``engine.begin()`` for
     writers; on SQLite it also takes the write lock up front)."""
-    with engine.connect().execution_options(**{_WRITE: True}) as conn:
+    with engine.connect().execution_options(**{_WRITE: True}) as conn, conn.begin():
         if conn.dialect.name == "sqlite":
             # A bulk import inserts at random places in large indexes (DOIs, title keys,
             # names): a big page cache keeps them in memory as the database outgrows it.
             conn.exec_driver_sql("PRAGMA cache_size=-1048576")  # 1 GiB
-        with conn.begin():
-            yield conn
+        yield conn
 
 
 def alembic_config(engine: Engine) -> Config:
