@@ -135,7 +135,7 @@ def test_author_strings_with_affiliations_and_footnotes() -> None:
         ("W. Dorland", ["Maryland"]),
     ]
     assert [a.name for a in arxiv_oai.split_authors("C. Bal\\'azs, E. L. Berger, and C.-P. Yuan")] == [
-        "C. Balazs",
+        "C. Balázs",
         "E. L. Berger",
         "C.-P. Yuan",
     ]

@@ -44,24 +44,51 @@ def doi(value: str | None) -> str | None:
     return match.group(0).rstrip(".,;)").lower()
 
 
+# Letters that Unicode does not decompose into a base letter and an accent.
+_UNDECOMPOSABLE = str.maketrans(
+    {"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D",
+     "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "ı": "i", "ȷ": "j", "ß": "ss"}
+)  # fmt: skip
+
+
 def strip_accents(text: str) -> str:
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSABLE))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
-_LATEX_ACCENT = re.compile(r"\\[`'^\"~=.uvHtcdbk]\{?([A-Za-z])\}?")
-_LATEX_CMD = re.compile(r"\\[A-Za-z]+\s*")
+
+# LaTeX accent commands → Unicode combining marks, and the letters LaTeX spells as commands.
+_ACCENTS = {
+    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
+    ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328",
+    "r": "\u030a", "d": "\u0323", "b": "\u0331", "t": "\u0361",
+}  # fmt: skip
+_LETTERS = {
+    "o": "ø", "O": "Ø", "l": "ł", "L": "Ł", "ss": "ß", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ",
+    "aa": "å", "AA": "Å", "i": "ı", "j": "ȷ",
+}  # fmt: skip
+_LATEX_ACCENT = re.compile(r"\\([`'^\"~=.]|[uvHcdkrbt](?=[{\s]))\s*\{?\s*(\\[ij]|[A-Za-z])\s*\}?")
+_LATEX_LETTER = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?![A-Za-z])\s*")
+_LATEX_CMD = re.compile(r"\\([A-Za-z]+)\s*")
+
+
+def _accent(match: re.Match[str]) -> str:
+    letter = match.group(2)
+    base = {"\\i": "i", "\\j": "j"}.get(letter, letter)
+    return unicodedata.normalize("NFC", base + _ACCENTS[match.group(1)])
 
 
 def delatex(text: str) -> str:
-    """Drop the LaTeX accent commands arXiv metadata uses in names (``Bal\\'azs`` → ``Balazs``)."""
+    """Turn the LaTeX that arXiv metadata uses in names into text: ``Bal\\'azs`` → ``Balázs``,
+    ``Gj{\\o}rup`` → ``Gjørup``; other commands keep their name, braces go."""
     if "\\" not in text and "{" not in text:
         return text
-    text = _LATEX_ACCENT.sub(r"\1", text)
-    text = _LATEX_CMD.sub("", text)
+    text = _LATEX_ACCENT.sub(_accent, text)
+    text = _LATEX_LETTER.sub(lambda m: _LETTERS[m.group(1)], text)
+    text = _LATEX_CMD.sub(r"\1 ", text)  # other commands keep their word: "$\\alpha$" → "$alpha $"
     return text.replace("{", "").replace("}", "")
 
 
