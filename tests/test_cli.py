@@ -109,6 +109,15 @@ def test_unreadable_files_exit_non_zero_and_say_why(
     assert reason in out
 
 
+def test_a_file_of_nothing_but_bad_records_fails(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    junk = tmp_path / "junk.jsonl"
+    first = SNAPSHOT.read_text().splitlines()[0]
+    junk.write_text(first[:50] + "\n" + first[:90] + "\n")
+    code, out = run("import", str(junk), "--format", "arxiv-snapshot")
+    assert code == 1
+    assert "0 new" in out and "2 quarantined" in out
+
+
 def test_one_unreadable_file_does_not_stop_the_others(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     junk = tmp_path / "junk.txt"
     junk.write_text("hello")

@@ -118,7 +118,8 @@ def import_command(
     """Import files in any supported format; re-running is safe and an interrupted import resumes.
 
     Bad records are quarantined with their line or record number and the reason; every good
-    record of the same file is kept. The exit status is non-zero only when nothing could be read.
+    record of the same file is kept. The exit status is non-zero only when nothing could be read
+    (every file unreadable, or every record quarantined).
 
     Example: [cyan]paperradar import arxiv-metadata-oai-snapshot.json.gz daily_papers.json refs.bib[/]
     """
@@ -170,7 +171,7 @@ def import_command(
         )
     elif len(results) > 1:
         _print_totals(results)
-    if all(not r.ok for r in results):
+    if not any(r.read_anything for r in results):
         raise typer.Exit(1)
 
 

@@ -49,6 +49,11 @@ class FileResult:
     def ok(self) -> bool:
         return self.error is None
 
+    @property
+    def read_anything(self) -> bool:
+        """False when the file could not be read, or every record in it was quarantined."""
+        return self.ok and not (self.items and self.counts.quarantined == self.items)
+
 
 def expand(paths: Iterable[Path]) -> Iterator[Path]:
     """Files as given; folders recursively (sorted, hidden files and READMEs left out)."""
