@@ -157,6 +157,7 @@ class BatchWriter:
         self._shown: dict[int, dict[str, Any]] = {}  # displayed rows of changed works
         self._names: dict[int, str] = {}  # their author names, for the keyword index
         self._dropped: list[int] = []
+        self._created: set[int] = set()  # works inserted by this batch: they have no authorships yet
 
     # ---------------------------------------------------------------- entry point
     def write(self, items: Iterable[r.Item]) -> Counts:
@@ -485,6 +486,7 @@ class BatchWriter:
                 for e in new_entities
             ]
             new_ids = allocate_ids(self.conn, t.works, len(rows), retired=t.work_merges.c.dropped_id)
+            self._created.update(new_ids)
             for row, work_id in zip(rows, new_ids, strict=True):
                 row["id"] = work_id
                 self._shown[work_id] = row
@@ -659,7 +661,7 @@ class BatchWriter:
             self._names[work_id] = " ; ".join(ref.name for ref in merged_refs)
         if not plans:
             return
-        previous = self._current_authorships([work_id for work_id, _, _ in plans])
+        previous = self._current_authorships([w for w, _, _ in plans if w not in self._created])
         resolved = self._resolve_authors(plans, previous)
         work_ids = [work_id for work_id, _, _ in plans]
         for chunk in chunks(work_ids):
@@ -699,9 +701,12 @@ class BatchWriter:
             {author_identity.name_key(a.name) for _, _, refs in plans for a in refs}
         )
         ambiguous = {c for cs in candidates.values() if len(cs) > 1 for c in cs}
-        known_ids = (
-            self._author_known_ids({c for cs in candidates.values() for c in cs}) if candidates else {}
-        )
+        # Known ids only matter where a mention has ids of its own or a name is shared by several
+        # people; a bulk import of plain names never needs them.
+        with_ids = {author_identity.name_key(a.name) for _, _, refs in plans for a in refs if a.ids}
+        suspects = {c for key, cs in candidates.items() if len(cs) > 1 or key in with_ids for c in cs}
+        suspects |= {a for work in previous.values() for a in work.values()} if with_ids else set()
+        known_ids = self._author_known_ids(suspects) if suspects else {}
         coauthors = self._coauthors(ambiguous) if ambiguous else {}
         resolved: dict[tuple[int, int], int] = {}
         pending: dict[str, list[tuple[int, int]]] = defaultdict(list)  # new authors by name key
