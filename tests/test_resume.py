@@ -96,5 +96,7 @@ def test_an_import_killed_with_sigkill_resumes_to_the_same_database(
     assert dump(engine) == dump(reference)
     with engine.connect() as conn:
         quarantined = conn.execute(select(t.quarantine.c.location, t.quarantine.c.reason)).all()
+        runs = conn.execute(select(t.ingest_runs.c.status).order_by(t.ingest_runs.c.id)).scalars().all()
+    assert runs == ["interrupted", "done"]
     assert [q.location for q in quarantined] == [f"line {31 * 200 + 1}", f"line {31 * 200 + 2}"]
     assert "not valid JSON" in quarantined[0].reason and "id" in quarantined[1].reason

@@ -115,10 +115,16 @@ def import_file(
     checkpoint_key = f"import:{key}"
     with writing(engine) as conn:
         previous = conn.execute(
-            select(t.checkpoints.c.position, t.checkpoints.c.done).where(
+            select(t.checkpoints.c.position, t.checkpoints.c.done, t.checkpoints.c.run_id).where(
                 t.checkpoints.c.key == checkpoint_key
             )
         ).first()
+        if previous is not None and not previous.done:  # that run was killed or interrupted
+            conn.execute(
+                update(t.ingest_runs)
+                .where(t.ingest_runs.c.id == previous.run_id, t.ingest_runs.c.status == "running")
+                .values(status="interrupted")
+            )
         run_id = conn.execute(
             insert(t.ingest_runs)
             .values(kind="import", target=str(path), format=fmt.name, started_at=_now(), status="running")
@@ -165,6 +171,11 @@ def import_file(
             else:  # part of the file was read: keep it, report the rest
                 commit(done=False)
                 result.counts.notes.append(str(exc))
+        except BaseException as exc:  # Ctrl-C or a bug: what was committed stays, and resumes
+            _finish_run(
+                engine, run_id, result, "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+            )
+            raise
     _finish_run(engine, run_id, result)
     return result
 
@@ -174,14 +185,14 @@ def _save_checkpoint(conn: Connection, key: str, position: int, done: bool, run_
     upsert(conn, t.checkpoints, [row], ["key"])
 
 
-def _finish_run(engine: Engine, run_id: int, result: FileResult) -> None:
+def _finish_run(engine: Engine, run_id: int, result: FileResult, status: str | None = None) -> None:
     with writing(engine) as conn:
         conn.execute(
             update(t.ingest_runs)
             .where(t.ingest_runs.c.id == run_id)
             .values(
                 finished_at=_now(),
-                status="failed" if result.error else "done",
+                status=status or ("failed" if result.error else "done"),
                 counts=orjson.dumps({**result.counts.as_dict(), "items": result.items}).decode(),
                 message=result.error or "; ".join(result.counts.notes) or None,
             )
