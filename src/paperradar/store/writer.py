@@ -146,7 +146,7 @@ def combine(old: r.WorkRecord, new: r.WorkRecord) -> r.WorkRecord:
 
 
 class BatchWriter:
-    """Writes batches for one import; holds nothing between batches but the clock."""
+    """Writes one batch in the caller's transaction; :attr:`changes` then says what it changed."""
 
     def __init__(self, conn: Connection, ctx: FileContext) -> None:
         self.conn = conn
