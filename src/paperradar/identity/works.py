@@ -183,7 +183,7 @@ def display(views: Mapping[str, r.WorkRecord]) -> dict[str, Any]:
     row["title_key"] = normalise_title(row["title"]) or None
     row["arxiv_id"] = first_id(ordered, "arxiv")
     row["doi"] = first_id(ordered, "doi")
-    versions = sorted({v.version for rec in records for v in rec.versions}, key=_version_number)
+    versions = sorted({v.version for rec in records for v in rec.versions}, key=version_number)
     row["latest_version"] = versions[-1] if versions else None
     row["n_authors"] = _author_count(ordered, authors_view(views))
     row["sources"] = " ".join(source for source, _ in ordered)
@@ -194,7 +194,8 @@ def first_id(ordered: Iterable[tuple[str, r.WorkRecord]], scheme: str) -> str | 
     return next((rec.ids[scheme] for _, rec in ordered if rec.ids.get(scheme)), None)
 
 
-def _version_number(version: str) -> int:
+def version_number(version: str) -> int:
+    """``'v12'`` → 12, so versions sort as numbers."""
     return int(version[1:]) if version[1:].isdigit() else 0
 
 

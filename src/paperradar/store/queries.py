@@ -47,6 +47,14 @@ def _loads(text: str | None) -> Any:
     return orjson.loads(text) if text else None
 
 
+def _facts(
+    conn: Connection, table: Table, work_id: int, order_by: Any, json: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """A work's rows in a per-work table, without the work id, JSON columns decoded."""
+    rows = conn.execute(select(table).where(table.c.work_id == work_id).order_by(order_by)).mappings()
+    return [{k: (_loads(v) if k in json else v) for k, v in row.items() if k != "work_id"} for row in rows]
+
+
 def work_detail(conn: Connection, work_id: int) -> dict[str, Any]:
     """Everything the store knows about one work, each fact with its source and time."""
     row = conn.execute(select(t.works).where(t.works.c.id == work_id)).mappings().one()
@@ -54,82 +62,32 @@ def work_detail(conn: Connection, work_id: int) -> dict[str, Any]:
     detail["categories"] = (row["categories"] or "").split()
     detail["sources"] = row["sources"].split()
     detail["ids"] = [
-        dict(r)
-        for r in conn.execute(
-            select(t.work_ids.c.scheme, t.work_ids.c.value, t.work_ids.c.source, t.work_ids.c.seen_at)
-            .where(t.work_ids.c.work_id == work_id, t.work_ids.c.scheme != work_identity.TITLE_SCHEME)
-            .order_by(t.work_ids.c.scheme, t.work_ids.c.value)
-        ).mappings()
+        i
+        for i in _facts(conn, t.work_ids, work_id, t.work_ids.c.scheme)
+        if i["scheme"] != work_identity.TITLE_SCHEME
     ]
-    detail["versions"] = [
-        dict(r)
-        for r in conn.execute(
-            select(
-                t.work_versions.c.version,
-                t.work_versions.c.date,
-                t.work_versions.c.size,
-                t.work_versions.c.source,
-            )
-            .where(t.work_versions.c.work_id == work_id)
-            .order_by(t.work_versions.c.version)
-        ).mappings()
-    ]
-    detail["versions"].sort(key=lambda v: int(v["version"][1:]) if v["version"][1:].isdigit() else 0)
-    authors = conn.execute(
-        select(
-            t.authorships.c.position,
-            t.authorships.c.name,
-            t.authorships.c.affiliations,
-            t.authorships.c.author_id,
-            t.authorships.c.source,
-        )
-        .where(t.authorships.c.work_id == work_id)
-        .order_by(t.authorships.c.position)
-    ).all()
+    detail["versions"] = sorted(
+        _facts(conn, t.work_versions, work_id, t.work_versions.c.version),
+        key=lambda v: work_identity.version_number(v["version"]),
+    )
+    authors = _facts(conn, t.authorships, work_id, t.authorships.c.position, json=("affiliations",))
     author_ids: dict[int, dict[str, str]] = {}
     if authors:
-        for author_id, scheme, value in conn.execute(
-            select(t.author_ids.c.author_id, t.author_ids.c.scheme, t.author_ids.c.value).where(
-                t.author_ids.c.author_id.in_([a.author_id for a in authors])
-            )
-        ):
+        stmt = select(t.author_ids.c.author_id, t.author_ids.c.scheme, t.author_ids.c.value).where(
+            t.author_ids.c.author_id.in_([a["author_id"] for a in authors])
+        )
+        for author_id, scheme, value in conn.execute(stmt):
             author_ids.setdefault(author_id, {})[scheme] = value
     detail["authors"] = [
-        {
-            "position": a.position,
-            "name": a.name,
-            "affiliations": _loads(a.affiliations) or [],
-            "author_id": a.author_id,
-            "author_ids": author_ids.get(a.author_id, {}),
-            "source": a.source,
-        }
+        {**a, "affiliations": a["affiliations"] or [], "author_ids": author_ids.get(a["author_id"], {})}
         for a in authors
     ]
     detail["code"] = [
-        {**dict(r), "url": r["url"] or None}
-        for r in conn.execute(
-            select(
-                t.code_links.c.url,
-                t.code_links.c.source,
-                t.code_links.c.is_official,
-                t.code_links.c.framework,
-                t.code_links.c.stars,
-                t.code_links.c.seen_at,
-            )
-            .where(t.code_links.c.work_id == work_id)
-            .order_by(t.code_links.c.source, t.code_links.c.url)
-        ).mappings()
+        {**c, "url": c["url"] or None} for c in _facts(conn, t.code_links, work_id, t.code_links.c.source)
     ]
-    detail["citations"] = [
-        {**dict(r), "counts_by_year": _loads(r["counts_by_year"]) or {}}
-        for r in conn.execute(
-            select(t.citation_counts)
-            .where(t.citation_counts.c.work_id == work_id)
-            .order_by(t.citation_counts.c.source)
-        ).mappings()
-    ]
-    for entry in detail["citations"]:
-        entry.pop("work_id")
+    detail["citations"] = _facts(
+        conn, t.citation_counts, work_id, t.citation_counts.c.source, json=("counts_by_year",)
+    )
     detail["references"] = conn.execute(
         select(func.count()).select_from(t.citation_edges).where(t.citation_edges.c.citing_id == work_id)
     ).scalar_one()
@@ -144,28 +102,15 @@ def work_detail(conn: Connection, work_id: int) -> dict[str, Any]:
         )
         .where(t.work_ids.c.work_id == work_id)
     ).scalar_one()
+    community = _facts(conn, t.community, work_id, t.community.c.source, json=("ai_keywords",))
     org = t.organisations
+    wanted = [c["organisation_id"] for c in community if c["organisation_id"] is not None]
+    names = (
+        dict(conn.execute(select(org.c.id, org.c.name).where(org.c.id.in_(wanted))).all()) if wanted else {}
+    )
     detail["community"] = [
-        {**dict(r), "ai_keywords": _loads(r["ai_keywords"]) or []}
-        for r in conn.execute(
-            select(
-                t.community.c.source,
-                t.community.c.featured_day,
-                t.community.c.upvotes,
-                t.community.c.comments,
-                t.community.c.submitter,
-                t.community.c.submitter_name,
-                org.c.key.label("organisation_key"),
-                org.c.name.label("organisation"),
-                t.community.c.ai_summary,
-                t.community.c.ai_keywords,
-                t.community.c.project_page,
-                t.community.c.n_authors,
-                t.community.c.seen_at,
-            )
-            .select_from(t.community.outerjoin(org, org.c.id == t.community.c.organisation_id))
-            .where(t.community.c.work_id == work_id)
-        ).mappings()
+        {**c, "organisation": names.get(c["organisation_id"]), "ai_keywords": c["ai_keywords"] or []}
+        for c in community
     ]
     detail["merged_from"] = list(
         conn.execute(select(t.work_merges.c.dropped_id).where(t.work_merges.c.kept_id == work_id)).scalars()
