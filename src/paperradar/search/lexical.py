@@ -72,7 +72,7 @@ class LexicalIndex:
             return IndexState()
         return IndexState(**json.loads(file.read_text()))
 
-    def _save_state(self, state: IndexState) -> None:
+    def save_state(self, state: IndexState) -> None:
         tmp = self.path / (STATE_FILE + ".tmp")
         tmp.write_text(json.dumps(state.__dict__))
         tmp.replace(self.path / STATE_FILE)
@@ -82,8 +82,20 @@ class LexicalIndex:
         return Follower(self, engine)
 
     def catch_up(self, engine: Engine) -> int:
-        """Index every work changed since the last catch-up; returns how many were (re)indexed."""
-        return self.follow(engine).close()
+        """Index every work changed since the last catch-up; returns how many were (re)indexed.
+
+        When another process (an import) is writing the index, it is the one bringing it up
+        to date: nothing is done here, and searches see what is indexed so far.
+        """
+        if store_revision(engine) <= self.state().revision:
+            return 0
+        try:
+            follower = self.follow(engine)
+        except ValueError as exc:  # tantivy: "Failed to acquire Lockfile: LockBusy"
+            if "LockBusy" in str(exc):
+                return 0
+            raise
+        return follower.close()
 
     def rebuild(self, engine: Engine) -> int:
         shutil.rmtree(self.path, ignore_errors=True)
@@ -177,21 +189,27 @@ class Follower:
             self.writer.delete_documents_by_term("id", work_id)
 
     def _catch_up(self) -> None:
+        head = store_revision(self.engine)
+        if head <= self.seen:
+            return
         with self.engine.connect() as conn:
-            head = int(conn.execute(select(t.meta.c.value).where(t.meta.c.key == "revision")).scalar() or 0)
-            if head <= self.seen:
-                return
             merged = select(t.work_merges.c.dropped_id).where(t.work_merges.c.revision > self.seen)
             self._add(_changed_works(conn, self.seen), list(conn.execute(merged).scalars()))
         self.seen = head
 
     def _commit(self) -> None:
         self.writer.commit()
-        self.index._save_state(IndexState(revision=self.seen, max_id=self.max_id))
+        self.index.save_state(IndexState(revision=self.seen, max_id=self.max_id))
         self.last_commit = time.monotonic()
 
 
 _STOP = object()
+
+
+def store_revision(engine: Engine) -> int:
+    """The store's revision: bumped by every committed batch (see store.writer)."""
+    with engine.connect() as conn:
+        return int(conn.execute(select(t.meta.c.value).where(t.meta.c.key == "revision")).scalar() or 0)
 
 
 def _changed_works(
