@@ -92,6 +92,7 @@ def delatex(text: str) -> str:
     return text.replace("{", "").replace("}", "")
 
 
+@functools.lru_cache(maxsize=8192)  # a batch asks for each title twice (matching key, display)
 def normalise_title(title: str | None) -> str:
     """Casefolded, accent-free, punctuation collapsed to single spaces."""
     if not title:

@@ -648,10 +648,12 @@ class BatchWriter:
             if shown is None:
                 continue
             source, refs = shown
-            merged_refs = [r.AuthorRef(a.name, list(a.affiliations), dict(a.ids)) for a in refs]
+            merged_refs = refs
             for other_source, view in views.items():  # carry other sources' author ids over
                 if other_source == source or not any(a.ids for a in view.authors):
                     continue
+                if merged_refs is refs:  # copy before changing: refs belong to a stored view
+                    merged_refs = [r.AuthorRef(a.name, list(a.affiliations), dict(a.ids)) for a in refs]
                 for i, j in author_identity.align(refs, view.authors).items():
                     for scheme, value in view.authors[i].ids.items():
                         merged_refs[j].ids.setdefault(scheme, value)
@@ -663,8 +665,8 @@ class BatchWriter:
             return
         previous = self._current_authorships([w for w, _, _ in plans if w not in self._created])
         resolved = self._resolve_authors(plans, previous)
-        work_ids = [work_id for work_id, _, _ in plans]
-        for chunk in chunks(work_ids):
+        rewritten = [work_id for work_id, _, _ in plans if work_id not in self._created]
+        for chunk in chunks(rewritten):
             self.conn.execute(delete(t.authorships).where(t.authorships.c.work_id.in_(chunk)))
         rows = [
             {
