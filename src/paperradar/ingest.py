@@ -17,9 +17,10 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Engine, insert, select, update
 
 from paperradar.records import Item, UnreadableInput
 from paperradar.sources import detect, format_by_name
@@ -113,23 +114,7 @@ def import_file(
     result.format = fmt.name
     key = fingerprint(path)
     checkpoint_key = f"import:{key}"
-    with writing(engine) as conn:
-        previous = conn.execute(
-            select(t.checkpoints.c.position, t.checkpoints.c.done, t.checkpoints.c.run_id).where(
-                t.checkpoints.c.key == checkpoint_key
-            )
-        ).first()
-        if previous is not None and not previous.done:  # that run was killed or interrupted
-            conn.execute(
-                update(t.ingest_runs)
-                .where(t.ingest_runs.c.id == previous.run_id, t.ingest_runs.c.status == "running")
-                .values(status="interrupted")
-            )
-        run_id = conn.execute(
-            insert(t.ingest_runs)
-            .values(kind="import", target=str(path), format=fmt.name, started_at=_now(), status="running")
-            .returning(t.ingest_runs.c.id)
-        ).scalar_one()
+    previous, run_id = start_run(engine, "import", str(path), fmt.name, checkpoint_key)
     start = 0
     if previous is not None and not previous.done:
         start = previous.position + 1
@@ -142,12 +127,9 @@ def import_file(
     def commit(done: bool) -> None:
         nonlocal batch, weight
         last = batch[-1].position if batch else start - 1
-        writer = None
-        with writing(engine) as conn:
-            if batch:
-                writer = BatchWriter(conn, ctx)
-                result.counts.add(writer.write(batch))
-            _save_checkpoint(conn, checkpoint_key, max(last, 0), done, run_id)
+        writer = write_batch(engine, batch, ctx, Checkpoint(checkpoint_key, max(last, 0), done))
+        if writer is not None:
+            result.counts.add(writer.counts)
         result.items += len(batch)
         batch, weight = [], 0
         if after_batch is not None and writer is not None:
@@ -172,20 +154,75 @@ def import_file(
                 commit(done=False)
                 result.counts.notes.append(str(exc))
         except BaseException as exc:  # Ctrl-C or a bug: what was committed stays, and resumes
-            _finish_run(
+            finish_run(
                 engine, run_id, result, "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
             )
             raise
-    _finish_run(engine, run_id, result)
+    finish_run(engine, run_id, result)
     return result
 
 
-def _save_checkpoint(conn: Connection, key: str, position: int, done: bool, run_id: int) -> None:
-    row = {"key": key, "position": position, "done": done, "run_id": run_id, "updated_at": _now()}
-    upsert(conn, t.checkpoints, [row], ["key"])
+@dataclass(frozen=True)
+class Checkpoint:
+    """Where a run stands: saved in the same transaction as the batch it follows."""
+
+    key: str  # "import:<file fingerprint>", "sync:arxiv_oai:cs", …
+    position: int  # last committed item position (a line, a record, a page)
+    done: bool
+    state: dict[str, Any] | None = None  # what a resumed run needs besides the position (tokens…)
 
 
-def _finish_run(engine: Engine, run_id: int, result: FileResult, status: str | None = None) -> None:
+def start_run(
+    engine: Engine, kind: str, target: str, format_name: str | None, checkpoint_key: str
+) -> tuple[Checkpoint | None, int]:
+    """Record a new run; returns the checkpoint a previous run left (if any) and the run id.
+
+    A previous run that never finished is marked ``interrupted``: this one resumes it.
+    """
+    cp = t.checkpoints
+    with writing(engine) as conn:
+        previous = conn.execute(
+            select(cp.c.position, cp.c.done, cp.c.run_id, cp.c.state).where(cp.c.key == checkpoint_key)
+        ).first()
+        if previous is not None and not previous.done:
+            conn.execute(
+                update(t.ingest_runs)
+                .where(t.ingest_runs.c.id == previous.run_id, t.ingest_runs.c.status == "running")
+                .values(status="interrupted")
+            )
+        run_id = conn.execute(
+            insert(t.ingest_runs)
+            .values(kind=kind, target=target, format=format_name, started_at=_now(), status="running")
+            .returning(t.ingest_runs.c.id)
+        ).scalar_one()
+    if previous is None:
+        return None, int(run_id)
+    state = orjson.loads(previous.state) if previous.state else None
+    return Checkpoint(checkpoint_key, previous.position, previous.done, state), int(run_id)
+
+
+def write_batch(
+    engine: Engine, items: list[Item], ctx: FileContext, checkpoint: Checkpoint
+) -> BatchWriter | None:
+    """Write ``items`` and ``checkpoint`` in one transaction: a killed run resumes exactly after it."""
+    writer = None
+    with writing(engine) as conn:
+        if items:
+            writer = BatchWriter(conn, ctx)
+            writer.write(items)
+        row = {
+            "key": checkpoint.key,
+            "position": checkpoint.position,
+            "done": checkpoint.done,
+            "state": orjson.dumps(checkpoint.state).decode() if checkpoint.state is not None else None,
+            "run_id": ctx.run_id,
+            "updated_at": _now(),
+        }
+        upsert(conn, t.checkpoints, [row], ["key"])
+    return writer
+
+
+def finish_run(engine: Engine, run_id: int, result: FileResult, status: str | None = None) -> None:
     with writing(engine) as conn:
         conn.execute(
             update(t.ingest_runs)

@@ -362,24 +362,38 @@ def parse_recording(path: Path, start: int = 0) -> Iterator[Item]:
         offset += yield from _response_items(io.BytesIO(body.encode()), name, start, offset, prefix)
 
 
+def parse_response(body: bytes, name: str) -> Iterator[Item]:
+    """Records of one OAI-PMH response held in memory (a page of a live harvest)."""
+    yield from _response_items(io.BytesIO(body), name, 0, 0, "")
+
+
 def resumption_token(path: Path) -> tuple[str | None, int | None, int | None]:
     """``(token, completeListSize, cursor)`` of a ListRecords response, for the next harvest request.
 
     The token is ``None`` on the last page (arXiv sends an empty ``<resumptionToken/>``).
     """
+    with open_binary(path) as fh:
+        return _resumption_token(fh, str(path))
+
+
+def resumption_token_of(body: bytes, name: str) -> tuple[str | None, int | None, int | None]:
+    """:func:`resumption_token` of a response held in memory."""
+    return _resumption_token(io.BytesIO(body), name)
+
+
+def _resumption_token(source: IO[bytes], name: str) -> tuple[str | None, int | None, int | None]:
     token: str | None = None
     size: int | None = None
     cursor: int | None = None
-    with open_binary(path) as fh:
-        try:
-            for _, element in _iterparse(fh, (_RECORD, _TOKEN)):
-                if element.tag == _TOKEN:
-                    token = _text(element).strip() or None
-                    size = _int(element.get("completeListSize"))
-                    cursor = _int(element.get("cursor"))
-                _release(element)
-        except etree.XMLSyntaxError as exc:
-            raise UnreadableInput(f"{path}: not XML: {exc.msg}") from exc
+    try:
+        for _, element in _iterparse(source, (_RECORD, _TOKEN)):
+            if element.tag == _TOKEN:
+                token = _text(element).strip() or None
+                size = _int(element.get("completeListSize"))
+                cursor = _int(element.get("cursor"))
+            _release(element)
+    except etree.XMLSyntaxError as exc:
+        raise UnreadableInput(f"{name}: not XML: {exc.msg}") from exc
     return token, size, cursor
 
 
