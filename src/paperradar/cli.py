@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -22,12 +23,18 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from paperradar import __version__
+from paperradar.config import ConfigError, config_path, init_config, load_config
+from paperradar.config import describe as describe_config
 from paperradar.ingest import BATCH_SIZE, FileResult, expand, import_file
 from paperradar.records import UnreadableInput
 from paperradar.search.lexical import LexicalIndex, index_dir
 from paperradar.sources import all_formats
+from paperradar.sources.http import UpstreamError
 from paperradar.store import queries
 from paperradar.store.database import ENV_DB, describe, is_demo_store, mark_demo_store, open_store
+from paperradar.store.writer import Counts
+from paperradar.sync import fetcher
+from paperradar.sync.arxiv_oai import harvest
 
 app = typer.Typer(
     help="paperradar: your own research radar over arXiv, Hugging Face, OpenAlex and Semantic Scholar.",
@@ -83,7 +90,10 @@ def _print_json(data: Any) -> None:
 
 
 def _summary_line(result: FileResult) -> str:
-    c = result.counts
+    return _summary_line_counts(result.counts)
+
+
+def _summary_line_counts(c: Counts) -> str:
     parts = [f"{c.new} new", f"{c.merged} merged"]
     if c.updated:
         parts.append(f"{c.updated} updated")
@@ -424,6 +434,131 @@ def demo(
     )
     if serve:
         console.print("[yellow]The web app is not built yet: the demo database is ready for the CLI.[/]")
+
+
+sync_app = typer.Typer(help="Fetch new and changed papers from the upstream services.")
+app.add_typer(sync_app, name="sync")
+
+
+def _day(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r} is not a date like 2026-11-23") from exc
+
+
+@sync_app.command("arxiv")
+def sync_arxiv(
+    ctx: typer.Context,
+    sets: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="OAI-PMH set, e.g. cs or physics:hep-th (default: config)."),
+    ] = None,
+    from_day: Annotated[
+        str | None, typer.Option("--from", help="First day (default: where the last harvest ended).")
+    ] = None,
+    until_day: Annotated[str | None, typer.Option("--until", help="Last day (default: today).")] = None,
+    metadata_prefix: Annotated[
+        str, typer.Option("--prefix", help="arXivRaw (versions and dates) or arXiv (affiliations).")
+    ] = "arXivRaw",
+) -> None:
+    """Harvest arXiv by OAI-PMH, incrementally: each run continues from the last, an interrupted
+    one resumes with its resumptionToken. arXiv asks for one request every 3 s.
+
+    Example: [cyan]paperradar sync arxiv --set cs --from 2026-11-01[/]
+    """
+    try:
+        config = load_config(config_path())
+    except ConfigError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(1) from exc
+    chosen = sets or list(config.arxiv_sets)
+    if not chosen:
+        err.print("[red]error:[/] no set to harvest: pass --set cs, or set arxiv.sets in the config")
+        raise typer.Exit(2)
+    engine = _engine(ctx)
+    follower = LexicalIndex(index_dir(engine)).follow(engine)
+    failed = 0
+    with Progress(
+        TextColumn("[bold blue]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,} records"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        for set_spec in chosen:
+            task = progress.add_task(f"arXiv {set_spec}", total=None)
+
+            def on_page(_pages: int, records: int, size: int | None, task: Any = task) -> None:
+                progress.update(task, completed=records, total=size)
+
+            def on_event(message: str) -> None:
+                progress.console.print(f"[yellow]{escape(message)}[/]")
+
+            try:
+                with fetcher(config, "arxiv_oai", on_event) as client:
+                    result = harvest(
+                        engine,
+                        client,
+                        set_spec,
+                        from_date=_day(from_day),
+                        until=_day(until_day),
+                        metadata_prefix=metadata_prefix,
+                        on_page=on_page,
+                        after_batch=follower.step,
+                    )
+            except (UpstreamError, UnreadableInput) as exc:
+                failed += 1
+                err.print(f"[red]✗[/] arXiv {escape(set_spec)}: {escape(str(exc))}")
+                continue
+            finally:
+                progress.remove_task(task)
+            resumed = " (resumed an interrupted harvest)" if result.resumed else ""
+            window = f"{result.window[0] or 'the beginning'} → {result.window[1]}"
+            console.print(
+                f"[green]✓[/] arXiv {escape(set_spec)} {window}{resumed}: {result.pages} pages, "
+                f"{result.records:,} records: {_summary_line_counts(result.counts)}"
+            )
+    follower.close()
+    if failed == len(chosen):
+        raise typer.Exit(1)
+
+
+config_app = typer.Typer(help="Show or create the configuration file (sources, keys, contact email).")
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("show")
+def config_show() -> None:
+    """Print the configuration in effect (file, then environment), API keys masked.
+
+    Example: [cyan]paperradar config show[/]
+    """
+    path = config_path()
+    try:
+        console.print(describe_config(load_config(path), path), markup=False, highlight=False)
+    except ConfigError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(1) from exc
+
+
+@config_app.command("init")
+def config_init(
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented config.toml with every setting and its default.
+
+    Example: [cyan]paperradar config init[/], then edit the file it names.
+    """
+    try:
+        written = init_config(config_path(), force=force)
+    except ConfigError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(1) from exc
+    console.print(f"wrote {written}; edit it, then check it with [cyan]paperradar config show[/]")
 
 
 def run() -> None:  # pragma: no cover - console entry point

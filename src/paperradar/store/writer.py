@@ -116,10 +116,15 @@ def _effective(origins: list[_OriginView]) -> r.WorkRecord:
 
 @dataclass
 class FileContext:
+    """Where a batch comes from. ``file_key`` identifies the input (quarantine entries are unique
+    per key and position); ``origin`` names the stream whose statements a later one supersedes:
+    a file's fingerprint for imports, a constant per source for live syncs."""
+
     source: str
     file: str
     file_key: str
     run_id: int | None
+    origin: str | None = None  # defaults to file_key
 
 
 def _json(value: Any) -> str | None:
@@ -435,7 +440,7 @@ class BatchWriter:
         changed: dict[int, dict[str, r.WorkRecord]] = {}  # work → effective view per source
         statements: dict[int, dict[str, _OriginView]] = {}  # work → this origin's changed statements
         new_entities: list[_Entity] = []
-        origin = self.ctx.file_key
+        origin = self.ctx.origin or self.ctx.file_key
         for entity in entities.values():
             if not entity.kinds:
                 continue  # a stored work this batch's records turned out not to match

@@ -1,0 +1,185 @@
+"""Harvesting arXiv OAI-PMH from a local server that replays the recorded responses.
+
+The server is real (HTTP on 127.0.0.1); the pages are the recorded arXiv answers: a first
+ListRecords page of 6 arXivRaw records with a real resumptionToken, then a last page of 2
+records, and the recorded error envelopes. Nothing touches the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from sqlalchemy import Engine, select
+from typer.testing import CliRunner
+
+from paperradar.cli import app
+from paperradar.sources.http import Fetcher, UpstreamError
+from paperradar.store import schema as t
+from paperradar.store.database import open_store
+from paperradar.store.queries import resolve_work
+from paperradar.sync.arxiv_oai import harvest
+from tests.conftest import FIXTURES
+from tests.store_dump import dump
+
+OAI = FIXTURES / "arxiv_oai"
+FIRST_PAGE = (OAI / "arXivRaw" / "ListRecordsResponse.xml").read_bytes()  # token 726959|1001
+LAST_PAGE = (OAI / "arXiv" / "ListRecords.xml").read_bytes()  # no token: the end
+BAD_TOKEN = (OAI / "arXivRaw" / "ErrorResponseBadResumptionToken.xml").read_bytes()
+TOKEN = "726959|1001"
+UNTIL = dt.date(2015, 1, 6)
+
+
+@dataclass
+class Replay:
+    """What the fake arXiv answers; ``token_status`` 500 makes the second page fail."""
+
+    token_status: int = 200
+    token_body: bytes = LAST_PAGE
+    requests: list[dict[str, str]] = field(default_factory=list)
+
+
+@pytest.fixture
+def oai() -> Iterator[tuple[str, Replay]]:
+    replay = Replay()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            query = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
+            replay.requests.append(query)
+            status, body = (200, FIRST_PAGE)
+            if "resumptionToken" in query:
+                status, body = replay.token_status, replay.token_body
+            self.send_response(status)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/oai2", replay
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _fetcher(url: str, **options: object) -> Fetcher:
+    return Fetcher(
+        "arxiv_oai", url, min_interval=0.0, user_agent="paperradar-tests", sleep=lambda _s: None, **options
+    )
+
+
+def test_a_harvest_follows_resumption_tokens_to_the_last_page(
+    engine: Engine, oai: tuple[str, Replay]
+) -> None:
+    url, replay = oai
+    result = harvest(engine, _fetcher(url), "cs", from_date=dt.date(2015, 1, 1), until=UNTIL)
+    assert (result.pages, result.records, result.counts.new) == (2, 8, 8)
+    assert result.complete_list_size == 58011
+    first, second = replay.requests
+    assert first == {
+        "verb": "ListRecords",
+        "metadataPrefix": "arXivRaw",
+        "set": "cs",
+        "from": "2015-01-01",
+        "until": "2015-01-06",
+    }
+    assert second == {"verb": "ListRecords", "resumptionToken": TOKEN}
+    with engine.connect() as conn:
+        assert resolve_work(conn, "0704.0471") is not None  # from the first page
+        assert resolve_work(conn, "hep-th/9504118") is not None  # from the last page
+
+
+def test_the_next_harvest_starts_where_the_last_one_ended(engine: Engine, oai: tuple[str, Replay]) -> None:
+    url, replay = oai
+    harvest(engine, _fetcher(url), "cs", from_date=dt.date(2015, 1, 1), until=UNTIL)
+    replay.requests.clear()
+    again = harvest(engine, _fetcher(url), "cs", until=dt.date(2015, 1, 9))
+    assert replay.requests[0]["from"] == "2015-01-06"
+    assert again.counts.new == 0 and again.counts.unchanged == 8
+
+
+def test_an_interrupted_harvest_resumes_with_the_saved_token(
+    db_url: str, tmp_path: Path, oai: tuple[str, Replay]
+) -> None:
+    url, replay = oai
+    reference = open_store(f"sqlite:///{tmp_path / 'reference.db'}")
+    harvest(reference, _fetcher(url), "cs", from_date=dt.date(2015, 1, 1), until=UNTIL)
+
+    engine = open_store(db_url)
+    replay.token_status, replay.token_body = 500, b"Internal Server Error"
+    with pytest.raises(UpstreamError):
+        harvest(engine, _fetcher(url, max_retries=1), "cs", from_date=dt.date(2015, 1, 1), until=UNTIL)
+    with engine.connect() as conn:
+        assert conn.execute(select(t.checkpoints.c.done, t.checkpoints.c.position)).one() == (False, 1)
+
+    replay.token_status, replay.token_body = 200, LAST_PAGE
+    replay.requests.clear()
+    result = harvest(engine, _fetcher(url), "cs")
+    assert result.resumed and result.pages == 2
+    assert replay.requests == [{"verb": "ListRecords", "resumptionToken": TOKEN}]  # page 1 not asked again
+    assert dump(engine) == dump(reference)
+    with engine.connect() as conn:
+        runs = conn.execute(select(t.ingest_runs.c.status).order_by(t.ingest_runs.c.id)).scalars().all()
+    assert runs == ["failed", "done"]
+
+
+def test_an_expired_token_restarts_the_window(engine: Engine, oai: tuple[str, Replay]) -> None:
+    url, replay = oai
+    replay.token_status, replay.token_body = 500, b"down"
+    with pytest.raises(UpstreamError):
+        harvest(engine, _fetcher(url, max_retries=1), "cs", from_date=dt.date(2015, 1, 1), until=UNTIL)
+    replay.token_status, replay.token_body = 200, BAD_TOKEN  # the token expired meanwhile
+    replay.requests.clear()
+    with pytest.raises(Exception, match="badResumptionToken"):
+        # arXiv would now answer the restarted window with the token again, and the expired
+        # token again: the harvest must not loop forever but fail with arXiv's message.
+        harvest(engine, _fetcher(url), "cs")
+    assert replay.requests[0] == {"verb": "ListRecords", "resumptionToken": TOKEN}
+    assert replay.requests[1]["from"] == "2015-01-01"  # restarted from the window's start
+
+
+def test_the_sync_command_reports_each_set(db_url: str, tmp_path: Path, oai: tuple[str, Replay]) -> None:
+    url, _replay = oai
+    env = {
+        "PAPERRADAR_CONFIG": str(tmp_path / "config.toml"),
+        "PAPERRADAR_CACHE_DIR": str(tmp_path / "cache"),
+        "PAPERRADAR_ARXIV_OAI_URL": url,
+    }
+    runner = CliRunner()
+    args = ["--db", db_url, "sync", "arxiv", "--set", "cs", "--from", "2015-01-01", "--until", "2015-01-06"]
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert "✓ arXiv cs 2015-01-01 → 2015-01-06: 2 pages, 8 records: 8 new" in result.output
+    nothing = runner.invoke(app, ["--db", db_url, "sync", "arxiv"], env=env)
+    assert nothing.exit_code == 2 and "no set to harvest" in nothing.output
+    bad_day = runner.invoke(
+        app, ["--db", db_url, "sync", "arxiv", "--set", "cs", "--from", "2015-13-01"], env=env
+    )
+    assert bad_day.exit_code != 0 and "is not a date" in bad_day.output
+
+
+def test_config_show_masks_keys_and_init_writes_a_template(tmp_path: Path) -> None:
+    env = {
+        "PAPERRADAR_CONFIG": str(tmp_path / "config.toml"),
+        "PAPERRADAR_OPENALEX_KEY": "sk-0123456789abcdef",
+    }
+    runner = CliRunner()
+    assert runner.invoke(app, ["config", "init"], env=env).exit_code == 0
+    shown = runner.invoke(app, ["config", "show"], env=env)
+    assert shown.exit_code == 0
+    assert "sk-0123456789abcdef" not in shown.output and "…cdef" in shown.output
+    again = runner.invoke(app, ["config", "init"], env=env)
+    assert again.exit_code == 1 and "--force" in again.output
