@@ -23,7 +23,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from paperradar import __version__
-from paperradar.config import ConfigError, config_path, init_config, load_config
+from paperradar.config import Config, ConfigError, config_path, init_config, load_config
 from paperradar.config import describe as describe_config
 from paperradar.ingest import BATCH_SIZE, FileResult, expand, import_file
 from paperradar.records import UnreadableInput
@@ -35,6 +35,7 @@ from paperradar.store.database import ENV_DB, describe, is_demo_store, mark_demo
 from paperradar.store.writer import Counts
 from paperradar.sync import fetcher
 from paperradar.sync.arxiv_oai import harvest
+from paperradar.sync.hf_papers import sync_days
 
 app = typer.Typer(
     help="paperradar: your own research radar over arXiv, Hugging Face, OpenAlex and Semantic Scholar.",
@@ -469,11 +470,7 @@ def sync_arxiv(
 
     Example: [cyan]paperradar sync arxiv --set cs --from 2026-11-01[/]
     """
-    try:
-        config = load_config(config_path())
-    except ConfigError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
-        raise typer.Exit(1) from exc
+    config = _load_config()
     chosen = sets or list(config.arxiv_sets)
     if not chosen:
         err.print("[red]error:[/] no set to harvest: pass --set cs, or set arxiv.sets in the config")
@@ -525,6 +522,61 @@ def sync_arxiv(
     follower.close()
     if failed == len(chosen):
         raise typer.Exit(1)
+
+
+@sync_app.command("hf")
+def sync_hf(
+    ctx: typer.Context,
+    date: Annotated[str | None, typer.Option("--date", help="One day, e.g. 2026-06-12.")] = None,
+    from_day: Annotated[str | None, typer.Option("--from", help="First day of a range.")] = None,
+    until_day: Annotated[
+        str | None, typer.Option("--until", help="Last day of a range (default: today).")
+    ] = None,
+) -> None:
+    """Fetch Hugging Face daily papers (featured day, upvotes, submitter, organisation, code) by day.
+
+    Without dates: the last `huggingface.days_back` days of the config. Syncing a day again
+    refreshes its upvotes.
+
+    Example: [cyan]paperradar sync hf --from 2026-06-08 --until 2026-06-12[/]
+    """
+    config = _load_config()
+    today = dt.datetime.now(dt.UTC).date()
+    if date is not None and (from_day or until_day):
+        raise typer.BadParameter("give either --date or --from/--until")
+    first = _day(date) or _day(from_day) or today - dt.timedelta(days=config.hf_days_back - 1)
+    last = _day(date) or _day(until_day) or today
+    engine = _engine(ctx)
+    follower = LexicalIndex(index_dir(engine)).follow(engine)
+    span = f"{first}" if first == last else f"{first} → {last}"
+    try:
+        with (
+            console.status(f"Hugging Face {span}…") as status,
+            fetcher(
+                config, "huggingface", lambda message: err.print(f"[yellow]{escape(message)}[/]")
+            ) as client,
+        ):
+
+            def on_day(day: dt.date, papers: int) -> None:
+                status.update(f"Hugging Face {day}: {papers} papers")
+
+            result = sync_days(engine, client, first, last, on_day=on_day, after_batch=follower.step)
+    except (UpstreamError, UnreadableInput, ValueError) as exc:
+        err.print(f"[red]✗[/] Hugging Face {span}: {escape(str(exc))}")
+        raise typer.Exit(1) from exc
+    finally:
+        follower.close()
+    resumed = f" (resumed after {result.resumed_after})" if result.resumed_after else ""
+    summary = _summary_line_counts(result.counts)
+    console.print(f"[green]✓[/] Hugging Face {span}{resumed}: {result.papers} papers: {summary}")
+
+
+def _load_config() -> Config:
+    try:
+        return load_config(config_path())
+    except ConfigError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(1) from exc
 
 
 config_app = typer.Typer(help="Show or create the configuration file (sources, keys, contact email).")

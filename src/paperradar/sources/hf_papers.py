@@ -99,14 +99,26 @@ def _item(number: int, value: object) -> Item:
 
 def parse(path: Path, start: int = 0) -> Iterator[Item]:
     """Stream one item per daily paper; an API error body makes the whole file unreadable."""
-    document = load_json_document(path)
+    yield from parse_document(load_json_document(path), str(path), start)
+
+
+def parse_response(body: bytes, name: str) -> Iterator[Item]:
+    """The items of one ``/api/daily_papers`` answer held in memory (a live sync)."""
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise UnreadableInput(f"{name}: not valid JSON ({exc})") from exc
+    yield from parse_document(document, name)
+
+
+def parse_document(document: object, name: str, start: int = 0) -> Iterator[Item]:
     if isinstance(document, dict):
         message = document.get("error") or document.get("message")
         if message:
             raise UnreadableInput(f"Hugging Face error: {message}")
-        raise UnreadableInput(f"{path}: expected a JSON array of daily papers, found an object")
+        raise UnreadableInput(f"{name}: expected a JSON array of daily papers, found an object")
     if not isinstance(document, list):
-        raise UnreadableInput(f"{path}: expected a JSON array of daily papers")
+        raise UnreadableInput(f"{name}: expected a JSON array of daily papers")
     for number, value in enumerate(document, start=1):
         if number >= start:
             yield _item(number, value)
