@@ -34,6 +34,7 @@ from paperradar.store import queries
 from paperradar.store.database import ENV_DB, describe, is_demo_store, mark_demo_store, open_store
 from paperradar.store.writer import Counts
 from paperradar.sync import fetcher
+from paperradar.sync.arxiv_api import run_query
 from paperradar.sync.arxiv_oai import harvest
 from paperradar.sync.hf_papers import sync_days
 
@@ -522,6 +523,53 @@ def sync_arxiv(
     follower.close()
     if failed == len(chosen):
         raise typer.Exit(1)
+
+
+@sync_app.command("arxiv-query")
+def sync_arxiv_query(
+    ctx: typer.Context,
+    query: Annotated[
+        str | None, typer.Argument(help="arXiv search, e.g. 'all:diffusion AND cat:cs.LG'.")
+    ] = None,
+    ids: Annotated[
+        list[str] | None, typer.Option("--id", help="An arXiv id to fetch (repeat for more).")
+    ] = None,
+    max_results: Annotated[int, typer.Option("--max", min=1, help="At most this many entries.")] = 100,
+) -> None:
+    """Fetch the results of an arXiv API search, or papers by id, into the store.
+
+    Example: [cyan]paperradar sync arxiv-query 'ti:"diffusion models" AND cat:cs.LG' --max 300[/]
+    """
+    if not query and not ids:
+        raise typer.BadParameter("give a search query or at least one --id")
+    config = _load_config()
+    engine = _engine(ctx)
+    follower = LexicalIndex(index_dir(engine)).follow(engine)
+    label = query or ",".join(ids or [])
+    try:
+        with (
+            console.status(f"arXiv API {label}…") as status,
+            fetcher(
+                config, "arxiv_api", lambda message: err.print(f"[yellow]{escape(message)}[/]")
+            ) as client,
+        ):
+            result = run_query(
+                engine,
+                client,
+                search=query,
+                ids=ids or (),
+                max_results=max_results,
+                on_page=lambda done, total: status.update(f"arXiv API {label}: {done:,} of {total or '?'}"),
+                after_batch=follower.step,
+            )
+    except (UpstreamError, UnreadableInput, ValueError) as exc:
+        err.print(f"[red]✗[/] arXiv API {escape(label)}: {escape(str(exc))}")
+        raise typer.Exit(1) from exc
+    finally:
+        follower.close()
+    of = f" of {result.total:,}" if result.total is not None else ""
+    summary = _summary_line_counts(result.counts)
+    console.print(f"[green]✓[/] arXiv API {escape(label)}: {result.entries:,}{of} entries: {summary}")
 
 
 @sync_app.command("hf")

@@ -9,9 +9,11 @@ arXiv API manual's definitions). Entries are streamed with ``iterparse`` so a sa
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from lxml import etree
 
@@ -24,6 +26,7 @@ _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
 _ENTRY = _ATOM + "entry"
 _ERROR_ID = "/api/errors"
+_TOTAL = re.compile(rb"<opensearch:totalResults[^>]*>(\d+)<")
 
 
 def _text(element: Any) -> str:
@@ -110,36 +113,51 @@ def _record(entry: Any, entry_id: str) -> WorkRecord | str:
 
 def parse(path: Path, start: int = 0) -> Iterator[Item]:
     """One item per ``<entry>``; an API error feed raises :class:`UnreadableInput`."""
-    count = 0
     with open_binary(path) as fh:
-        context = etree.iterparse(fh, events=("end",), tag=_ENTRY, resolve_entities=False, no_network=True)
-        try:
-            for _, entry in context:
-                count += 1
-                entry_id = _text(entry.find(_ATOM + "id"))
-                if _ERROR_ID in entry_id:
-                    summary = _text(entry.find(_ATOM + "summary")) or entry_id
-                    raise UnreadableInput(f"{path}: arXiv API error: {summary}")
-                if count >= start:
-                    result = _record(entry, entry_id)
-                    location = f"entry {count}"
-                    if isinstance(result, str):
-                        raw = etree.tostring(entry, encoding="unicode")
-                        yield Item(location, count, ARXIV_API, problem=Problem(result, raw))
-                    else:
-                        yield Item(location, count, ARXIV_API, record=result)
-                entry.clear()
-                while entry.getprevious() is not None:
-                    del entry.getparent()[0]
-        except etree.XMLSyntaxError as exc:
-            if count == 0:
-                raise UnreadableInput(f"{path}: not XML: {exc.msg}") from exc
-            reason = f"XML is malformed after entry {count}: {exc.msg}"
-            yield Item(f"entry {count + 1}", count + 1, ARXIV_API, problem=Problem(reason))
-            return
+        yield from _feed_items(fh, str(path), start)
+
+
+def parse_response(body: bytes, name: str) -> Iterator[Item]:
+    """The entries of one API answer held in memory (a live query)."""
+    yield from _feed_items(io.BytesIO(body), name, 0)
+
+
+def total_results(body: bytes) -> int | None:
+    """``opensearch:totalResults`` of an answer: how many entries the whole query has."""
+    match = _TOTAL.search(body[:4096])
+    return int(match.group(1)) if match else None
+
+
+def _feed_items(source: IO[bytes], name: str, start: int) -> Iterator[Item]:
+    count = 0
+    context = etree.iterparse(source, events=("end",), tag=_ENTRY, resolve_entities=False, no_network=True)
+    try:
+        for _, entry in context:
+            count += 1
+            entry_id = _text(entry.find(_ATOM + "id"))
+            if _ERROR_ID in entry_id:
+                summary = _text(entry.find(_ATOM + "summary")) or entry_id
+                raise UnreadableInput(f"{name}: arXiv API error: {summary}")
+            if count >= start:
+                result = _record(entry, entry_id)
+                location = f"entry {count}"
+                if isinstance(result, str):
+                    raw = etree.tostring(entry, encoding="unicode")
+                    yield Item(location, count, ARXIV_API, problem=Problem(result, raw))
+                else:
+                    yield Item(location, count, ARXIV_API, record=result)
+            entry.clear()
+            while entry.getprevious() is not None:
+                del entry.getparent()[0]
+    except etree.XMLSyntaxError as exc:
+        if count == 0:
+            raise UnreadableInput(f"{name}: not XML: {exc.msg}") from exc
+        reason = f"XML is malformed after entry {count}: {exc.msg}"
+        yield Item(f"entry {count + 1}", count + 1, ARXIV_API, problem=Problem(reason))
+        return
     if context.root is None or context.root.tag != _ATOM + "feed":
         root = etree.QName(context.root).localname if context.root is not None else "nothing"
-        raise UnreadableInput(f"{path}: not an Atom feed (root element <{root}>)")
+        raise UnreadableInput(f"{name}: not an Atom feed (root element <{root}>)")
 
 
 def sniff(filename: str, head: bytes) -> bool:

@@ -9,19 +9,17 @@ the checkpoint remembers the day it covered, and the next run starts from there.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
-from paperradar.ingest import Checkpoint, FileResult, finish_run, start_run, write_batch
 from paperradar.records import ARXIV_OAI, UnreadableInput
 from paperradar.sources import arxiv_oai
 from paperradar.sources.http import Fetcher
-from paperradar.store.writer import Changes, Counts, FileContext
+from paperradar.store.writer import Changes, Counts
+from paperradar.sync import SyncRun
 
 ORIGIN = "sync:arxiv_oai"
 DEFAULT_PREFIX = "arXivRaw"  # per-version dates and sizes; "arXiv" gives affiliations instead
@@ -61,23 +59,35 @@ def harvest(
     set is resumed first.
     """
     key = f"sync:arxiv_oai:{set_spec}"
-    previous, run_id = start_run(engine, "sync", f"arXiv OAI-PMH set {set_spec}", "arxiv-oai", key)
-    state: dict[str, Any] = dict(previous.state or {}) if previous else {}
-    resuming = previous is not None and not previous.done and bool(state.get("token"))
-    if resuming:
-        window = (state.get("from"), str(state["until"]))
-        page = previous.position if previous else 0
-    else:
-        start = from_date.isoformat() if from_date else state.get("harvested_until")
-        window = (start, (until or dt.datetime.now(dt.UTC).date()).isoformat())
-        page = 0
-    result = HarvestResult(set_spec, window, pages=page, resumed=resuming)
-    first = {"verb": "ListRecords", "metadataPrefix": metadata_prefix, "set": set_spec, "until": window[1]}
-    if window[0]:
-        first["from"] = window[0]
-    params: dict[str, str] = {"verb": "ListRecords", "resumptionToken": state["token"]} if resuming else first
-    outcome = FileResult(Path(key))  # the run's record: counts, error
-    try:
+    with SyncRun(
+        engine,
+        source=ARXIV_OAI,
+        origin=ORIGIN,
+        checkpoint=key,
+        target=f"arXiv OAI-PMH set {set_spec}",
+        format_name="arxiv-oai",
+        after_batch=after_batch,
+    ) as run:
+        earlier = run.resumable
+        state: dict[str, Any] = dict(run.previous.state or {}) if run.previous else {}
+        resuming = earlier is not None and bool(state.get("token"))
+        if resuming:
+            window = (state.get("from"), str(state["until"]))
+            page = earlier.position if earlier else 0
+        else:
+            start = from_date.isoformat() if from_date else state.get("harvested_until")
+            window = (start, (until or dt.datetime.now(dt.UTC).date()).isoformat())
+            page = 0
+        result = HarvestResult(set_spec, window, pages=page, resumed=resuming)
+        first = {
+            "verb": "ListRecords",
+            "metadataPrefix": metadata_prefix,
+            "set": set_spec,
+            "until": window[1],
+        }
+        if window[0]:
+            first["from"] = window[0]
+        params = {"verb": "ListRecords", "resumptionToken": state["token"]} if resuming else first
         while True:
             response = fetcher.get("", params)
             name = f"arXiv OAI-PMH {set_spec} page {page + 1}"
@@ -91,25 +101,13 @@ def harvest(
                     continue
                 raise
             page += 1
-            done = token is None
             new_state = {
                 "token": token,
                 "from": window[0],
                 "until": window[1],
-                "harvested_until": window[1] if done else state.get("harvested_until"),
+                "harvested_until": window[1] if token is None else state.get("harvested_until"),
             }
-            ctx = FileContext(
-                source=ARXIV_OAI,
-                file=f"{response.url} ({name})",
-                file_key=f"{ORIGIN}:{hashlib.blake2b(response.content, digest_size=16).hexdigest()}",
-                run_id=run_id,
-                origin=ORIGIN,
-            )
-            writer = write_batch(engine, items, ctx, Checkpoint(key, page, done, new_state))
-            if writer is not None:
-                result.counts.add(writer.counts)
-                if after_batch is not None:
-                    after_batch(writer.changes)
+            run.write(items, response.content, f"{response.url} ({name})", page, token is None, new_state)
             result.pages, result.records = page, result.records + len(items)
             result.complete_list_size = size or result.complete_list_size
             if on_page is not None:
@@ -117,11 +115,5 @@ def harvest(
             if token is None:
                 break
             params = {"verb": "ListRecords", "resumptionToken": token}
-    except BaseException as exc:
-        outcome.counts = result.counts
-        outcome.error = str(exc)
-        finish_run(engine, run_id, outcome, "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
-        raise
-    outcome.counts, outcome.items = result.counts, result.records
-    finish_run(engine, run_id, outcome)
+    result.counts = run.counts
     return result

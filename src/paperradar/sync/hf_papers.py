@@ -8,18 +8,16 @@ refreshes its upvotes (the newer answer supersedes the older one, nothing is dup
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import Engine
 
-from paperradar.ingest import Checkpoint, FileResult, finish_run, start_run, write_batch
 from paperradar.records import HUGGINGFACE
 from paperradar.sources import hf_papers
 from paperradar.sources.http import Fetcher
-from paperradar.store.writer import Changes, Counts, FileContext
+from paperradar.store.writer import Changes, Counts
+from paperradar.sync import SyncRun
 
 ORIGIN = "sync:huggingface"
 CHECKPOINT = "sync:huggingface:daily"
@@ -51,48 +49,30 @@ def sync_days(
     """Fetch ``/daily_papers?date=D`` for every day from ``first`` to ``last`` into the store."""
     if last < first:
         raise ValueError(f"the range ends ({last}) before it starts ({first})")
-    previous, run_id = start_run(
-        engine, "sync", f"Hugging Face daily papers {first} → {last}", "hf-daily", CHECKPOINT
-    )
     result = DailyResult(first, last)
-    days = days_between(first, last)
-    state = previous.state if previous is not None and not previous.done and previous.state else None
-    if state and state.get("first") == first.isoformat() and state.get("last") == last.isoformat():
-        done_through = dt.date.fromisoformat(state["done_through"])
-        days = [day for day in days if day > done_through]
-        result.resumed_after = done_through
-    outcome = FileResult(Path(CHECKPOINT))  # the run's record: counts, error
-    try:
+    span = {"first": first.isoformat(), "last": last.isoformat()}
+    with SyncRun(
+        engine,
+        source=HUGGINGFACE,
+        origin=ORIGIN,
+        checkpoint=CHECKPOINT,
+        target=f"Hugging Face daily papers {first} → {last}",
+        format_name="hf-daily",
+        after_batch=after_batch,
+    ) as run:
+        days = days_between(first, last)
+        earlier = run.resumable
+        if earlier is not None and earlier.state and all(earlier.state.get(k) == v for k, v in span.items()):
+            result.resumed_after = dt.date.fromisoformat(earlier.state["done_through"])
+            days = [day for day in days if day > result.resumed_after]
         for day in days:
             response = fetcher.get("daily_papers", {"date": day.isoformat()})
             items = list(hf_papers.parse_response(response.content, f"Hugging Face daily papers {day}"))
-            ctx = FileContext(
-                source=HUGGINGFACE,
-                file=f"{response.url}",
-                file_key=f"{ORIGIN}:{hashlib.blake2b(response.content, digest_size=16).hexdigest()}",
-                run_id=run_id,
-                origin=ORIGIN,
-            )
-            state_now = {
-                "first": first.isoformat(),
-                "last": last.isoformat(),
-                "done_through": day.isoformat(),
-            }
-            writer = write_batch(
-                engine, items, ctx, Checkpoint(CHECKPOINT, result.days + 1, day == last, state_now)
-            )
-            if writer is not None:
-                result.counts.add(writer.counts)
-                if after_batch is not None:
-                    after_batch(writer.changes)
+            state = {**span, "done_through": day.isoformat()}
+            run.write(items, response.content, response.url, result.days + 1, day == last, state)
             result.days += 1
             result.papers += len(items)
             if on_day is not None:
                 on_day(day, len(items))
-    except BaseException as exc:
-        outcome.counts, outcome.error = result.counts, str(exc)
-        finish_run(engine, run_id, outcome, "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
-        raise
-    outcome.counts, outcome.items = result.counts, result.papers
-    finish_run(engine, run_id, outcome)
+    result.counts = run.counts
     return result

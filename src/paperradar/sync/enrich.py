@@ -1,0 +1,411 @@
+"""Citation enrichment: ask Semantic Scholar and OpenAlex about works the store already holds.
+
+Both services have batch look-ups (S2 ``POST /paper/batch``, up to 500 ids; OpenAlex
+``GET /works?filter=doi:a|b``, up to 50 values), so a corpus of thousands of works costs a
+handful of requests instead of one per work. Each answer goes through the source's own parser
+and the store's writer, which merges it with the stored work through its arXiv id / DOI and
+files the citation counts, counts per year, reference lists and author ids under that source.
+
+Works are processed in id order and each chunk is written with a checkpoint naming the last
+work it covered, in one transaction: an enrichment stopped half-way (Ctrl-C, a network error)
+resumes after the last committed chunk on the next run of the same selection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import orjson
+from sqlalchemy import ColumnElement, Engine, and_, exists, func, or_, select
+
+from paperradar.identity.ids import orcid
+from paperradar.records import OPENALEX, SEMANTIC_SCHOLAR, Item, Skipped, UnreadableInput, WorkRecord
+from paperradar.sources import openalex, semantic_scholar
+from paperradar.sources.http import Fetcher, Response
+from paperradar.store import schema as t
+from paperradar.store.sql import chunks
+from paperradar.store.writer import Changes, Counts
+from paperradar.sync import SyncRun
+
+__all__ = [
+    "OPENALEX_BATCH_LIMIT",
+    "S2_BATCH_LIMIT",
+    "S2_FIELDS",
+    "EnrichResult",
+    "enrich_openalex",
+    "enrich_s2",
+    "works_to_enrich",
+]
+
+S2_BATCH_LIMIT: Final = 500  # ids per POST /paper/batch: S2 rejects more
+OPENALEX_BATCH_LIMIT: Final = 50  # values OR-ed in one OpenAlex filter
+OPENALEX_PER_PAGE: Final = 100
+"""Twice the batch: OpenAlex sometimes holds two works under one DOI, and a duplicate must not
+push the wanted work off the only page we ask for."""
+S2_FIELDS: Final = (
+    "paperId,externalIds,title,year,publicationDate,venue,"
+    "citationCount,influentialCitationCount,referenceCount,authors"
+)
+
+_SOURCES: Final = {"s2": SEMANTIC_SCHOLAR, SEMANTIC_SCHOLAR: SEMANTIC_SCHOLAR, OPENALEX: OPENALEX}
+# Ids each service can look a work up by (the others are useless to it).
+_LOOKUP_SCHEMES: Final = {SEMANTIC_SCHOLAR: ("arxiv", "doi", "s2"), OPENALEX: ("doi", "arxiv", "openalex")}
+_ARXIV_DOI_PREFIX: Final = "10.48550/arxiv."
+_OPENALEX_PREFIX: Final = "https://openalex.org/"
+
+WorkIds = tuple[int, dict[str, str]]
+"""A work id and its external ids by scheme, as :func:`works_to_enrich` returns them."""
+BatchCallback = Callable[[int, int], None]
+"""``on_batch(works done, works to do)``, after each committed chunk."""
+
+
+@dataclass
+class EnrichResult:
+    requested: int = 0  # works asked about in this run
+    found: int = 0  # … that the service knew
+    not_found: int = 0
+    counts: Counts = field(default_factory=Counts)
+    resumed: bool = False  # an unfinished run of the same selection was continued
+
+
+# --------------------------------------------------------------------------- selection
+
+
+def _source(name: str) -> str:
+    try:
+        return _SOURCES[name]
+    except KeyError:
+        raise ValueError(f"cannot enrich from {name!r}: use s2 or openalex") from None
+
+
+def _author_condition(author: str) -> ColumnElement[bool]:
+    """Works with an authorship whose name contains ``author``, or whose author has it as an id."""
+    a, ai = t.authorships, t.author_ids
+    value = author.strip()
+    keys = [("s2", value), ("openalex", value.removeprefix(_OPENALEX_PREFIX).upper())]
+    if person := orcid(value):
+        keys.append(("orcid", person))
+    by_id = select(ai.c.author_id).where(or_(*(and_(ai.c.scheme == s, ai.c.value == v) for s, v in keys)))
+    return exists().where(
+        a.c.work_id == t.works.c.id,
+        or_(func.lower(a.c.name).contains(value.lower(), autoescape=True), a.c.author_id.in_(by_id)),
+    )
+
+
+def _pick(scheme: str, values: list[str]) -> str:
+    """One value per scheme; of several DOIs, a publisher's before arXiv's own (it is the one
+    OpenAlex files the work under, and the one S2 knows when arXiv's is missing)."""
+    if scheme == "doi":
+        values = sorted(values, key=lambda v: (v.startswith(_ARXIV_DOI_PREFIX), v))
+    else:
+        values = sorted(values)
+    return values[0]
+
+
+def works_to_enrich(
+    engine: Engine, source: str, *, missing_only: bool, author: str | None, limit: int | None
+) -> list[WorkIds]:
+    """Works ``source`` can be asked about, in work id order, with their ids by scheme.
+
+    ``missing_only`` leaves out works that already have citation counts from ``source``;
+    ``author`` keeps works with an author whose name contains it (case-insensitive) or whose
+    S2 / OpenAlex id or ORCID it is.
+    """
+    source = _source(source)
+    if limit is not None and limit < 0:
+        raise ValueError(f"limit must not be negative, not {limit}")
+    schemes = _LOOKUP_SCHEMES[source]
+    wid, wi, cc = t.works.c.id, t.work_ids, t.citation_counts
+    conditions: list[ColumnElement[bool]] = [exists().where(wi.c.work_id == wid, wi.c.scheme.in_(schemes))]
+    if missing_only:
+        conditions.append(~exists().where(cc.c.work_id == wid, cc.c.source == source))
+    if author is not None and author.strip():
+        conditions.append(_author_condition(author))
+    query = select(wid).where(*conditions).order_by(wid)
+    if limit is not None:
+        query = query.limit(limit)
+    with engine.connect() as conn:
+        work_ids = list(conn.execute(query).scalars())
+        found: dict[int, dict[str, list[str]]] = {w: {} for w in work_ids}
+        for chunk in chunks(work_ids):
+            rows = conn.execute(
+                select(wi.c.work_id, wi.c.scheme, wi.c.value).where(
+                    wi.c.work_id.in_(chunk), wi.c.scheme.in_(schemes)
+                )
+            )
+            for work_id, scheme, value in rows:
+                found[work_id].setdefault(scheme, []).append(value)
+    return [(w, {s: _pick(s, vs) for s, vs in sorted(found[w].items())}) for w in work_ids]
+
+
+# --------------------------------------------------------------------------- the common run
+
+
+@dataclass(frozen=True, slots=True)
+class _Lookup:
+    work_id: int
+    scheme: str  # the id the service is asked by: arxiv, doi, s2, openalex
+    value: str
+
+    def claim(self, record: WorkRecord) -> None:
+        """The service answered for this id, so the answer is this work even if it leaves the id
+        out (S2 omits arXiv's DOI, OpenAlex an arXiv id it files as a location)."""
+        record.ids.setdefault(self.scheme, self.value)
+
+
+@dataclass
+class _Answer:
+    """One chunk's answer: items to write, what to fingerprint it by, and what was found."""
+
+    items: list[Item]
+    body: bytes
+    url: str
+    found: int
+    not_found: int
+    notes: list[str] = field(default_factory=list)
+
+
+Asker = Callable[[list[_Lookup], int], _Answer]
+"""``ask(chunk, position of the chunk's first work)``."""
+
+
+def _enrich(
+    engine: Engine,
+    works: Sequence[WorkIds],
+    *,
+    source: str,
+    key: Callable[[dict[str, str]], tuple[str, str] | None],
+    ask: Asker,
+    chunk_size: int,
+    limit: int,
+    selection: str,
+    on_batch: BatchCallback | None,
+    after_batch: Callable[[Changes], None] | None,
+) -> EnrichResult:
+    """Ask about ``works`` chunk by chunk, each chunk written with its checkpoint."""
+    if not 1 <= chunk_size <= limit:
+        raise ValueError(f"chunk_size must be between 1 and {limit}, not {chunk_size}")
+    label = "Semantic Scholar" if source == SEMANTIC_SCHOLAR else "OpenAlex"
+    checkpoint = f"sync:enrich:{source}"
+    result = EnrichResult()
+    with SyncRun(
+        engine,
+        source=source,
+        origin=f"sync:enrich:{source}",
+        checkpoint=checkpoint,
+        target=f"{label} enrichment of {len(works)} works" + (f" ({selection})" if selection else ""),
+        format_name=f"{source}-enrich",
+        after_batch=after_batch,
+    ) as run:
+        position = 0
+        earlier = run.resumable
+        if earlier is not None and earlier.state and earlier.state.get("selection", "") == selection:
+            last = int(earlier.state.get("last_work_id", 0))
+            works = [w for w in works if w[0] > last]
+            position, result.resumed = earlier.position, True
+        todo: list[_Lookup] = []
+        for work_id, ids in works:
+            found = key(ids)
+            if found is None:
+                run.counts.notes.append(f"work {work_id} has no id {label} can look up")
+            else:
+                todo.append(_Lookup(work_id, *found))
+        batches = [todo[i : i + chunk_size] for i in range(0, len(todo), chunk_size)]
+        if not batches:  # nothing (left) to ask: an unfinished earlier run is finished now
+            state: dict[str, Any] = {"last_work_id": None, "selection": selection}
+            run.write([], b"", label, position, True, state)
+        for number, chunk in enumerate(batches, start=1):
+            answer = ask(chunk, position + 1)
+            position += len(chunk)
+            state = {"last_work_id": chunk[-1].work_id, "selection": selection}
+            run.write(answer.items, answer.body, answer.url, position, number == len(batches), state)
+            run.counts.notes.extend(answer.notes)
+            result.requested += len(chunk)
+            result.found += answer.found
+            result.not_found += answer.not_found
+            if on_batch is not None:
+                on_batch(result.requested, len(todo))
+    result.counts = run.counts
+    return result
+
+
+def _decode(response: Response, label: str) -> Any:
+    try:
+        return response.json()
+    except orjson.JSONDecodeError as exc:
+        raise UnreadableInput(f"{label} answered {response.url} with something that is not JSON") from exc
+
+
+# --------------------------------------------------------------------------- Semantic Scholar
+
+
+def _s2_key(ids: dict[str, str]) -> tuple[str, str] | None:
+    for scheme in ("arxiv", "doi", "s2"):
+        if scheme in ids:
+            return scheme, ids[scheme]
+    return None
+
+
+def _s2_id(lookup: _Lookup) -> str:
+    """The id as the Graph API takes it: ``ARXIV:2104.12255``, ``DOI:10.1/x`` or a bare paperId."""
+    prefix = {"arxiv": "ARXIV:", "doi": "DOI:"}.get(lookup.scheme, "")
+    return prefix + lookup.value
+
+
+def _ask_s2(fetcher: Fetcher) -> Asker:
+    def ask(chunk: list[_Lookup], first: int) -> _Answer:
+        wanted = [_s2_id(lookup) for lookup in chunk]
+        response = fetcher.post_json("paper/batch", {"ids": wanted}, {"fields": S2_FIELDS})
+        papers = _decode(response, "Semantic Scholar")
+        if isinstance(papers, dict) and (message := papers.get("error") or papers.get("message")):
+            raise UnreadableInput(f"Semantic Scholar error: {message}")
+        if not isinstance(papers, list) or len(papers) != len(chunk):
+            got = f"{len(papers)} answers" if isinstance(papers, list) else "no list"
+            raise UnreadableInput(f"Semantic Scholar answered {got} for a batch of {len(chunk)} ids")
+        items: list[Item] = []
+        found = 0
+        for offset, (lookup, name, paper) in enumerate(zip(chunk, wanted, papers, strict=True)):
+            if paper is None:  # S2's null slot: it does not know this id
+                skipped = Skipped(reason=f"Semantic Scholar does not know {name}")
+                items.append(Item(name, first + offset, SEMANTIC_SCHOLAR, record=skipped))
+                continue
+            found += 1
+            for item in semantic_scholar._entry(paper, name, first + offset, None):
+                if isinstance(item.record, WorkRecord):
+                    lookup.claim(item.record)
+                items.append(item)
+        return _Answer(items, response.content, response.url, found, len(chunk) - found)
+
+    return ask
+
+
+def enrich_s2(
+    engine: Engine,
+    fetcher: Fetcher,
+    works: Sequence[WorkIds],
+    *,
+    chunk_size: int = S2_BATCH_LIMIT,
+    selection: str = "",
+    on_batch: BatchCallback | None = None,
+    after_batch: Callable[[Changes], None] | None = None,
+) -> EnrichResult:
+    """Citation counts, reference counts and author ids for ``works`` from S2's batch endpoint.
+
+    ``fetcher`` points at the Graph API (``…/graph/v1``). ``selection`` names how ``works``
+    were chosen (the command's options): an unfinished earlier run resumes only when it matches.
+    """
+    return _enrich(
+        engine,
+        works,
+        source=SEMANTIC_SCHOLAR,
+        key=_s2_key,
+        ask=_ask_s2(fetcher),
+        chunk_size=chunk_size,
+        limit=S2_BATCH_LIMIT,
+        selection=selection,
+        on_batch=on_batch,
+        after_batch=after_batch,
+    )
+
+
+# --------------------------------------------------------------------------- OpenAlex
+
+
+def _openalex_key(ids: dict[str, str]) -> tuple[str, str] | None:
+    """Its own id when the store has it (OpenAlex may hold two works under one DOI), else the
+    DOI, else the DOI arXiv minted for the preprint."""
+    if "openalex" in ids:
+        return "openalex", ids["openalex"]
+    if "doi" in ids:
+        return "doi", ids["doi"]
+    if "arxiv" in ids:
+        return "doi", _ARXIV_DOI_PREFIX + ids["arxiv"].lower()
+    return None
+
+
+def _page_results(response: Response) -> list[Any]:
+    page = _decode(response, "OpenAlex")
+    results = page.get("results") if isinstance(page, dict) else None
+    if not isinstance(results, list):
+        raise UnreadableInput(f"OpenAlex answered {response.url} with no list of results")
+    return results
+
+
+def _ask_openalex(fetcher: Fetcher) -> Asker:
+    def ask(chunk: list[_Lookup], first: int) -> _Answer:
+        by_key = {(lookup.scheme, lookup.value): lookup for lookup in chunk}
+        results: list[Any] = []
+        bodies: list[bytes] = []
+        urls: list[str] = []
+        # Commas and pipes are the filter syntax's own separators: such DOIs are asked alone.
+        alone = [k for k in by_key if k[0] == "doi" and ("," in k[1] or "|" in k[1])]
+        for scheme in ("doi", "openalex"):
+            values = [v for s, v in by_key if s == scheme and (s, v) not in alone]
+            if values:
+                params: dict[str, str | int] = {
+                    "filter": f"{scheme}:{'|'.join(values)}",
+                    "per-page": OPENALEX_PER_PAGE,
+                }
+                response = fetcher.get("works", params)
+                results += _page_results(response)
+                bodies.append(response.content)
+                urls.append(response.url)
+        for _, value in alone:
+            response = fetcher.get(f"works/doi:{value}", allow_status={404})
+            if response.status == 200:
+                results.append(_decode(response, "OpenAlex"))
+                bodies.append(response.content)
+                urls.append(response.url)
+        items: list[Item] = []
+        answered: set[tuple[str, str]] = set()
+        duplicates = 0
+        for offset, value in enumerate(results):
+            item = openalex._item(value, f"result {offset + 1}", first + offset)
+            record = item.record
+            if isinstance(record, WorkRecord):
+                keys = [(s, record.ids[s]) for s in ("openalex", "doi") if s in record.ids]
+                wanted = next((k for k in keys if k in by_key and k not in answered), None)
+                if wanted is None:  # a second work under a DOI already answered, or one not asked for
+                    duplicates += 1
+                    continue
+                answered.add(wanted)
+                by_key[wanted].claim(record)
+                item.location = f"{wanted[0]}:{wanted[1]}"
+            items.append(item)
+        answer = _Answer(items, b"\n".join(bodies), " ".join(urls), len(answered), len(chunk) - len(answered))
+        if duplicates:
+            answer.notes.append(f"OpenAlex had {duplicates} more works under ids already answered; left out")
+        return answer
+
+    return ask
+
+
+def enrich_openalex(
+    engine: Engine,
+    fetcher: Fetcher,
+    works: Sequence[WorkIds],
+    *,
+    chunk_size: int = OPENALEX_BATCH_LIMIT,
+    selection: str = "",
+    on_batch: BatchCallback | None = None,
+    after_batch: Callable[[Changes], None] | None = None,
+) -> EnrichResult:
+    """Citations per year, references, author ids and institutions for ``works`` from OpenAlex.
+
+    Works are looked up by OpenAlex id, DOI, or arXiv's DOI, 50 to a request. ``selection``
+    as for :func:`enrich_s2`.
+    """
+    return _enrich(
+        engine,
+        works,
+        source=OPENALEX,
+        key=_openalex_key,
+        ask=_ask_openalex(fetcher),
+        chunk_size=chunk_size,
+        limit=OPENALEX_BATCH_LIMIT,
+        selection=selection,
+        on_batch=on_batch,
+        after_batch=after_batch,
+    )
