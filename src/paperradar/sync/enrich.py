@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
+from urllib.parse import quote
 
 import orjson
 from sqlalchemy import ColumnElement, Engine, and_, exists, func, or_, select
@@ -150,8 +151,8 @@ class _Lookup:
     value: str
 
     def claim(self, record: WorkRecord) -> None:
-        """The service answered for this id, so the answer is this work even if it leaves the id
-        out (S2 omits arXiv's DOI, OpenAlex an arXiv id it files as a location)."""
+        """The service answered for this id, so the answer is this work even when the record it
+        sent leaves that id out (an arXiv DOI, say): the writer then finds the work by it."""
         record.ids.setdefault(self.scheme, self.value)
 
 
@@ -202,16 +203,12 @@ def _enrich(
         position = 0
         earlier = run.resumable
         if earlier is not None and earlier.state and earlier.state.get("selection", "") == selection:
-            last = int(earlier.state.get("last_work_id", 0))
+            last = int(earlier.state.get("last_work_id") or 0)
             works = [w for w in works if w[0] > last]
             position, result.resumed = earlier.position, True
-        todo: list[_Lookup] = []
-        for work_id, ids in works:
-            found = key(ids)
-            if found is None:
-                run.counts.notes.append(f"work {work_id} has no id {label} can look up")
-            else:
-                todo.append(_Lookup(work_id, *found))
+        todo = [_Lookup(work_id, *found) for work_id, ids in works if (found := key(ids)) is not None]
+        if len(todo) < len(works):
+            run.counts.notes.append(f"works without an id {label} can look up: {len(works) - len(todo)}")
         batches = [todo[i : i + chunk_size] for i in range(0, len(todo), chunk_size)]
         if not batches:  # nothing (left) to ask: an unfinished earlier run is finished now
             state: dict[str, Any] = {"last_work_id": None, "selection": selection}
@@ -353,7 +350,7 @@ def _ask_openalex(fetcher: Fetcher) -> Asker:
                 bodies.append(response.content)
                 urls.append(response.url)
         for _, value in alone:
-            response = fetcher.get(f"works/doi:{value}", allow_status={404})
+            response = fetcher.get(f"works/doi:{quote(value, safe='/')}", allow_status={404})
             if response.status == 200:
                 results.append(_decode(response, "OpenAlex"))
                 bodies.append(response.content)

@@ -1,0 +1,9 @@
+"""The ``paperradar`` command: a thin layer over sources → store → analysis.
+
+``app`` holds the shared options; each module adds its commands to it.
+"""
+
+from paperradar.cli import corpus, sync  # noqa: F401 (they register their commands)
+from paperradar.cli.app import app, run
+
+__all__ = ["app", "run"]

@@ -1,0 +1,5 @@
+"""``python -m paperradar.cli``."""
+
+from paperradar.cli import run
+
+run()

@@ -1,0 +1,99 @@
+"""The ``paperradar`` command's shared parts: the Typer app, consoles, the store it opens."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+
+from paperradar import __version__
+from paperradar.ingest import FileResult
+from paperradar.records import UnreadableInput
+from paperradar.store.database import ENV_DB, open_store
+from paperradar.store.writer import Counts
+
+app = typer.Typer(
+    help="paperradar: your own research radar over arXiv, Hugging Face, OpenAlex and Semantic Scholar.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_show_locals=False,
+)
+SAMPLE = Path(__file__).parent.parent / "data" / "sample"
+console = Console(soft_wrap=True)  # long paths and titles stay on one line when piped
+err = Console(stderr=True, soft_wrap=True)
+
+
+def store_engine(ctx: typer.Context) -> Engine:
+    state: dict[str, Any] = ctx.ensure_object(dict)
+    if "engine" not in state:
+        state["engine"] = open_store(state.get("db"))
+    engine: Engine = state["engine"]
+    return engine
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"paperradar {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar=ENV_DB,
+            help="Database URL or SQLite file path (default: a SQLite file in your user data folder).",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """[bold]paperradar[/]: one local corpus for papers, authors, citations and community signals.
+
+    Example: [cyan]paperradar demo --no-serve[/], then [cyan]paperradar show 2104.12255[/]
+    """
+    ctx.ensure_object(dict)["db"] = db
+
+
+def print_json(data: Any) -> None:
+    console.print_json(json.dumps(data, default=str, ensure_ascii=False))
+
+
+def file_summary(result: FileResult) -> str:
+    return counts_summary(result.counts)
+
+
+def counts_summary(c: Counts) -> str:
+    parts = [f"{c.new} new", f"{c.merged} merged"]
+    if c.updated:
+        parts.append(f"{c.updated} updated")
+    if c.unchanged:
+        parts.append(f"{c.unchanged} unchanged")
+    if c.authors:
+        parts.append(f"{c.authors} author records")
+    if c.organisations:
+        parts.append(f"{c.organisations} organisations")
+    if c.citations:
+        parts.append(f"{c.citations} citation edges")
+    if c.skipped:
+        parts.append(f"{c.skipped} skipped")
+    parts.append(f"[{'red' if c.quarantined else 'green'}]{c.quarantined} quarantined[/]")
+    return " · ".join(parts)
+
+
+def run() -> None:  # pragma: no cover - console entry point
+    try:
+        app()
+    except UnreadableInput as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise SystemExit(1) from exc
