@@ -99,7 +99,8 @@ class S2:
 
 
 class OpenAlex:
-    """Answers ``GET /works?filter=doi:…`` with a list page of the recorded works it holds."""
+    """Answers ``GET /works?filter=doi:…`` (or ``openalex:…``) with a list page of the recorded
+    works it holds."""
 
     def __init__(self) -> None:
         self.works = [OPENALEX_WORK]
@@ -110,12 +111,11 @@ class OpenAlex:
             return 404, b'{"error": "Not Found"}', JSON
         assert path == "/works"
         scheme, _, values = query["filter"].partition(":")
-        asked = set(values.split("|"))
-        results = [
-            w
-            for w in self.works
-            if (w["doi"] or "").removeprefix("https://doi.org/").lower() in asked and scheme == "doi"
+        asked = {value.lower() for value in values.split("|")}
+        field, prefix = {"doi": ("doi", "https://doi.org/"), "openalex": ("id", "https://openalex.org/")}[
+            scheme
         ]
+        results = [w for w in self.works if (w[field] or "").removeprefix(prefix).lower() in asked]
         return 200, orjson.dumps({"meta": {"count": len(results)}, "results": results}), JSON
 
 
@@ -363,6 +363,10 @@ def test_openalex_filter_lookup_fills_counts_per_year_and_author_ids(library: En
     assert _select(library, "openalex", missing_only=True, author="Piwowar") == []
     assert _select(library, "openalex", author="A5048491430") == again
     assert _select(library, "openalex", author="0000-0003-1613-5981") == again
+    with serve(OpenAlex()) as (url, seen):
+        refreshed = enrich_openalex(library, _fetcher("openalex", url), again)
+    assert seen[0][2]["filter"] == "openalex:W2741809807"
+    assert (refreshed.found, refreshed.counts.new, refreshed.counts.unchanged) == (1, 0, 1)
 
 
 def test_openalex_duplicates_are_left_out_and_odd_dois_asked_alone(library: Engine) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -19,7 +19,7 @@ from paperradar.config import Config, ConfigError, config_path, init_config, loa
 from paperradar.config import describe as describe_config
 from paperradar.records import UnreadableInput
 from paperradar.search.lexical import LexicalIndex, index_dir
-from paperradar.sources.http import UpstreamError
+from paperradar.sources.http import Fetcher, UpstreamError
 from paperradar.sync import fetcher
 from paperradar.sync.arxiv_api import run_query
 from paperradar.sync.arxiv_oai import harvest
@@ -36,6 +36,91 @@ def _day(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise typer.BadParameter(f"{value!r} is not a date like 2026-11-23") from exc
+
+
+SYNC_ERRORS = (UpstreamError, UnreadableInput, ValueError)
+"""What one source can fail with without stopping the others: each is said in one line."""
+
+
+class _Session:
+    """What the sync commands share: the config, the store, and the keyword index following it."""
+
+    def __init__(self, ctx: typer.Context) -> None:
+        self.config = _load_config()
+        self.engine = store_engine(ctx)
+        self.follower = LexicalIndex(index_dir(self.engine)).follow(self.engine)
+        self.failures: list[str] = []
+        self.successes: list[str] = []
+
+    def client(self, source: str) -> Fetcher:
+        return fetcher(self.config, source, lambda message: err.print(f"[yellow]{escape(message)}[/]"))
+
+    def ok(self, line: str) -> None:
+        self.successes.append(line)
+        console.print(f"[green]✓[/] {line}")
+
+    def failed(self, what: str, exc: BaseException) -> None:
+        self.failures.append(what)
+        err.print(f"[red]✗[/] {escape(what)}: {escape(str(exc))}")
+
+    def close(self) -> None:
+        self.follower.close()
+
+
+def _arxiv_set(
+    session: _Session, set_spec: str, from_date: dt.date | None, until: dt.date | None, prefix: str
+) -> None:
+    with Progress(
+        TextColumn("[bold blue]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,} records"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(f"arXiv {set_spec}", total=None)
+        try:
+            with session.client("arxiv_oai") as client:
+                result = harvest(
+                    session.engine,
+                    client,
+                    set_spec,
+                    from_date=from_date,
+                    until=until,
+                    metadata_prefix=prefix,
+                    on_page=lambda _pages, records, size: progress.update(
+                        task, completed=records, total=size
+                    ),
+                    after_batch=session.follower.step,
+                )
+        except SYNC_ERRORS as exc:
+            session.failed(f"arXiv {set_spec}", exc)
+            return
+    resumed = " (resumed an interrupted harvest)" if result.resumed else ""
+    window = f"{result.window[0] or 'the beginning'} → {result.window[1]}"
+    session.ok(
+        f"arXiv {escape(set_spec)} {window}{resumed}: {result.pages} pages, "
+        f"{result.records:,} records: {counts_summary(result.counts)}"
+    )
+
+
+def _hf_days(session: _Session, first: dt.date, last: dt.date) -> None:
+    span = f"{first}" if first == last else f"{first} → {last}"
+    try:
+        with console.status(f"Hugging Face {span}…") as status, session.client("huggingface") as client:
+            result = sync_days(
+                session.engine,
+                client,
+                first,
+                last,
+                on_day=lambda day, papers: status.update(f"Hugging Face {day}: {papers} papers"),
+                after_batch=session.follower.step,
+            )
+    except SYNC_ERRORS as exc:
+        session.failed(f"Hugging Face {span}", exc)
+        return
+    resumed = f" (resumed after {result.resumed_after})" if result.resumed_after else ""
+    session.ok(f"Hugging Face {span}{resumed}: {result.papers} papers: {counts_summary(result.counts)}")
 
 
 @sync_app.command("arxiv")
@@ -58,57 +143,19 @@ def sync_arxiv(
 
     Example: [cyan]paperradar sync arxiv --set cs --from 2026-11-01[/]
     """
-    config = _load_config()
-    chosen = sets or list(config.arxiv_sets)
+    from_date, until = _day(from_day), _day(until_day)
+    session = _Session(ctx)
+    chosen = sets or list(session.config.arxiv_sets)
     if not chosen:
+        session.close()
         err.print("[red]error:[/] no set to harvest: pass --set cs, or set arxiv.sets in the config")
         raise typer.Exit(2)
-    engine = store_engine(ctx)
-    follower = LexicalIndex(index_dir(engine)).follow(engine)
-    failed = 0
-    with Progress(
-        TextColumn("[bold blue]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,} records"),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
+    try:
         for set_spec in chosen:
-            task = progress.add_task(f"arXiv {set_spec}", total=None)
-
-            def on_page(_pages: int, records: int, size: int | None, task: Any = task) -> None:
-                progress.update(task, completed=records, total=size)
-
-            def on_event(message: str) -> None:
-                progress.console.print(f"[yellow]{escape(message)}[/]")
-
-            try:
-                with fetcher(config, "arxiv_oai", on_event) as client:
-                    result = harvest(
-                        engine,
-                        client,
-                        set_spec,
-                        from_date=_day(from_day),
-                        until=_day(until_day),
-                        metadata_prefix=metadata_prefix,
-                        on_page=on_page,
-                        after_batch=follower.step,
-                    )
-            except (UpstreamError, UnreadableInput) as exc:
-                failed += 1
-                err.print(f"[red]✗[/] arXiv {escape(set_spec)}: {escape(str(exc))}")
-                continue
-            finally:
-                progress.remove_task(task)
-            resumed = " (resumed an interrupted harvest)" if result.resumed else ""
-            window = f"{result.window[0] or 'the beginning'} → {result.window[1]}"
-            console.print(
-                f"[green]✓[/] arXiv {escape(set_spec)} {window}{resumed}: {result.pages} pages, "
-                f"{result.records:,} records: {counts_summary(result.counts)}"
-            )
-    follower.close()
-    if failed == len(chosen):
+            _arxiv_set(session, set_spec, from_date, until, metadata_prefix)
+    finally:
+        session.close()
+    if not session.successes:
         raise typer.Exit(1)
 
 
@@ -129,34 +176,26 @@ def sync_arxiv_query(
     """
     if not query and not ids:
         raise typer.BadParameter("give a search query or at least one --id")
-    config = _load_config()
-    engine = store_engine(ctx)
-    follower = LexicalIndex(index_dir(engine)).follow(engine)
+    session = _Session(ctx)
     label = query or ",".join(ids or [])
     try:
-        with (
-            console.status(f"arXiv API {label}…") as status,
-            fetcher(
-                config, "arxiv_api", lambda message: err.print(f"[yellow]{escape(message)}[/]")
-            ) as client,
-        ):
+        with console.status(f"arXiv API {label}…") as status, session.client("arxiv_api") as client:
             result = run_query(
-                engine,
+                session.engine,
                 client,
                 search=query,
                 ids=ids or (),
                 max_results=max_results,
                 on_page=lambda done, total: status.update(f"arXiv API {label}: {done:,} of {total or '?'}"),
-                after_batch=follower.step,
+                after_batch=session.follower.step,
             )
-    except (UpstreamError, UnreadableInput, ValueError) as exc:
-        err.print(f"[red]✗[/] arXiv API {escape(label)}: {escape(str(exc))}")
+    except SYNC_ERRORS as exc:
+        session.failed(f"arXiv API {label}", exc)
         raise typer.Exit(1) from exc
     finally:
-        follower.close()
+        session.close()
     of = f" of {result.total:,}" if result.total is not None else ""
-    summary = counts_summary(result.counts)
-    console.print(f"[green]✓[/] arXiv API {escape(label)}: {result.entries:,}{of} entries: {summary}")
+    session.ok(f"arXiv API {escape(label)}: {result.entries:,}{of} entries: {counts_summary(result.counts)}")
 
 
 @sync_app.command("hf")
@@ -175,35 +214,51 @@ def sync_hf(
 
     Example: [cyan]paperradar sync hf --from 2026-06-08 --until 2026-06-12[/]
     """
-    config = _load_config()
-    today = dt.datetime.now(dt.UTC).date()
     if date is not None and (from_day or until_day):
         raise typer.BadParameter("give either --date or --from/--until")
-    first = _day(date) or _day(from_day) or today - dt.timedelta(days=config.hf_days_back - 1)
-    last = _day(date) or _day(until_day) or today
-    engine = store_engine(ctx)
-    follower = LexicalIndex(index_dir(engine)).follow(engine)
-    span = f"{first}" if first == last else f"{first} → {last}"
+    session = _Session(ctx)
+    first, last = _hf_window(session.config, _day(date) or _day(from_day), _day(date) or _day(until_day))
     try:
-        with (
-            console.status(f"Hugging Face {span}…") as status,
-            fetcher(
-                config, "huggingface", lambda message: err.print(f"[yellow]{escape(message)}[/]")
-            ) as client,
-        ):
-
-            def on_day(day: dt.date, papers: int) -> None:
-                status.update(f"Hugging Face {day}: {papers} papers")
-
-            result = sync_days(engine, client, first, last, on_day=on_day, after_batch=follower.step)
-    except (UpstreamError, UnreadableInput, ValueError) as exc:
-        err.print(f"[red]✗[/] Hugging Face {span}: {escape(str(exc))}")
-        raise typer.Exit(1) from exc
+        _hf_days(session, first, last)
     finally:
-        follower.close()
-    resumed = f" (resumed after {result.resumed_after})" if result.resumed_after else ""
-    summary = counts_summary(result.counts)
-    console.print(f"[green]✓[/] Hugging Face {span}{resumed}: {result.papers} papers: {summary}")
+        session.close()
+    if session.failures:
+        raise typer.Exit(1)
+
+
+def _hf_window(config: Config, first: dt.date | None, last: dt.date | None) -> tuple[dt.date, dt.date]:
+    """The days asked for, or the last ``huggingface.days_back`` days up to today."""
+    today = dt.datetime.now(dt.UTC).date()
+    return first or today - dt.timedelta(days=config.hf_days_back - 1), last or today
+
+
+@sync_app.command("all")
+def sync_all(ctx: typer.Context) -> None:
+    """Run every sync the config asks for, e.g. from cron: each arXiv set of `arxiv.sets` from
+    where it stopped, and the last `huggingface.days_back` days of Hugging Face. A failing source
+    does not stop the others; the exit status is non-zero only when every one failed.
+
+    Example: [cyan]paperradar sync all[/]   (cron: [cyan]0 6 * * * paperradar sync all[/])
+    """
+    session = _Session(ctx)
+    sources = session.config.sources
+    try:
+        if sources["arxiv_oai"].enabled:
+            for set_spec in session.config.arxiv_sets:
+                _arxiv_set(session, set_spec, None, None, "arXivRaw")
+        if sources["huggingface"].enabled:
+            _hf_days(session, *_hf_window(session.config, None, None))
+    finally:
+        session.close()
+    attempted = len(session.successes) + len(session.failures)
+    if attempted == 0:
+        console.print(
+            "nothing to sync: set arxiv.sets or enable sources in the config (paperradar config init)"
+        )
+        return
+    console.print(f"[bold]{len(session.successes)} of {attempted} syncs done[/]")
+    if not session.successes:
+        raise typer.Exit(1)
 
 
 def _load_config() -> Config:
