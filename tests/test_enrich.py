@@ -8,18 +8,15 @@ against what the services really said.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import orjson
 import pytest
 from sqlalchemy import Engine, select
+from typer.testing import CliRunner
 
+from paperradar.cli import app
 from paperradar.ingest import import_file
 from paperradar.sources.http import Fetcher, UpstreamError
 from paperradar.store import schema as t
@@ -32,7 +29,7 @@ from paperradar.sync.enrich import (
     works_to_enrich,
 )
 from tests.conftest import FIXTURES
-from tests.replay import Answer
+from tests.replay import Answer, Request, serve
 
 S2_BATCH = FIXTURES / "semantic_scholar" / "test_get_papers_return_not_found@73c7726.00.200.json"
 S2_PAPERS: list[dict[str, Any]] = [paper for paper in orjson.loads(S2_BATCH.read_bytes()) if paper]
@@ -41,43 +38,6 @@ OPENALEX_WORK: dict[str, Any] = orjson.loads(
 )
 OPENALEX_DOI = "10.7717/peerj.4375"
 LIBRARY = FIXTURES / "bibtex" / "library.bib"
-
-Request = tuple[str, str, dict[str, str], bytes]  # method, path, query, body
-Route = Callable[[str, str, dict[str, str], bytes], Answer]
-
-
-@contextmanager
-def serve(route: Route) -> Iterator[tuple[str, list[Request]]]:
-    """Like :func:`tests.replay.replay_server`, but for POST too (S2's batch endpoint)."""
-    seen: list[Request] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self) -> None:
-            url = urlparse(self.path)
-            query = {k: v[0] for k, v in parse_qs(url.query).items()}
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            seen.append((self.command, url.path, query, body))
-            status, content, headers = route(self.command, url.path, query, body)
-            self.send_response(status)
-            for name, value in {"Content-Length": str(len(content)), **headers}.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(content)
-
-        do_GET = do_POST = _answer
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
-
 
 JSON = {"Content-Type": "application/json"}
 
@@ -384,3 +344,22 @@ def test_openalex_duplicates_are_left_out_and_odd_dois_asked_alone(library: Engi
     assert any("1 more works" in note for note in result.counts.notes)
     with library.connect() as conn:
         assert conn.execute(select(t.work_ids.c.work_id).where(t.work_ids.c.value == "W1")).first() is None
+
+
+def test_the_enrich_command(db_url: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["--db", db_url, "import", str(_library(tmp_path))]).exit_code == 0
+    with serve(S2()) as (url, seen):
+        env = {
+            "PAPERRADAR_CONFIG": str(tmp_path / "config.toml"),
+            "PAPERRADAR_CACHE_DIR": str(tmp_path / "cache"),
+            "PAPERRADAR_SEMANTIC_SCHOLAR_URL": f"{url}/graph/v1",
+            "PAPERRADAR_SEMANTIC_SCHOLAR_KEY": "s2-secret-key-0123456789",
+        }
+        result = runner.invoke(app, ["--db", db_url, "enrich", "s2", "--missing-only"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "✓ Semantic Scholar: 4 asked, 3 found, 1 unknown there" in result.output
+    assert "s2-secret-key-0123456789" not in result.output
+    assert len(seen) == 1
+    wrong = runner.invoke(app, ["--db", db_url, "enrich", "crossref"], env=env)
+    assert wrong.exit_code != 0 and "choose s2 or openalex" in wrong.output

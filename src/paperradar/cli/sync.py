@@ -23,6 +23,7 @@ from paperradar.sources.http import Fetcher, UpstreamError
 from paperradar.sync import fetcher
 from paperradar.sync.arxiv_api import run_query
 from paperradar.sync.arxiv_oai import harvest
+from paperradar.sync.enrich import enrich_openalex, enrich_s2, works_to_enrich
 from paperradar.sync.hf_papers import sync_days
 
 sync_app = typer.Typer(help="Fetch new and changed papers from the upstream services.")
@@ -259,6 +260,57 @@ def sync_all(ctx: typer.Context) -> None:
     console.print(f"[bold]{len(session.successes)} of {attempted} syncs done[/]")
     if not session.successes:
         raise typer.Exit(1)
+
+
+@app.command()
+def enrich(
+    ctx: typer.Context,
+    service: Annotated[str, typer.Argument(help="s2 (Semantic Scholar) or openalex.")],
+    missing_only: Annotated[
+        bool, typer.Option("--missing-only", help="Only works without citation data from that service.")
+    ] = False,
+    author: Annotated[
+        str | None,
+        typer.Option("--author", help="Only works of this author (name part, S2/OpenAlex id, ORCID)."),
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many works.")] = None,
+) -> None:
+    """Add citation counts, references, counts per year and author ids from Semantic Scholar or
+    OpenAlex, through their batch endpoints. An interrupted run resumes after its last batch.
+
+    Example: [cyan]paperradar enrich s2 --missing-only --limit 5000[/]
+    """
+    names = {"s2": "semantic_scholar", "semantic_scholar": "semantic_scholar", "openalex": "openalex"}
+    if service not in names:
+        raise typer.BadParameter(f"{service!r}: choose s2 or openalex")
+    source = names[service]
+    session = _Session(ctx)
+    label = {"semantic_scholar": "Semantic Scholar", "openalex": "OpenAlex"}[source]
+    try:
+        works = works_to_enrich(session.engine, source, missing_only=missing_only, author=author, limit=limit)
+        with (
+            console.status(f"{label}: {len(works):,} works to look up…") as status,
+            session.client(source) as client,
+        ):
+            run = enrich_s2 if source == "semantic_scholar" else enrich_openalex
+            result = run(
+                session.engine,
+                client,
+                works,
+                selection=f"missing_only={missing_only} author={author} limit={limit}",
+                on_batch=lambda done, total: status.update(f"{label}: {done:,} of {total:,} works"),
+                after_batch=session.follower.step,
+            )
+    except SYNC_ERRORS as exc:
+        session.failed(label, exc)
+        raise typer.Exit(1) from exc
+    finally:
+        session.close()
+    resumed = " (resumed an interrupted run)" if result.resumed else ""
+    asked = f"{result.requested:,} asked, {result.found:,} found, {result.not_found:,} unknown there"
+    session.ok(f"{label}{resumed}: {asked}: {counts_summary(result.counts)}")
+    for note in result.counts.notes:
+        console.print(f"    [yellow]note:[/] {escape(note)}")
 
 
 def _load_config() -> Config:

@@ -290,7 +290,7 @@ def _entity(obj: JSON) -> Record:
     return Skipped(reason=f"OpenAlex {kind} entity: paperradar stores works, authors and institutions")
 
 
-def _item(value: object, location: str, position: int) -> Item:
+def parse_entity(value: object, location: str, position: int) -> Item:
     if not isinstance(value, dict):
         problem = Problem(
             f"expected a JSON object, found {fields.kind_of(value)}", orjson.dumps(value).decode()
@@ -311,10 +311,10 @@ def parse_api(path: Path, start: int = 0) -> Iterator[Item]:
     if isinstance(document, dict) and isinstance(document.get("results"), list):
         for number, value in enumerate(document["results"], start=1):
             if number >= start:
-                yield _item(value, f"result {number}", number)
+                yield parse_entity(value, f"result {number}", number)
     elif isinstance(document, dict) and "id" in document:
         if start <= 1:
-            yield _item(document, "entity", 1)
+            yield parse_entity(document, "entity", 1)
     else:
         found = (
             f"keys {', '.join(sorted(document))}" if isinstance(document, dict) else fields.kind_of(document)
@@ -333,7 +333,7 @@ def parse_snapshot(path: Path, start: int = 0) -> Iterator[Item]:
             problem = Problem(f"not valid JSON: {exc.msg} at column {exc.colno}", raw)
             yield Item(location, lineno, OPENALEX, problem=problem)
             continue
-        yield _item(value, location, lineno)
+        yield parse_entity(value, location, lineno)
 
 
 def parse_manifest(path: Path, start: int = 0) -> Iterator[Item]:

@@ -224,7 +224,9 @@ def _citation(entry: JSON, page_paper: dict[str, str] | None) -> Iterator[Record
         yield CitationRecord(citing, cited, is_influential=influential, intents=intents, contexts=contexts)
 
 
-def _entry(value: object, location: str, position: int, page_paper: dict[str, str] | None) -> Iterator[Item]:
+def parse_entry(
+    value: object, location: str, position: int, page_paper: dict[str, str] | None
+) -> Iterator[Item]:
     def item(record: Record | None = None, problem: Problem | None = None, at: str = location) -> Item:
         return Item(at, position, SEMANTIC_SCHOLAR, record=record, problem=problem)
 
@@ -298,20 +300,20 @@ def parse(path: Path, start: int = 0, paper_id: str | None = None) -> Iterator[I
                 skipped = Skipped(reason=f"not found (null slot {number} in batch)")
                 yield Item(f"record {number}", number, SEMANTIC_SCHOLAR, record=skipped)
             else:
-                yield from _entry(value, f"record {number}", number, page_paper)
+                yield from parse_entry(value, f"record {number}", number, page_paper)
         return
     if not isinstance(document, dict):
         raise UnreadableInput(f"{path}: not a Semantic Scholar response (found {fields.kind_of(document)})")
     if "paperId" in document or "authorId" in document:
         if start <= 1:
-            yield from _entry(document, "record 1", 1, page_paper)
+            yield from parse_entry(document, "record 1", 1, page_paper)
         return
     for key in ("data", "recommendedPapers"):
         values = document.get(key)
         if isinstance(values, list):
             for index, value in enumerate(values):
                 if index + 1 >= start:
-                    yield from _entry(value, f"{key}[{index}]", index + 1, page_paper)
+                    yield from parse_entry(value, f"{key}[{index}]", index + 1, page_paper)
             return
     message = _error_text(document)
     if message is not None:

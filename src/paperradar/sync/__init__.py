@@ -18,6 +18,10 @@ from paperradar.records import Item
 from paperradar.sources.http import Fetcher
 from paperradar.store.writer import Changes, Counts, FileContext
 
+# How each service wants its key (the Fetcher keeps it out of every message, log and cache name).
+KEY_HEADERS = {"semantic_scholar": "x-api-key"}
+KEY_PARAMS = {"openalex": "api_key"}
+
 CACHE_TTL = 3600.0
 """Seconds a cached answer is reused: a re-run within the hour costs the services nothing, while
 answers that change (today's upvotes, the newest OAI records) are fetched afresh after that."""
@@ -33,6 +37,9 @@ def fetcher(config: Config, source: str, on_event: Callable[[str], None] | None 
         timeout=settings.timeout,
         max_retries=settings.max_retries,
         user_agent=user_agent(config),
+        api_key=settings.api_key if (source in KEY_HEADERS or source in KEY_PARAMS) else None,
+        api_key_header=KEY_HEADERS.get(source),
+        api_key_param=KEY_PARAMS.get(source),
         cache_dir=config.cache_dir,
         cache_ttl=CACHE_TTL,
         on_event=on_event,

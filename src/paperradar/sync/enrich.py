@@ -269,7 +269,7 @@ def _ask_s2(fetcher: Fetcher) -> Asker:
                 items.append(Item(name, first + offset, SEMANTIC_SCHOLAR, record=skipped))
                 continue
             found += 1
-            for item in semantic_scholar._entry(paper, name, first + offset, None):
+            for item in semantic_scholar.parse_entry(paper, name, first + offset, None):
                 if isinstance(item.record, WorkRecord):
                     lookup.claim(item.record)
                 items.append(item)
@@ -359,7 +359,7 @@ def _ask_openalex(fetcher: Fetcher) -> Asker:
         answered: set[tuple[str, str]] = set()
         duplicates = 0
         for offset, value in enumerate(results):
-            item = openalex._item(value, f"result {offset + 1}", first + offset)
+            item = openalex.parse_entity(value, f"result {offset + 1}", first + offset)
             record = item.record
             if isinstance(record, WorkRecord):
                 keys = [(s, record.ids[s]) for s in ("openalex", "doi") if s in record.ids]
