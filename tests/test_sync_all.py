@@ -31,6 +31,8 @@ def test_sync_all_runs_every_configured_source_and_survives_a_failing_one(
         '[arxiv]\nsets = ["cs"]\n'
         "[huggingface]\ndays_back = 1\n"
         "[sources.huggingface]\nmax_retries = 0\n"
+        "[sources.semantic_scholar]\nenabled = false\n"
+        "[sources.openalex]\nenabled = false\n"
     )
     with replay_server(_oai) as (oai_url, oai_seen), replay_server(_hf_down) as (hf_url, _hf_seen):
         env = {
@@ -49,7 +51,11 @@ def test_sync_all_runs_every_configured_source_and_survives_a_failing_one(
 
 def test_sync_all_with_nothing_configured_says_what_to_do(db_url: str, tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
-    config.write_text("[sources.huggingface]\nenabled = false\n")
+    config.write_text(
+        "".join(
+            f"[sources.{name}]\nenabled = false\n" for name in ("huggingface", "semantic_scholar", "openalex")
+        )
+    )
     env = {"PAPERRADAR_CONFIG": str(config), "PAPERRADAR_CACHE_DIR": str(tmp_path / "cache")}
     result = CliRunner().invoke(app, ["--db", db_url, "sync", "all"], env=env)
     assert result.exit_code == 0

@@ -40,6 +40,7 @@ def _day(value: str | None) -> dt.date | None:
 
 
 SYNC_ERRORS = (UpstreamError, UnreadableInput, ValueError)
+ENRICH_PER_RUN = 5000  # works `sync all` enriches per service and run: a backlog clears over days
 """What one source can fail with without stopping the others: each is said in one line."""
 
 
@@ -236,8 +237,9 @@ def _hf_window(config: Config, first: dt.date | None, last: dt.date | None) -> t
 @sync_app.command("all")
 def sync_all(ctx: typer.Context) -> None:
     """Run every sync the config asks for, e.g. from cron: each arXiv set of `arxiv.sets` from
-    where it stopped, and the last `huggingface.days_back` days of Hugging Face. A failing source
-    does not stop the others; the exit status is non-zero only when every one failed.
+    where it stopped, the last `huggingface.days_back` days of Hugging Face, then citations from
+    Semantic Scholar and OpenAlex for works that have none yet. A failing source does not stop
+    the others; the exit status is non-zero only when every one failed.
 
     Example: [cyan]paperradar sync all[/]   (cron: [cyan]0 6 * * * paperradar sync all[/])
     """
@@ -249,6 +251,9 @@ def sync_all(ctx: typer.Context) -> None:
                 _arxiv_set(session, set_spec, None, None, "arXivRaw")
         if sources["huggingface"].enabled:
             _hf_days(session, *_hf_window(session.config, None, None))
+        for source in ("semantic_scholar", "openalex"):  # citations for what is new since last time
+            if sources[source].enabled:
+                _enrich(session, source, missing_only=True, author=None, limit=ENRICH_PER_RUN)
     finally:
         session.close()
     attempted = len(session.successes) + len(session.failures)
@@ -283,8 +288,18 @@ def enrich(
     names = {"s2": "semantic_scholar", "semantic_scholar": "semantic_scholar", "openalex": "openalex"}
     if service not in names:
         raise typer.BadParameter(f"{service!r}: choose s2 or openalex")
-    source = names[service]
     session = _Session(ctx)
+    try:
+        _enrich(session, names[service], missing_only=missing_only, author=author, limit=limit)
+    finally:
+        session.close()
+    if session.failures:
+        raise typer.Exit(1)
+
+
+def _enrich(
+    session: _Session, source: str, *, missing_only: bool, author: str | None, limit: int | None
+) -> None:
     label = {"semantic_scholar": "Semantic Scholar", "openalex": "OpenAlex"}[source]
     try:
         works = works_to_enrich(session.engine, source, missing_only=missing_only, author=author, limit=limit)
@@ -303,9 +318,7 @@ def enrich(
             )
     except SYNC_ERRORS as exc:
         session.failed(label, exc)
-        raise typer.Exit(1) from exc
-    finally:
-        session.close()
+        return
     resumed = " (resumed an interrupted run)" if result.resumed else ""
     asked = f"{result.requested:,} asked, {result.found:,} found, {result.not_found:,} unknown there"
     session.ok(f"{label}{resumed}: {asked}: {counts_summary(result.counts)}")
