@@ -8,12 +8,9 @@ records, and the recorded error envelopes. Nothing touches the network.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from sqlalchemy import Engine, select
@@ -26,6 +23,7 @@ from paperradar.store.database import open_store
 from paperradar.store.queries import resolve_work
 from paperradar.sync.arxiv_oai import harvest
 from tests.conftest import FIXTURES
+from tests.replay import Answer, replay_server
 from tests.store_dump import dump
 
 OAI = FIXTURES / "arxiv_oai"
@@ -49,30 +47,14 @@ class Replay:
 def oai() -> Iterator[tuple[str, Replay]]:
     replay = Replay()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            query = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
-            replay.requests.append(query)
-            status, body = (200, FIRST_PAGE)
-            if "resumptionToken" in query:
-                status, body = replay.token_status, replay.token_body
-            self.send_response(status)
-            self.send_header("Content-Type", "text/xml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(_path: str, query: dict[str, str]) -> Answer:
+        replay.requests.append(query)
+        if "resumptionToken" in query:
+            return replay.token_status, replay.token_body, {"Content-Type": "text/xml"}
+        return 200, FIRST_PAGE, {"Content-Type": "text/xml"}
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/oai2", replay
-    finally:
-        server.shutdown()
-        server.server_close()
+    with replay_server(answer) as (url, _seen):
+        yield f"{url}/oai2", replay
 
 
 def _fetcher(url: str, **options: object) -> Fetcher:
