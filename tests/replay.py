@@ -5,6 +5,7 @@ Tests give it a function from the request to (status, body, headers); it records
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,7 +34,8 @@ def serve(route: Route) -> Iterator[tuple[str, list[Request]]]:
             for name, value in {"Content-Length": str(len(content)), **headers}.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(content)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a client killed mid-answer
+                self.wfile.write(content)
 
         do_GET = do_POST = _answer
 

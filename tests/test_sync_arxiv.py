@@ -8,12 +8,18 @@ records, and the recorded error envelopes. Nothing touches the network.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from paperradar.cli import app
@@ -110,7 +116,7 @@ def test_an_interrupted_harvest_resumes_with_the_saved_token(
     replay.token_status, replay.token_body = 200, LAST_PAGE
     replay.requests.clear()
     result = harvest(engine, _fetcher(url), "cs")
-    assert result.resumed and result.pages == 2
+    assert result.resumed and (result.pages, result.records) == (1, 2)
     assert replay.requests == [{"verb": "ListRecords", "resumptionToken": TOKEN}]  # page 1 not asked again
     assert dump(engine) == dump(reference)
     with engine.connect() as conn:
@@ -165,3 +171,45 @@ def test_config_show_masks_keys_and_init_writes_a_template(tmp_path: Path) -> No
     assert "sk-0123456789abcdef" not in shown.output and "…cdef" in shown.output
     again = runner.invoke(app, ["config", "init"], env=env)
     assert again.exit_code == 1 and "--force" in again.output
+
+
+@pytest.mark.slow
+def test_a_harvest_killed_with_sigkill_resumes_with_its_token(db_url: str, tmp_path: Path) -> None:
+    release = threading.Event()
+
+    def answer(_path: str, query: dict[str, str]) -> Answer:
+        if "resumptionToken" in query:
+            release.wait(timeout=60)  # the second page hangs until the harvester has been killed
+            return 200, LAST_PAGE, {"Content-Type": "text/xml"}
+        return 200, FIRST_PAGE, {"Content-Type": "text/xml"}
+
+    config = tmp_path / "config.toml"
+    config.write_text("[sources.arxiv_oai]\nmin_interval = 0\n")
+    args = ["sync", "arxiv", "--set", "cs", "--from", "2015-01-01", "--until", "2015-01-06"]
+    engine = open_store(db_url)
+    with replay_server(answer) as (url, seen):
+        env = {
+            **os.environ,
+            "PAPERRADAR_DB": db_url,
+            "PAPERRADAR_CONFIG": str(config),
+            "PAPERRADAR_CACHE_DIR": str(tmp_path / "cache"),
+            "PAPERRADAR_ARXIV_OAI_URL": f"{url}/oai2",
+        }
+        proc = subprocess.Popen([sys.executable, "-m", "paperradar.cli", *args], env=env)
+        deadline = time.monotonic() + 60
+        while len(seen) < 2 and time.monotonic() < deadline:  # page 1 stored, page 2 asked for
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        release.set()
+        with engine.connect() as conn:
+            assert conn.execute(select(t.checkpoints.c.position, t.checkpoints.c.done)).one() == (1, False)
+        seen.clear()
+        result = CliRunner().invoke(app, ["--db", db_url, *args[:4]], env=env)
+    assert result.exit_code == 0, result.output
+    assert "(resumed an interrupted harvest): 1 page, 2 records: 2 new" in result.output
+    assert seen == [("/oai2", {"verb": "ListRecords", "resumptionToken": TOKEN})]
+    with engine.connect() as conn:
+        runs = conn.execute(select(t.ingest_runs.c.status).order_by(t.ingest_runs.c.id)).scalars().all()
+        works = conn.execute(select(func.count()).select_from(t.works)).scalar_one()
+    assert runs == ["interrupted", "done"] and works == 8

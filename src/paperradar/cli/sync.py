@@ -101,7 +101,7 @@ def _arxiv_set(
     resumed = " (resumed an interrupted harvest)" if result.resumed else ""
     window = f"{result.window[0] or 'the beginning'} → {result.window[1]}"
     session.ok(
-        f"arXiv {escape(set_spec)} {window}{resumed}: {result.pages} pages, "
+        f"arXiv {escape(set_spec)} {window}{resumed}: {result.pages} page{'s' * (result.pages != 1)}, "
         f"{result.records:,} records: {counts_summary(result.counts)}"
     )
 

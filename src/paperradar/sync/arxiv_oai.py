@@ -29,8 +29,8 @@ DEFAULT_PREFIX = "arXivRaw"  # per-version dates and sizes; "arXiv" gives affili
 class HarvestResult:
     set_spec: str
     window: tuple[str | None, str]  # (from, until) as OAI datestamps
-    pages: int = 0
-    records: int = 0
+    pages: int = 0  # fetched by this run
+    records: int = 0  # fetched by this run
     counts: Counts = field(default_factory=Counts)
     resumed: bool = False
     restarted: bool = False  # the saved resumptionToken had expired
@@ -78,7 +78,7 @@ def harvest(
             start = from_date.isoformat() if from_date else state.get("harvested_until")
             window = (start, (until or dt.datetime.now(dt.UTC).date()).isoformat())
             page = 0
-        result = HarvestResult(set_spec, window, pages=page, resumed=resuming)
+        result = HarvestResult(set_spec, window, resumed=resuming)
         first = {
             "verb": "ListRecords",
             "metadataPrefix": metadata_prefix,
@@ -108,7 +108,7 @@ def harvest(
                 "harvested_until": window[1] if token is None else state.get("harvested_until"),
             }
             run.write(items, response.content, f"{response.url} ({name})", page, token is None, new_state)
-            result.pages, result.records = page, result.records + len(items)
+            result.pages, result.records = result.pages + 1, result.records + len(items)
             result.complete_list_size = size or result.complete_list_size
             if on_page is not None:
                 on_page(page, result.records, result.complete_list_size)
