@@ -23,7 +23,14 @@ from paperradar.sources.http import Fetcher, UpstreamError
 from paperradar.sync import fetcher
 from paperradar.sync.arxiv_api import run_query
 from paperradar.sync.arxiv_oai import harvest
-from paperradar.sync.enrich import enrich_openalex, enrich_s2, works_to_enrich
+from paperradar.sync.enrich import (
+    authors_to_enrich,
+    enrich_openalex,
+    enrich_openalex_authors,
+    enrich_s2,
+    enrich_s2_authors,
+    works_to_enrich,
+)
 from paperradar.sync.hf_papers import sync_days
 
 sync_app = typer.Typer(help="Fetch new and changed papers from the upstream services.")
@@ -279,18 +286,26 @@ def enrich(
         typer.Option("--author", help="Only works of this author (name part, S2/OpenAlex id, ORCID)."),
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many works.")] = None,
+    authors: Annotated[
+        bool, typer.Option("--authors", help="Enrich authors instead: the service's h-index, i10, counts.")
+    ] = False,
 ) -> None:
     """Add citation counts, references, counts per year and author ids from Semantic Scholar or
-    OpenAlex, through their batch endpoints. An interrupted run resumes after its last batch.
+    OpenAlex, through their batch endpoints; with --authors, the metrics they report per author
+    (S2 hIndex, OpenAlex summary_stats). An interrupted run resumes after its last batch.
 
     Example: [cyan]paperradar enrich s2 --missing-only --limit 5000[/]
+    or [cyan]paperradar enrich openalex --authors[/]
     """
     names = {"s2": "semantic_scholar", "semantic_scholar": "semantic_scholar", "openalex": "openalex"}
     if service not in names:
         raise typer.BadParameter(f"{service!r}: choose s2 or openalex")
     session = _Session(ctx)
     try:
-        _enrich(session, names[service], missing_only=missing_only, author=author, limit=limit)
+        if authors:
+            _enrich_authors(session, names[service], missing_only=missing_only, limit=limit)
+        else:
+            _enrich(session, names[service], missing_only=missing_only, author=author, limit=limit)
     finally:
         session.close()
     if session.failures:
@@ -324,6 +339,29 @@ def _enrich(
     session.ok(f"{label}{resumed}: {asked}: {counts_summary(result.counts)}")
     for note in result.counts.notes:
         console.print(f"    [yellow]note:[/] {escape(note)}")
+
+
+def _enrich_authors(session: _Session, source: str, *, missing_only: bool, limit: int | None) -> None:
+    label = {"semantic_scholar": "Semantic Scholar", "openalex": "OpenAlex"}[source]
+    try:
+        people = authors_to_enrich(session.engine, source, missing_only=missing_only, limit=limit)
+        with (
+            console.status(f"{label}: {len(people):,} authors to look up…") as status,
+            session.client(source) as client,
+        ):
+            run = enrich_s2_authors if source == "semantic_scholar" else enrich_openalex_authors
+            result = run(
+                session.engine,
+                client,
+                people,
+                selection=f"authors missing_only={missing_only} limit={limit}",
+                on_batch=lambda done, total: status.update(f"{label}: {done:,} of {total:,} authors"),
+            )
+    except SYNC_ERRORS as exc:
+        session.failed(f"{label} authors", exc)
+        return
+    asked = f"{result.requested:,} authors asked, {result.found:,} found, {result.not_found:,} unknown there"
+    session.ok(f"{label}: {asked}: {result.counts.authors:,} author reports stored")
 
 
 def _load_config() -> Config:

@@ -22,7 +22,15 @@ import orjson
 from sqlalchemy import ColumnElement, Engine, and_, exists, func, or_, select
 
 from paperradar.identity.ids import orcid
-from paperradar.records import OPENALEX, SEMANTIC_SCHOLAR, Item, Skipped, UnreadableInput, WorkRecord
+from paperradar.records import (
+    OPENALEX,
+    SEMANTIC_SCHOLAR,
+    AuthorRecord,
+    Item,
+    Skipped,
+    UnreadableInput,
+    WorkRecord,
+)
 from paperradar.sources import openalex, semantic_scholar
 from paperradar.sources.http import Fetcher, Response
 from paperradar.store import schema as t
@@ -184,19 +192,20 @@ def _enrich(
     selection: str,
     on_batch: BatchCallback | None,
     after_batch: Callable[[Changes], None] | None,
+    what: str = "works",
 ) -> EnrichResult:
-    """Ask about ``works`` chunk by chunk, each chunk written with its checkpoint."""
+    """Ask about ``works`` (or authors: ``what``) chunk by chunk, each chunk written with its checkpoint."""
     if not 1 <= chunk_size <= limit:
         raise ValueError(f"chunk_size must be between 1 and {limit}, not {chunk_size}")
     label = "Semantic Scholar" if source == SEMANTIC_SCHOLAR else "OpenAlex"
-    checkpoint = f"sync:enrich:{source}"
+    checkpoint = f"sync:enrich:{source}" + ("" if what == "works" else f":{what}")
     result = EnrichResult()
     with SyncRun(
         engine,
         source=source,
         origin=f"sync:enrich:{source}",
         checkpoint=checkpoint,
-        target=f"{label} enrichment of {len(works)} works" + (f" ({selection})" if selection else ""),
+        target=f"{label} enrichment of {len(works)} {what}" + (f" ({selection})" if selection else ""),
         format_name=f"{source}-enrich",
         after_batch=after_batch,
     ) as run:
@@ -251,10 +260,15 @@ def _s2_id(lookup: _Lookup) -> str:
     return prefix + lookup.value
 
 
-def _ask_s2(fetcher: Fetcher) -> Asker:
+def _ask_s2(
+    fetcher: Fetcher,
+    endpoint: str = "paper/batch",
+    fields: str = S2_FIELDS,
+    as_id: Callable[[_Lookup], str] = _s2_id,
+) -> Asker:
     def ask(chunk: list[_Lookup], first: int) -> _Answer:
-        wanted = [_s2_id(lookup) for lookup in chunk]
-        response = fetcher.post_json("paper/batch", {"ids": wanted}, {"fields": S2_FIELDS})
+        wanted = [as_id(lookup) for lookup in chunk]
+        response = fetcher.post_json(endpoint, {"ids": wanted}, {"fields": fields})
         papers = _decode(response, "Semantic Scholar")
         if isinstance(papers, dict) and (message := papers.get("error") or papers.get("message")):
             raise UnreadableInput(f"Semantic Scholar error: {message}")
@@ -405,4 +419,109 @@ def enrich_openalex(
         selection=selection,
         on_batch=on_batch,
         after_batch=after_batch,
+    )
+
+
+# --------------------------------------------------------------------------- authors
+
+S2_AUTHOR_BATCH_LIMIT = 1000
+S2_AUTHOR_FIELDS = "name,aliases,affiliations,homepage,paperCount,citationCount,hIndex,externalIds"
+
+
+def authors_to_enrich(
+    engine: Engine, source: str, *, missing_only: bool, limit: int | None
+) -> list[tuple[int, dict[str, str]]]:
+    """(author id, {scheme: id}) of authors the service knows by id (S2 authorId, OpenAlex A…);
+    with ``missing_only``, those it has not reported an h-index for yet."""
+    source = _source(source)
+    scheme = "s2" if source == SEMANTIC_SCHOLAR else "openalex"
+    ids = t.author_ids
+    stmt = select(ids.c.author_id, ids.c.value).where(ids.c.scheme == scheme)
+    if missing_only:  # a report without an h-index (an author named in a paper list) is not one
+        reports = t.author_reports
+        reported = select(reports.c.author_id).where(
+            reports.c.source == source, reports.c.h_index.is_not(None)
+        )
+        stmt = stmt.where(ids.c.author_id.not_in(reported))
+    stmt = stmt.order_by(ids.c.author_id, ids.c.value)
+    chosen: dict[int, dict[str, str]] = {}
+    with engine.connect() as conn:
+        for author_id, value in conn.execute(stmt):
+            chosen.setdefault(author_id, {scheme: value})  # one id per person is enough to ask by
+            if limit is not None and len(chosen) >= limit:
+                break
+    return list(chosen.items())
+
+
+def enrich_s2_authors(
+    engine: Engine,
+    fetcher: Fetcher,
+    authors: Sequence[WorkIds],
+    *,
+    chunk_size: int = S2_AUTHOR_BATCH_LIMIT,
+    selection: str = "",
+    on_batch: BatchCallback | None = None,
+) -> EnrichResult:
+    """S2's reported h-index, paper and citation counts, affiliations and other ids per author
+    (``POST /author/batch``, up to 1,000 a request); stored as S2's reports beside our own."""
+    return _enrich(
+        engine,
+        authors,
+        source=SEMANTIC_SCHOLAR,
+        key=lambda ids: ("s2", ids["s2"]) if "s2" in ids else None,
+        ask=_ask_s2(fetcher, "author/batch", S2_AUTHOR_FIELDS, lambda lookup: lookup.value),
+        chunk_size=chunk_size,
+        limit=S2_AUTHOR_BATCH_LIMIT,
+        selection=selection,
+        on_batch=on_batch,
+        after_batch=None,
+        what="authors",
+    )
+
+
+def _ask_openalex_authors(fetcher: Fetcher) -> Asker:
+    def ask(chunk: list[_Lookup], first: int) -> _Answer:
+        wanted = {lookup.value for lookup in chunk}
+        params: dict[str, str | int] = {
+            "filter": f"openalex:{'|'.join(sorted(wanted))}",
+            "per-page": OPENALEX_PER_PAGE,
+        }
+        response = fetcher.get("authors", params)
+        items = [
+            openalex.parse_entity(value, f"result {offset + 1}", first + offset)
+            for offset, value in enumerate(_page_results(response))
+        ]
+        found = {
+            rec.ids.get("openalex")
+            for item in items
+            if isinstance(rec := item.record, AuthorRecord) and rec.ids.get("openalex") in wanted
+        }
+        return _Answer(items, response.content, response.url, len(found), len(chunk) - len(found))
+
+    return ask
+
+
+def enrich_openalex_authors(
+    engine: Engine,
+    fetcher: Fetcher,
+    authors: Sequence[WorkIds],
+    *,
+    chunk_size: int = OPENALEX_BATCH_LIMIT,
+    selection: str = "",
+    on_batch: BatchCallback | None = None,
+) -> EnrichResult:
+    """OpenAlex's ``summary_stats`` (h-index, i10-index), works and citation counts, citations per
+    year and institutions per author, 50 authors a request."""
+    return _enrich(
+        engine,
+        authors,
+        source=OPENALEX,
+        key=lambda ids: ("openalex", ids["openalex"]) if "openalex" in ids else None,
+        ask=_ask_openalex_authors(fetcher),
+        chunk_size=chunk_size,
+        limit=OPENALEX_BATCH_LIMIT,
+        selection=selection,
+        on_batch=on_batch,
+        after_batch=None,
+        what="authors",
     )
