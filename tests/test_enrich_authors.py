@@ -108,3 +108,16 @@ def test_the_enrich_authors_command(db_url: str, tmp_path: Path) -> None:
         "✓ Semantic Scholar: 3 authors asked, 3 found, 0 unknown there: 3 author reports stored"
         in result.output
     )
+
+
+def test_openalex_without_a_key_says_where_to_set_it(db_url: str, tmp_path: Path) -> None:
+    env = {
+        "PAPERRADAR_CONFIG": str(tmp_path / "config.toml"),
+        "PAPERRADAR_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    result = CliRunner().invoke(app, ["--db", db_url, "enrich", "openalex"], env=env)
+    assert result.exit_code == 1
+    assert (
+        "OpenAlex key missing: set sources.openalex.api_key in the config or PAPERRADAR_OPENALEX_KEY"
+        in result.output
+    )

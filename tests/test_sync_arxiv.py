@@ -213,3 +213,14 @@ def test_a_harvest_killed_with_sigkill_resumes_with_its_token(db_url: str, tmp_p
         runs = conn.execute(select(t.ingest_runs.c.status).order_by(t.ingest_runs.c.id)).scalars().all()
         works = conn.execute(select(func.count()).select_from(t.works)).scalar_one()
     assert runs == ["interrupted", "done"] and works == 8
+
+
+def test_only_the_followed_categories_are_kept(engine: Engine, oai: tuple[str, Replay]) -> None:
+    url, _replay = oai
+    result = harvest(
+        engine, _fetcher(url), "cs", from_date=dt.date(2015, 1, 1), until=UNTIL, categories=("cs.DM",)
+    )
+    assert (result.records, result.counts.new, result.counts.skipped) == (8, 1, 7)
+    with engine.connect() as conn:
+        assert resolve_work(conn, "1412.8544") is not None  # cs.DM
+        assert resolve_work(conn, "0704.0471") is None  # nucl-ex: skipped

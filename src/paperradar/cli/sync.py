@@ -97,6 +97,7 @@ def _arxiv_set(
                     from_date=from_date,
                     until=until,
                     metadata_prefix=prefix,
+                    categories=session.config.arxiv_categories,
                     on_page=lambda _pages, records, size: progress.update(
                         task, completed=records, total=size
                     ),

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from paperradar.config import Config, user_agent
+from paperradar.config import Config, require_key, user_agent
 from paperradar.ingest import Checkpoint, FileResult, finish_run, start_run, write_batch
 from paperradar.records import Item
 from paperradar.sources.http import Fetcher
@@ -21,6 +21,7 @@ from paperradar.store.writer import Changes, Counts, FileContext
 # How each service wants its key (the Fetcher keeps it out of every message, log and cache name).
 KEY_HEADERS = {"semantic_scholar": "x-api-key"}
 KEY_PARAMS = {"openalex": "api_key"}
+KEY_REQUIRED = frozenset({"openalex"})  # OpenAlex answers keyless requests no more (2026)
 
 CACHE_TTL = 3600.0
 """Seconds a cached answer is reused: a re-run within the hour costs the services nothing, while
@@ -28,8 +29,13 @@ answers that change (today's upvotes, the newest OAI records) are fetched afresh
 
 
 def fetcher(config: Config, source: str, on_event: Callable[[str], None] | None = None) -> Fetcher:
-    """The one HTTP client of ``source``, set up from the configuration (rate limit, key, cache)."""
+    """The one HTTP client of ``source``, set up from the configuration (rate limit, key, cache).
+
+    A service that needs a key and has none fails here, saying where to set it.
+    """
     settings = config.sources[source]
+    if source in KEY_REQUIRED:
+        require_key(config, source)
     return Fetcher(
         source,
         settings.base_url,

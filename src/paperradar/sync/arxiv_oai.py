@@ -9,13 +9,13 @@ the checkpoint remembers the day it covered, and the next run starts from there.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
 
-from paperradar.records import ARXIV_OAI, UnreadableInput
+from paperradar.records import ARXIV_OAI, Item, Skipped, UnreadableInput, WorkRecord
 from paperradar.sources import arxiv_oai
 from paperradar.sources.http import Fetcher
 from paperradar.store.writer import Changes, Counts
@@ -49,6 +49,7 @@ def harvest(
     from_date: dt.date | None = None,
     until: dt.date | None = None,
     metadata_prefix: str = DEFAULT_PREFIX,
+    categories: Collection[str] = (),
     on_page: PageCallback | None = None,
     after_batch: Callable[[Changes], None] | None = None,
 ) -> HarvestResult:
@@ -56,7 +57,8 @@ def harvest(
 
     Without ``from_date`` the harvest starts where the last completed one ended (or from the
     beginning of the set); without ``until`` it ends today. An interrupted harvest of the same
-    set is resumed first.
+    set is resumed first. With ``categories`` (e.g. ``cs.LG``), records in none of them are
+    counted as skipped rather than stored.
     """
     key = f"sync:arxiv_oai:{set_spec}"
     with SyncRun(
@@ -92,7 +94,9 @@ def harvest(
             response = fetcher.get("", params)
             name = f"arXiv OAI-PMH {set_spec} page {page + 1}"
             try:
-                items = list(arxiv_oai.parse_response(response.content, name))
+                items = [
+                    _followed(item, categories) for item in arxiv_oai.parse_response(response.content, name)
+                ]
                 token, size, _cursor = arxiv_oai.resumption_token_of(response.content, name)
             except UnreadableInput as exc:
                 if "badResumptionToken" in str(exc) and "resumptionToken" in params and not result.restarted:
@@ -117,3 +121,12 @@ def harvest(
             params = {"verb": "ListRecords", "resumptionToken": token}
     result.counts = run.counts
     return result
+
+
+def _followed(item: Item, categories: Collection[str]) -> Item:
+    """The item, or a skip when it is in none of the followed categories."""
+    record = item.record
+    if not categories or not isinstance(record, WorkRecord) or set(record.categories) & set(categories):
+        return item
+    reason = f"not in the followed categories ({', '.join(record.categories) or 'none given'})"
+    return Item(item.location, item.position, item.source, record=Skipped(reason))
