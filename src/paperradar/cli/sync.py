@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Annotated
 
 import typer
@@ -15,7 +16,7 @@ from rich.progress import (
 )
 
 from paperradar.cli.app import app, console, counts_summary, err, store_engine
-from paperradar.config import Config, ConfigError, config_path, init_config, load_config
+from paperradar.config import SOURCE_LABELS, Config, ConfigError, config_path, init_config, load_config
 from paperradar.config import describe as describe_config
 from paperradar.records import UnreadableInput
 from paperradar.search.lexical import LexicalIndex, index_dir
@@ -303,10 +304,9 @@ def enrich(
         raise typer.BadParameter(f"{service!r}: choose s2 or openalex")
     session = _Session(ctx)
     try:
-        if authors:
-            _enrich_authors(session, names[service], missing_only=missing_only, limit=limit)
-        else:
-            _enrich(session, names[service], missing_only=missing_only, author=author, limit=limit)
+        _enrich(
+            session, names[service], missing_only=missing_only, limit=limit, author=author, authors=authors
+        )
     finally:
         session.close()
     if session.failures:
@@ -314,55 +314,49 @@ def enrich(
 
 
 def _enrich(
-    session: _Session, source: str, *, missing_only: bool, author: str | None, limit: int | None
+    session: _Session,
+    source: str,
+    *,
+    missing_only: bool,
+    limit: int | None,
+    author: str | None = None,
+    authors: bool = False,
 ) -> None:
-    label = {"semantic_scholar": "Semantic Scholar", "openalex": "OpenAlex"}[source]
+    """Enrich works (or, with ``authors``, authors) from S2 or OpenAlex and say what it did."""
+    label = SOURCE_LABELS[source]
+    what = "authors" if authors else "works"
     try:
-        works = works_to_enrich(session.engine, source, missing_only=missing_only, author=author, limit=limit)
-        with (
-            console.status(f"{label}: {len(works):,} works to look up…") as status,
-            session.client(source) as client,
-        ):
-            run = enrich_s2 if source == "semantic_scholar" else enrich_openalex
-            result = run(
-                session.engine,
-                client,
-                works,
-                selection=f"missing_only={missing_only} author={author} limit={limit}",
-                on_batch=lambda done, total: status.update(f"{label}: {done:,} of {total:,} works"),
+        if authors:
+            todo = authors_to_enrich(session.engine, source, missing_only=missing_only, limit=limit)
+            run = partial(enrich_s2_authors if source == "semantic_scholar" else enrich_openalex_authors)
+        else:
+            todo = works_to_enrich(
+                session.engine, source, missing_only=missing_only, author=author, limit=limit
+            )
+            run = partial(
+                enrich_s2 if source == "semantic_scholar" else enrich_openalex,
                 after_batch=session.follower.step,
             )
-    except SYNC_ERRORS as exc:
-        session.failed(label, exc)
-        return
-    resumed = " (resumed an interrupted run)" if result.resumed else ""
-    asked = f"{result.requested:,} asked, {result.found:,} found, {result.not_found:,} unknown there"
-    session.ok(f"{label}{resumed}: {asked}: {counts_summary(result.counts)}")
-    for note in result.counts.notes:
-        console.print(f"    [yellow]note:[/] {escape(note)}")
-
-
-def _enrich_authors(session: _Session, source: str, *, missing_only: bool, limit: int | None) -> None:
-    label = {"semantic_scholar": "Semantic Scholar", "openalex": "OpenAlex"}[source]
-    try:
-        people = authors_to_enrich(session.engine, source, missing_only=missing_only, limit=limit)
         with (
-            console.status(f"{label}: {len(people):,} authors to look up…") as status,
+            console.status(f"{label}: {len(todo):,} {what} to look up…") as status,
             session.client(source) as client,
         ):
-            run = enrich_s2_authors if source == "semantic_scholar" else enrich_openalex_authors
             result = run(
                 session.engine,
                 client,
-                people,
-                selection=f"authors missing_only={missing_only} limit={limit}",
-                on_batch=lambda done, total: status.update(f"{label}: {done:,} of {total:,} authors"),
+                todo,
+                selection=f"{what} missing_only={missing_only} author={author} limit={limit}",
+                on_batch=lambda done, total: status.update(f"{label}: {done:,} of {total:,} {what}"),
             )
     except SYNC_ERRORS as exc:
-        session.failed(f"{label} authors", exc)
+        session.failed(f"{label} {what}", exc)
         return
-    asked = f"{result.requested:,} authors asked, {result.found:,} found, {result.not_found:,} unknown there"
-    session.ok(f"{label}: {asked}: {result.counts.authors:,} author reports stored")
+    resumed = " (resumed an interrupted run)" if result.resumed else ""
+    asked = f"{result.requested:,}{' authors' if authors else ''} asked, {result.found:,} found"
+    stored = f"{result.counts.authors:,} author reports stored" if authors else counts_summary(result.counts)
+    session.ok(f"{label}{resumed}: {asked}, {result.not_found:,} unknown there: {stored}")
+    for note in result.counts.notes:
+        console.print(f"    [yellow]note:[/] {escape(note)}")
 
 
 def _load_config() -> Config:
