@@ -40,11 +40,15 @@ from paperradar.sync import SyncRun
 
 __all__ = [
     "OPENALEX_BATCH_LIMIT",
+    "S2_AUTHOR_BATCH_LIMIT",
     "S2_BATCH_LIMIT",
     "S2_FIELDS",
     "EnrichResult",
+    "authors_to_enrich",
     "enrich_openalex",
+    "enrich_openalex_authors",
     "enrich_s2",
+    "enrich_s2_authors",
     "works_to_enrich",
 ]
 
