@@ -73,20 +73,20 @@ def file_summary(result: FileResult) -> str:
     return counts_summary(result.counts)
 
 
+_OPTIONAL_COUNTS = (
+    ("updated", "updated"),
+    ("unchanged", "unchanged"),
+    ("authors", "author records"),
+    ("organisations", "organisations"),
+    ("citations", "citation edges"),
+    ("skipped", "skipped"),
+)
+
+
 def counts_summary(c: Counts) -> str:
+    """``12 new · 3 merged · … · 0 quarantined``: the counts that are not zero, and always those three."""
     parts = [f"{c.new} new", f"{c.merged} merged"]
-    if c.updated:
-        parts.append(f"{c.updated} updated")
-    if c.unchanged:
-        parts.append(f"{c.unchanged} unchanged")
-    if c.authors:
-        parts.append(f"{c.authors} author records")
-    if c.organisations:
-        parts.append(f"{c.organisations} organisations")
-    if c.citations:
-        parts.append(f"{c.citations} citation edges")
-    if c.skipped:
-        parts.append(f"{c.skipped} skipped")
+    parts += [f"{n} {label}" for name, label in _OPTIONAL_COUNTS if (n := getattr(c, name))]
     parts.append(f"[{'red' if c.quarantined else 'green'}]{c.quarantined} quarantined[/]")
     return " · ".join(parts)
 
