@@ -304,9 +304,8 @@ def quarantine(
     if not rows:
         console.print("[green]nothing quarantined[/]")
     for row in rows:
-        console.print(
-            f"{row['file']} [bold]{row['location']}[/]: {row['reason']}", markup=True, highlight=False
-        )
+        where = f"{escape(row['file'])} [bold]{escape(row['location'])}[/]"
+        console.print(f"{where}: {escape(row['reason'])}", highlight=False)
 
 
 @app.command()
