@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -187,7 +188,16 @@ def display(views: Mapping[str, r.WorkRecord]) -> dict[str, Any]:
     row["latest_version"] = versions[-1] if versions else None
     row["n_authors"] = _author_count(ordered, authors_view(views))
     row["sources"] = " ".join(source for source, _ in ordered)
+    row["has_code"] = any(rec.code for rec in records) or _mentions_code(row["abstract"], row["comments"])
     return row
+
+
+_CODE_HOST = re.compile(r"git(?:hub|lab)\.com/[\w.\-]+/[\w.\-]+")
+
+
+def _mentions_code(*texts: str | None) -> bool:
+    """A repository address in the abstract or comments counts as a code link (the Code badge rule)."""
+    return any(text and _CODE_HOST.search(text.lower()) for text in texts)
 
 
 def first_id(ordered: Iterable[tuple[str, r.WorkRecord]], scheme: str) -> str | None:

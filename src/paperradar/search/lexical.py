@@ -24,9 +24,10 @@ import tantivy
 from platformdirs import user_data_path
 from sqlalchemy import Connection, Engine, select
 
+from paperradar.search.query import SearchQuery, Term, parse
 from paperradar.store import schema as t
 from paperradar.store.sql import chunks
-from paperradar.store.writer import Changes
+from paperradar.store.writer import Changes, IndexedWork
 
 STATE_FILE = "paperradar-state.json"
 WRITER_HEAP = 256 * 1024 * 1024
@@ -42,35 +43,77 @@ def index_dir(engine: Engine) -> Path:
     return user_data_path("paperradar", appauthor=False) / "indexes" / digest / "lexical"
 
 
+SCHEMA_VERSION = 2  # bump when the fields change: an index of another version is rebuilt
+
+
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_integer_field("id", stored=True, indexed=True, fast=True)
     builder.add_text_field("title", stored=False, tokenizer_name="en_stem")
     builder.add_text_field("abstract", stored=False, tokenizer_name="en_stem")
-    builder.add_text_field("authors", stored=False, tokenizer_name="default")
-    builder.add_text_field("category", stored=False, tokenizer_name="raw")
+    builder.add_text_field("authors", stored=False, tokenizer_name=NAMES)
+    builder.add_text_field("categories", stored=False, tokenizer_name=CATEGORIES, index_option="basic")
     builder.add_integer_field("year", stored=False, indexed=True, fast=True)
+    builder.add_integer_field("day", stored=False, indexed=False, fast=True)  # published, as an ordinal
+    builder.add_boolean_field("has_code", stored=False, indexed=True, fast=True)
     return builder.build()
+
+
+NAMES, CATEGORIES = "names", "categories"
+
+
+def _register_analyzers(index: tantivy.Index) -> None:
+    # Names match without their accents (Balázs = Balazs); categories whole and case-blind.
+    names = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .build()
+    )
+    categories = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).filter(tantivy.Filter.lowercase()).build()
+    )
+    index.register_tokenizer(NAMES, names)
+    index.register_tokenizer(CATEGORIES, categories)
+
+
+def category_tokens(categories: str) -> str:
+    """``"cs.LG stat.ML"`` → ``"cs.LG cs stat.ML stat"``: ``cat:cs`` finds every cs.* work."""
+    tokens: list[str] = []
+    for cat in categories.split():
+        tokens.append(cat)
+        if "." in cat:
+            tokens.append(cat.split(".", 1)[0])
+    return " ".join(dict.fromkeys(tokens))
 
 
 @dataclass
 class IndexState:
     revision: int = 0  # store revision fully indexed
     max_id: int = 0  # largest work id indexed: newer ids need no delete before add
+    schema: int = SCHEMA_VERSION
 
 
 class LexicalIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.mkdir(parents=True, exist_ok=True)
+        if self.state().schema != SCHEMA_VERSION:  # an index written by an older paperradar
+            self._wipe()
         self.index = tantivy.Index(_schema(), path=str(path), reuse=True)
+        _register_analyzers(self.index)
+        self.schema = self.index.schema
+
+    def _wipe(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.path.mkdir(parents=True)
 
     # ------------------------------------------------------------------ state
     def state(self) -> IndexState:
         file = self.path / STATE_FILE
         if not file.exists():
             return IndexState()
-        return IndexState(**json.loads(file.read_text()))
+        return IndexState(**{"schema": 1, **json.loads(file.read_text())})
 
     def save_state(self, state: IndexState) -> None:
         tmp = self.path / (STATE_FILE + ".tmp")
@@ -98,24 +141,84 @@ class LexicalIndex:
         return follower.close()
 
     def rebuild(self, engine: Engine) -> int:
-        shutil.rmtree(self.path, ignore_errors=True)
-        self.path.mkdir(parents=True)
+        self._wipe()
         self.index = tantivy.Index(_schema(), path=str(self.path), reuse=False)
+        _register_analyzers(self.index)
+        self.schema = self.index.schema
         return self.catch_up(engine)
 
     # ------------------------------------------------------------------ reading
-    def search(self, query: str, limit: int = 20) -> list[tuple[int, float]]:
-        """``(work id, BM25 score)`` best first. Plain words are ANDed; fields work as ``title:word``."""
+    def search(
+        self, query: SearchQuery | str, limit: int = 20, within: Iterable[int] | None = None
+    ) -> list[tuple[int, float]]:
+        """``(work id, BM25 score)`` best first; with no words, the newest works that pass the filters.
+
+        ``within`` restricts the search to those works (to filter another ranking's candidates).
+        """
+        if isinstance(query, str):
+            query = parse(query)
+        if query.is_empty:
+            return []
         self.index.reload()
-        parsed, _errors = self.index.parse_query_lenient(
-            query,
-            ["title", "abstract", "authors"],
-            field_boosts={"title": 2.0, "authors": 1.5},
-            conjunction_by_default=True,
-        )
         searcher = self.index.searcher()
-        hits = searcher.search(parsed, limit).hits
+        built = self._build(query, text=True, within=within)
+        if query.has_terms:
+            hits = searcher.search(built, limit).hits
+        else:
+            hits = searcher.search(built, limit, order_by_field="day").hits
+            hits = [(0.0, address) for _, address in hits]
         return [(int(searcher.doc(address)["id"][0]), float(score)) for score, address in hits]
+
+    def matching(self, query: SearchQuery, limit: int, within: Iterable[int] | None = None) -> list[int]:
+        """Works that pass the query's filters and field terms (``au:`` ``ti:``), ignoring free words."""
+        self.index.reload()
+        searcher = self.index.searcher()
+        built = self._build(query, text=False, within=within)
+        hits = searcher.search(built, limit, count=False, order_by_field="day").hits
+        return [int(searcher.doc(address)["id"][0]) for _, address in hits]
+
+    def _build(self, query: SearchQuery, text: bool, within: Iterable[int] | None) -> tantivy.Query:
+        must, must_not = tantivy.Occur.Must, tantivy.Occur.MustNot
+        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        for group in query.groups:
+            wanted = [term for term in group if text or term.field is not None]
+            if len(wanted) == 1:
+                clauses.append((must, self._term(wanted[0])))
+            elif wanted:
+                should = [(tantivy.Occur.Should, self._term(term)) for term in wanted]
+                clauses.append((must, tantivy.Query.boolean_query(should)))
+        clauses += [(must_not, self._term(term)) for term in query.excluded]
+        filters = self._filters(query, within)
+        if not any(occur == must for occur, _ in clauses) and not filters:
+            clauses.append((must, tantivy.Query.all_query()))
+        clauses += [(must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
+        return tantivy.Query.boolean_query(clauses)
+
+    def _term(self, term: Term) -> tantivy.Query:
+        # Each term is word characters only (search.query), so the parser sees no syntax at all.
+        fields = [term.field] if term.field else ["title", "abstract", "authors"]
+        text = f'"{term.text}"' if len(term.words) > 1 else term.text
+        return self.index.parse_query(text, fields, field_boosts={"title": 2.0, "authors": 1.5})
+
+    def _filters(self, query: SearchQuery, within: Iterable[int] | None) -> list[tantivy.Query]:
+        filters: list[tantivy.Query] = []
+        if query.categories:
+            cats = [
+                (tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "categories", c.lower()))
+                for c in query.categories
+            ]
+            filters.append(tantivy.Query.boolean_query(cats))
+        if query.year_from is not None or query.year_to is not None:
+            filters.append(
+                tantivy.Query.range_query(
+                    self.schema, "year", tantivy.FieldType.Integer, query.year_from, query.year_to
+                )
+            )
+        if query.has_code:
+            filters.append(tantivy.Query.term_query(self.schema, "has_code", True))
+        if within is not None:
+            filters.append(tantivy.Query.term_set_query(self.schema, "id", list(within)))
+        return filters
 
 
 class Follower:
@@ -171,20 +274,25 @@ class Follower:
         except BaseException as exc:  # reported to the importing thread at its next step
             self._error = exc
 
-    def _add(
-        self, works: Iterable[tuple[int, str, str, str | None, int | None, str]], dropped: list[int]
-    ) -> None:
-        for work_id, title, abstract, category, year, names in works:
-            if work_id <= self.max_id:
-                self.writer.delete_documents_by_term("id", work_id)
-            doc = tantivy.Document(id=work_id, title=title, abstract=abstract, authors=names)
-            if category:
-                doc.add_text("category", category)
-            if year:
-                doc.add_integer("year", year)
+    def _add(self, works: Iterable[IndexedWork], dropped: list[int]) -> None:
+        for work in works:
+            if work.id <= self.max_id:
+                self.writer.delete_documents_by_term("id", work.id)
+            doc = tantivy.Document(
+                id=work.id,
+                title=work.title,
+                abstract=work.abstract,
+                authors=work.authors,
+                has_code=work.has_code,
+                day=work.published.toordinal() if work.published else 0,
+            )
+            if work.categories:
+                doc.add_text("categories", category_tokens(work.categories))
+            if work.year:
+                doc.add_integer("year", work.year)
             self.writer.add_document(doc)
             self.count += 1
-            self.max_id = max(self.max_id, work_id)
+            self.max_id = max(self.max_id, work.id)
         for work_id in dropped:  # works that a merge folded into another
             self.writer.delete_documents_by_term("id", work_id)
 
@@ -212,15 +320,20 @@ def store_revision(engine: Engine) -> int:
         return int(conn.execute(select(t.meta.c.value).where(t.meta.c.key == "revision")).scalar() or 0)
 
 
-def _changed_works(
-    conn: Connection, since: int
-) -> Iterator[tuple[int, str, str, str | None, int | None, str]]:
+def _changed_works(conn: Connection, since: int) -> Iterator[IndexedWork]:
     """Works with a newer revision than ``since``, with their author names, paged by id."""
     last = 0
     while True:
         rows = conn.execute(
             select(
-                t.works.c.id, t.works.c.title, t.works.c.abstract, t.works.c.primary_category, t.works.c.year
+                t.works.c.id,
+                t.works.c.title,
+                t.works.c.abstract,
+                t.works.c.categories,
+                t.works.c.primary_category,
+                t.works.c.year,
+                t.works.c.has_code,
+                t.works.c.published,
             )
             .where(t.works.c.revision > since, t.works.c.id > last)
             .order_by(t.works.c.id)
@@ -238,8 +351,12 @@ def _changed_works(
             )
             for work_id, name in conn.execute(stmt):
                 names[work_id].append(name)
-        for work_id, title, abstract, category, year in rows:
-            yield work_id, title or "", abstract or "", category, year, " ; ".join(names.get(work_id, ()))
+        for work_id, title, abstract, categories, primary, year, has_code, published in rows:
+            authors = " ; ".join(names.get(work_id, ()))
+            cats = categories or primary or ""
+            yield IndexedWork(
+                work_id, title or "", abstract or "", authors, cats, year, bool(has_code), published
+            )
 
 
 def count_documents(path: Path) -> int:

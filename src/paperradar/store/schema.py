@@ -25,6 +25,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -111,6 +112,7 @@ works = Table(
     Column("year", Integer),
     Column("latest_version", String(8)),
     Column("n_authors", Integer),
+    Column("has_code", Boolean, nullable=False, default=False),  # a code link or a repository URL
     Column("sources", Text, nullable=False),  # space separated source names, for stats and filters
     Column("revision", Integer, nullable=False, index=True),  # store revision of the last change
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -288,5 +290,27 @@ community = Table(
     sqlite_with_rowid=False,
 )
 
+embeddings = Table(
+    "embeddings",
+    metadata,
+    # One vector per work: the store keeps them because computing them is the slow part (hours
+    # at arXiv scale); the vector index beside the database is derived from these rows.
+    Column("work_id", Integer, ForeignKey("works.id"), primary_key=True),
+    Column("model", String(128), nullable=False),  # model, version and settings (search.embeddings)
+    Column("text_hash", String(32), nullable=False),  # of the embedded text: unchanged text, no re-embedding
+    Column("vector", LargeBinary, nullable=False),  # float16, little-endian
+    Column("revision", Integer, nullable=False),  # the work's revision when embedded
+    Column("batch", Integer, nullable=False, index=True),  # embedding batch: the vector index follows it
+    Column("embedded_at", DateTime(timezone=True), nullable=False),
+)
+
 # Tables whose rows hang off a work: re-pointed when two works merge.
-WORK_CHILD_TABLES = (work_ids, work_sources, work_versions, code_links, citation_counts, community)
+WORK_CHILD_TABLES = (
+    work_ids,
+    work_sources,
+    work_versions,
+    code_links,
+    citation_counts,
+    community,
+    embeddings,
+)

@@ -22,7 +22,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Connection, Table, and_, bindparam, delete, exists, insert, select, update
@@ -92,13 +92,25 @@ class _Entity:
     family: str | None = None
 
 
+class IndexedWork(NamedTuple):
+    """What the derived search indexes need of a work (the keyword index, filters)."""
+
+    id: int
+    title: str
+    abstract: str
+    authors: str  # names as displayed, " ; " between them
+    categories: str  # space separated, primary first
+    year: int | None
+    has_code: bool
+    published: dt.date | None
+
+
 @dataclass(frozen=True, slots=True)
 class Changes:
-    """What one committed batch changed, for derived indexes to follow without re-reading the
-    store: ``works`` as (id, title, abstract, primary category, year, author names)."""
+    """What one committed batch changed, for derived indexes to follow without re-reading the store."""
 
     revision: int
-    works: list[tuple[int, str, str, str | None, int | None, str]]
+    works: list[IndexedWork]
     dropped: list[int]  # works merged into another, to remove
 
 
@@ -204,13 +216,15 @@ class BatchWriter:
     @property
     def changes(self) -> Changes:
         works = [
-            (
+            IndexedWork(
                 w,
                 row["title"] or "",
                 row["abstract"] or "",
-                row["primary_category"],
-                row["year"],
                 self._names.get(w, ""),
+                row["categories"] or row["primary_category"] or "",
+                row["year"],
+                bool(row["has_code"]),
+                row["published"],
             )
             for w, row in self._shown.items()
         ]
