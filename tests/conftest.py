@@ -9,8 +9,10 @@ to run the SQLite half only (never in CI).
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,8 @@ from sqlalchemy import Engine, create_engine, text
 from paperradar.store.database import normalise_url, open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# Indexes of server databases go to a scratch folder, not the user's data folder.
+os.environ.setdefault("PAPERRADAR_INDEX_HOME", tempfile.mkdtemp(prefix="paperradar-indexes-"))
 PG_URL = os.environ.get("PAPERRADAR_TEST_PG", "postgresql://postgres@127.0.0.1:5432/paperradar_test")
 
 
@@ -28,11 +32,11 @@ def _pg_schema_url(schema: str) -> str:
     return f"{base}{sep}options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL for an empty store on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'paperradar.db'}"
+@contextmanager
+def empty_store_url(backend: str, folder: Path) -> Iterator[str]:
+    """A URL for an empty store: a SQLite file in ``folder``, or a fresh PostgreSQL schema."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'paperradar.db'}"
         return
     if PG_URL == "skip":
         pytest.skip("PAPERRADAR_TEST_PG=skip")
@@ -46,6 +50,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL for an empty store on each backend."""
+    with empty_store_url(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

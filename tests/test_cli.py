@@ -57,7 +57,7 @@ def test_search_finds_imported_papers_at_once(run) -> None:  # type: ignore[no-u
     run("import", str(SNAPSHOT))
     code, out = run("search", "diphoton production", "--json")
     assert code == 0
-    hits = json.loads(out)
+    hits = json.loads(out)["results"]
     assert hits[0]["arxiv_id"] == "0704.0001"
     code, out = run("search", "zzzz-no-such-word")
     assert "no works match" in out
@@ -129,7 +129,8 @@ def test_one_unreadable_file_does_not_stop_the_others(run, tmp_path: Path) -> No
 
 def test_every_command_has_help_with_an_example() -> None:
     runner = CliRunner()
-    for command in ("import", "formats", "stats", "show", "search", "index", "quarantine", "demo"):
+    commands = ("import", "formats", "stats", "show", "search", "related", "similar-authors", "index")
+    for command in (*commands, "quarantine", "demo"):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0, command
         assert "Example:" in result.output, command
@@ -138,15 +139,16 @@ def test_every_command_has_help_with_an_example() -> None:
 def test_demo_builds_its_own_database_and_never_a_users(tmp_path: Path) -> None:
     runner = CliRunner()
     target = tmp_path / "demo.db"
-    result = runner.invoke(app, ["demo", "--no-serve", "--path", str(target)], catch_exceptions=False)
+    build = ["demo", "--no-serve", "--no-embed", "--path", str(target)]
+    result = runner.invoke(app, build, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "0 quarantined" in result.output
     assert target.exists()
     code = runner.invoke(app, ["--db", str(target), "show", "2606.00467"]).exit_code
     assert code == 0
     # Rebuilding the demo is fine; overwriting another database is refused.
-    assert runner.invoke(app, ["demo", "--no-serve", "--path", str(target)]).exit_code == 0
+    assert runner.invoke(app, build).exit_code == 0
     own = tmp_path / "mine.db"
     runner.invoke(app, ["--db", str(own), "import", str(HF)])
-    refused = runner.invoke(app, ["demo", "--no-serve", "--path", str(own)])
+    refused = runner.invoke(app, ["demo", "--no-serve", "--no-embed", "--path", str(own)])
     assert refused.exit_code == 2 and "not a demo database" in refused.output

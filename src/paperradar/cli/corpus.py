@@ -238,55 +238,6 @@ def _print_work(d: dict[str, Any]) -> None:
 
 
 @app.command()
-def search(
-    ctx: typer.Context,
-    query: Annotated[
-        str, typer.Argument(help='Words (all must match), "a phrase", title:word, authors:name.')
-    ],
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many results.")] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-) -> None:
-    """Keyword search (BM25) over titles, abstracts and author names.
-
-    Example: [cyan]paperradar search "diphoton production"[/]   [cyan]paperradar search 'authors:dijkstra'[/]
-    """
-    engine = store_engine(ctx)
-    index = LexicalIndex(index_dir(engine))
-    index.catch_up(engine)
-    hits = index.search(query, limit)
-    with engine.connect() as conn:
-        rows = queries.work_summaries(conn, [work_id for work_id, _ in hits])
-    results = [{**rows[work_id], "score": round(score, 3)} for work_id, score in hits if work_id in rows]
-    if as_json:
-        print_json(results)
-        return
-    if not results:
-        console.print(f"no works match {query!r}")
-    for row in results:
-        ident = row["arxiv_id"] or row["doi"] or f"id {row['id']}"
-        where = " · ".join(str(x) for x in (ident, row["primary_category"], row["year"]) if x)
-        console.print(f"[bold]{escape(row['title'] or '')}[/] [dim]{escape(where)}[/]", highlight=False)
-
-
-@app.command()
-def index(
-    ctx: typer.Context,
-    rebuild: Annotated[
-        bool, typer.Option("--rebuild", help="Throw the index away and build it anew.")
-    ] = False,
-) -> None:
-    """Bring the keyword index up to date with the store (imports do this as they go).
-
-    Example: [cyan]paperradar index --rebuild[/]
-    """
-    engine = store_engine(ctx)
-    lexical = LexicalIndex(index_dir(engine))
-    with console.status("indexing…"):
-        done = lexical.rebuild(engine) if rebuild else lexical.catch_up(engine)
-    console.print(f"keyword index: {done:,} works (re)indexed in {lexical.path}")
-
-
-@app.command()
 def quarantine(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(help="How many to list, newest first.")] = 50,
@@ -320,6 +271,9 @@ def demo(
             "--path", help="Where to build the demo database (default: demo.db in your data folder)."
         ),
     ] = None,
+    embed: Annotated[
+        bool, typer.Option("--embed/--no-embed", help="Embed the sample for semantic search.")
+    ] = True,
 ) -> None:
     """Build a fresh demo database from the bundled sample corpus of real records.
 
@@ -341,9 +295,15 @@ def demo(
     console.print(f"Building the demo corpus in [bold]{target}[/] from the bundled sample")
     import_command(ctx, [SAMPLE], None, False, BATCH_SIZE)
     stats(ctx, False)
+    if embed:
+        from paperradar.cli.search import index
+
+        console.print("\nEmbedding the sample for semantic search (once; about a minute on two cores)")
+        index(ctx, rebuild=False, embed=True, limit=None, follow=False, every=60)
     console.print(
         f"\nTry:  [cyan]paperradar --db {target} show 2606.00467[/]\n"
         f'      [cyan]paperradar --db {target} search "language models"[/]\n'
+        f"      [cyan]paperradar --db {target} related 2606.00467[/]\n"
         f"      [cyan]paperradar --db {target} stats[/]"
     )
     if serve:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import queue
 import shutil
 import threading
@@ -34,13 +35,19 @@ WRITER_HEAP = 256 * 1024 * 1024
 FETCH = 5000  # works read from the store per round trip while indexing
 
 
+INDEX_HOME_ENV = "PAPERRADAR_INDEX_HOME"
+
+
 def index_dir(engine: Engine) -> Path:
-    """``<db file>.index/lexical`` for SQLite; a folder per server URL in the data dir otherwise."""
+    """``<db file>.index/lexical`` for SQLite; for a server database, a folder per URL under
+    ``$PAPERRADAR_INDEX_HOME`` (default: the user data folder)."""
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         return Path(f"{url.database}.index") / "lexical"
     digest = hashlib.sha1(url.render_as_string(hide_password=True).encode()).hexdigest()[:12]
-    return user_data_path("paperradar", appauthor=False) / "indexes" / digest / "lexical"
+    home = os.environ.get(INDEX_HOME_ENV)
+    base = Path(home) if home else user_data_path("paperradar", appauthor=False) / "indexes"
+    return base / digest / "lexical"
 
 
 SCHEMA_VERSION = 2  # bump when the fields change: an index of another version is rebuilt

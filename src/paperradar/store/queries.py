@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Table, func, select
 from paperradar.identity import ids
 from paperradar.identity import works as work_identity
 from paperradar.store import schema as t
+from paperradar.store.sql import chunks
 
 
 def resolve_work(conn: Connection, ident: str) -> int | None:
@@ -178,6 +179,75 @@ def quarantined(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
 
 def work_summaries(conn: Connection, work_ids: list[int]) -> dict[int, dict[str, Any]]:
     """Short rows (for result lists) of the given works, by id."""
-    columns = (t.works.c.id, t.works.c.title, t.works.c.arxiv_id, t.works.c.doi)
-    stmt = select(*columns, t.works.c.primary_category, t.works.c.year).where(t.works.c.id.in_(work_ids))
-    return {row["id"]: dict(row) for row in conn.execute(stmt).mappings()}
+    w = t.works.c
+    columns = (w.id, w.title, w.arxiv_id, w.doi, w.primary_category, w.year, w.published, w.has_code)
+    rows: dict[int, dict[str, Any]] = {}
+    for chunk in chunks(work_ids):
+        rows.update(
+            (row["id"], dict(row)) for row in conn.execute(select(*columns).where(w.id.in_(chunk))).mappings()
+        )
+    return rows
+
+
+def find_authors(conn: Connection, name_or_id: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Authors a user may mean: by internal or external id, else by name (accents, case and
+    "Last, First" ignored), else by family name. Most prolific first, with their paper count."""
+    text = name_or_id.strip()
+    found: list[int] = []
+    if text.isdigit():
+        found = list(conn.execute(select(t.authors.c.id).where(t.authors.c.id == int(text))).scalars())
+    if not found and ":" in text:
+        scheme, value = text.split(":", 1)
+        stmt = select(t.author_ids.c.author_id).where(
+            t.author_ids.c.scheme == scheme.lower(), t.author_ids.c.value == value
+        )
+        found = list(conn.execute(stmt).scalars())
+    key = ids.normalise_name(text)
+    if not found and key:
+        found = list(conn.execute(select(t.authors.c.id).where(t.authors.c.name_key == key)).scalars())
+    if not found and key:  # "dijkstra", "E. Dijkstra": the family name, initials checked below
+        family = key.rsplit(" ", 1)[-1]
+        stmt = select(t.authors.c.id, t.authors.c.name_key).where(t.authors.c.name_key.like(f"%{family}"))
+        initials = [part[0] for part in key.split()[:-1]]
+        for author_id, candidate in conn.execute(stmt.limit(5000)):
+            parts = candidate.split()
+            if parts[-1] == family and all(any(p.startswith(i) for p in parts[:-1]) for i in initials):
+                found.append(author_id)
+    if not found:
+        return []
+    papers = func.count(t.authorships.c.work_id).label("papers")
+    stmt = (
+        select(t.authors.c.id, t.authors.c.name, papers)
+        .select_from(t.authors.outerjoin(t.authorships, t.authorships.c.author_id == t.authors.c.id))
+        .where(t.authors.c.id.in_(found[:1000]))
+        .group_by(t.authors.c.id, t.authors.c.name)
+        .order_by(papers.desc(), t.authors.c.id)
+        .limit(limit)
+    )
+    return [dict(row) for row in conn.execute(stmt).mappings()]
+
+
+def works_of_authors(conn: Connection, author_ids: list[int]) -> dict[int, list[int]]:
+    """author → their work ids."""
+    by_author: dict[int, list[int]] = {}
+    for chunk in chunks(author_ids):
+        stmt = select(t.authorships.c.author_id, t.authorships.c.work_id).where(
+            t.authorships.c.author_id.in_(chunk)
+        )
+        for author_id, work_id in conn.execute(stmt):
+            by_author.setdefault(author_id, []).append(work_id)
+    return by_author
+
+
+def authors_of_works(conn: Connection, work_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+    """work → its (author id, name as written), in author order."""
+    by_work: dict[int, list[tuple[int, str]]] = {}
+    for chunk in chunks(work_ids):
+        stmt = (
+            select(t.authorships.c.work_id, t.authorships.c.author_id, t.authorships.c.name)
+            .where(t.authorships.c.work_id.in_(chunk))
+            .order_by(t.authorships.c.work_id, t.authorships.c.position)
+        )
+        for work_id, author_id, name in conn.execute(stmt):
+            by_work.setdefault(work_id, []).append((author_id, name))
+    return by_work

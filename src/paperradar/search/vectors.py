@@ -1,0 +1,249 @@
+"""The vector index: the store's embeddings laid out for nearest-neighbour search, beside the database.
+
+Files in ``<db>.index/vectors/``:
+
+* ``vectors.f16`` — one row of ``DIM`` float16 per embedded work (as stored), append-only,
+  memory-mapped by every reader (several web workers share one copy through the page cache);
+* ``ids.i64`` — the work id of each row; a work embedded again gets a new row, and only its
+  newest row counts;
+* ``hnsw.faiss`` — an HNSW graph over 8-bit codes of the rows (faiss ``IndexHNSWSQ``), built
+  once the corpus outgrows exact search and extended as rows are appended; readers map it
+  with ``IO_FLAG_MMAP_IFC``, so it too is shared rather than copied into each process;
+* ``state.json`` — the model the rows come from and the last embedding batch they include.
+
+Like the keyword index, it is derived: it follows the store's ``embeddings`` table by batch
+number, catches up after anything it missed, and ``rebuild`` makes it anew. Search is exact
+(one matrix product) below ``EXACT_LIMIT`` rows; above, the graph proposes candidates from
+the 8-bit codes and the float vectors re-score them, which brings recall@10 back to ~0.99.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine, select
+
+from paperradar.search.embedding_job import embedding_batch
+from paperradar.search.embeddings import DIM
+from paperradar.store import schema as t
+
+EXACT_LIMIT = 50_000  # rows searched exactly (a few ms); HNSW above
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 40
+HNSW_EF_SEARCH = 64
+RERANK = 64  # graph candidates re-scored exactly (at least; more when more results are asked)
+TRAIN = 100_000  # rows the 8-bit quantiser learns its value ranges from
+FETCH = 20_000  # embeddings read from the store per round trip
+
+Vectors = np.ndarray[Any, np.dtype[np.float32]]
+
+
+@dataclass
+class VectorState:
+    model: str = ""
+    batch: int = 0  # embedding batch fully included
+    rows: int = 0  # rows in the files that the state vouches for
+    graph_rows: int = 0  # rows in the HNSW graph (0: no graph yet)
+
+
+class VectorIndex:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._loaded_rows = -1
+        self._graph: Any = None
+
+    # ------------------------------------------------------------------ state
+    @property
+    def state(self) -> VectorState:
+        file = self.path / "state.json"
+        return VectorState(**json.loads(file.read_text())) if file.exists() else VectorState()
+
+    def _save_state(self, state: VectorState) -> None:
+        tmp = self.path / "state.json.tmp"
+        tmp.write_text(json.dumps(asdict(state)))
+        tmp.replace(self.path / "state.json")
+
+    def __len__(self) -> int:
+        return self.state.rows
+
+    # ------------------------------------------------------------------ writing
+    def catch_up(self, engine: Engine, model: str, progress: Callable[[int], None] | None = None) -> int:
+        """Append the vectors of ``model`` committed since the last catch-up; returns how many."""
+        state = self.state
+        head = embedding_batch(engine)
+        if state.model != model:
+            self._wipe()
+            state = VectorState(model=model)
+        if head <= state.batch:
+            return 0
+        self.path.mkdir(parents=True, exist_ok=True)
+        added = 0
+        # Files may hold rows past state.rows (a run killed after writing, before saving state).
+        with open(self.path / "vectors.f16", "ab") as vf, open(self.path / "ids.i64", "ab") as idf:
+            vf.truncate(state.rows * DIM * 2)
+            idf.truncate(state.rows * 8)
+            for ids, vectors in self._read(engine, model, state.batch, head):
+                vf.write(vectors.tobytes())
+                idf.write(ids.astype("<i8").tobytes())
+                added += len(ids)
+                if progress:
+                    progress(len(ids))
+            vf.flush()
+            idf.flush()
+            os.fsync(vf.fileno())
+            os.fsync(idf.fileno())
+        state.rows += added
+        state.batch = head
+        state.graph_rows = self._extend_graph(state)
+        self._save_state(state)
+        return added
+
+    def rebuild(self, engine: Engine, model: str, progress: Callable[[int], None] | None = None) -> int:
+        self._wipe()
+        return self.catch_up(engine, model, progress)
+
+    def _wipe(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        self._loaded_rows, self._graph = -1, None
+
+    @staticmethod
+    def _read(
+        engine: Engine, model: str, after: int, upto: int
+    ) -> Iterable[tuple[np.ndarray[Any, Any], Vectors]]:
+        e = t.embeddings.c
+        last = (after, 2**62)  # keyset (batch, work id): start after every row of batch ``after``
+        with engine.connect() as conn:
+            while True:
+                stmt = (
+                    select(e.batch, e.work_id, e.vector)
+                    .where(e.model == model, e.batch <= upto)
+                    .where((e.batch > last[0]) | ((e.batch == last[0]) & (e.work_id > last[1])))
+                    .order_by(e.batch, e.work_id)
+                    .limit(FETCH)
+                )
+                rows = [row for row in conn.execute(stmt)]
+                if not rows:
+                    return
+                last = (rows[-1][0], rows[-1][1])
+                rows = [row for row in rows if row[2]]  # empty: a work with no text to embed
+                if rows:
+                    ids = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
+                    blob = b"".join(bytes(row[2]) for row in rows)
+                    yield ids, np.frombuffer(blob, dtype="<f2").reshape(len(rows), DIM)
+
+    def _extend_graph(self, state: VectorState) -> int:
+        """Add the rows the HNSW graph lacks (creating it once the corpus is large enough)."""
+        if state.rows <= EXACT_LIMIT and not state.graph_rows:
+            return 0
+        import faiss
+
+        file = self.path / "hnsw.faiss"
+        vectors = self._vectors(state.rows)
+        if state.graph_rows and file.exists():
+            graph = faiss.read_index(str(file))
+        else:
+            eight_bit: Any = faiss.ScalarQuantizer.QT_8bit
+            graph = faiss.IndexHNSWSQ(DIM, eight_bit, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            graph.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            sample = np.random.default_rng(0).choice(state.rows, min(TRAIN, state.rows), replace=False)
+            graph.train(vectors[np.sort(sample)].astype(np.float32))
+        step = 50_000
+        for start in range(graph.ntotal, state.rows, step):
+            graph.add(vectors[start : start + step].astype(np.float32))
+        faiss.write_index(graph, str(file) + ".tmp")
+        os.replace(str(file) + ".tmp", file)
+        self._graph = None
+        return int(graph.ntotal)
+
+    # ------------------------------------------------------------------ reading
+    def _vectors(self, rows: int) -> np.ndarray[Any, np.dtype[np.float16]]:
+        if rows == 0:
+            return np.zeros((0, DIM), dtype=np.float16)
+        return np.memmap(self.path / "vectors.f16", dtype="<f2", mode="r", shape=(rows, DIM))
+
+    def _load(
+        self,
+    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """Rows, their work ids, and the ids sorted (with rows) to find a work's newest row."""
+        state = self.state
+        if state.rows != self._loaded_rows:
+            vectors = self._vectors(state.rows)
+            ids = (
+                np.memmap(self.path / "ids.i64", dtype="<i8", mode="r", shape=(state.rows,))
+                if state.rows
+                else np.zeros(0, dtype=np.int64)
+            )
+            order = np.argsort(ids, kind="stable")  # duplicates: the newest row comes last
+            self._cache = (vectors, ids, ids[order], order)
+            self._loaded_rows, self._graph = state.rows, None
+        return self._cache
+
+    def _current(self, rows: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """Which of ``rows`` are their work's newest row (older ones were re-embedded since)."""
+        _, ids, sorted_ids, order = self._load()
+        last = np.searchsorted(sorted_ids, ids[rows], side="right") - 1
+        return np.asarray(order[last] == rows)
+
+    def rows_of(self, work_ids: Iterable[int]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """``(work ids, rows)`` of the given works that have a vector (their newest row)."""
+        _, _, sorted_ids, order = self._load()
+        wanted = np.unique(np.fromiter(work_ids, dtype=np.int64))
+        at = np.searchsorted(sorted_ids, wanted, side="right") - 1
+        found = (at >= 0) & (sorted_ids[np.maximum(at, 0)] == wanted) if len(sorted_ids) else at < -1
+        return wanted[found], order[at[found]]
+
+    def vectors_at(self, rows: np.ndarray[Any, Any]) -> Vectors:
+        """The vectors of ``rows``, in ascending row order (the order they lie on disk)."""
+        return np.asarray(self._load()[0][np.sort(rows)], dtype=np.float32)
+
+    def vector_of(self, work_id: int) -> Vectors | None:
+        _, rows = self.rows_of([work_id])
+        return np.asarray(self._load()[0][rows[0]], dtype=np.float32) if len(rows) else None
+
+    def search(
+        self, query: Vectors, limit: int = 20, within: Iterable[int] | None = None
+    ) -> list[tuple[int, float]]:
+        """``(work id, cosine)`` nearest first; ``within`` restricts (and then searches exactly)."""
+        vectors, ids, _, _ = self._load()
+        if len(ids) == 0 or limit <= 0:
+            return []
+        if within is not None:
+            keys, rows = self.rows_of(within)
+            scores = self.vectors_at(rows) @ query if len(rows) else np.zeros(0)
+            keys = keys[np.argsort(rows)]
+            best = np.argsort(-scores, kind="stable")[:limit]
+            return [(int(keys[i]), float(scores[i])) for i in best]
+        state = self.state
+        if state.graph_rows:
+            rows = self._search_graph(query, max(RERANK, limit * 2), state.graph_rows)
+            rows = np.concatenate([rows, np.arange(state.graph_rows, len(ids))])  # newer than the graph
+            rows = np.sort(rows)
+            scores = np.asarray(vectors[rows], dtype=np.float32) @ query
+        else:
+            scores = np.empty(len(ids), dtype=np.float32)
+            for start in range(0, len(ids), 16384):
+                scores[start : start + 16384] = vectors[start : start + 16384].astype(np.float32) @ query
+            rows = np.arange(len(ids))
+        keep = self._current(rows)
+        rows, scores = rows[keep], scores[keep]
+        k = min(limit, len(rows))
+        best = np.argpartition(-scores, k - 1)[:k] if k < len(rows) else np.arange(len(rows))
+        best = best[np.argsort(-scores[best])]
+        return [(int(ids[rows[i]]), float(scores[i])) for i in best]
+
+    def _search_graph(self, query: Vectors, k: int, graph_rows: int) -> np.ndarray[Any, Any]:
+        """Candidate rows from the HNSW graph (scored on 8-bit codes: re-scored by the caller)."""
+        import faiss
+
+        if self._graph is None or self._graph.ntotal != graph_rows:
+            self._graph = faiss.read_index(str(self.path / "hnsw.faiss"), faiss.IO_FLAG_MMAP_IFC)
+        self._graph.hnsw.efSearch = max(HNSW_EF_SEARCH, k)
+        _, rows = self._graph.search(query.reshape(1, -1).astype(np.float32), k)
+        return np.asarray(rows[0][rows[0] >= 0], dtype=np.int64)
