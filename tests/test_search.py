@@ -176,7 +176,7 @@ def test_related_papers_are_the_exact_nearest_neighbours(searcher: Searcher) -> 
     matrix = {w: np.frombuffer(v, dtype="<f2").astype(np.float32) for w, v in rows}
     sims = {w: float(v @ matrix[target]) for w, v in matrix.items() if w != target}
     expected = sorted(sims, key=lambda w: -sims[w])[:10]
-    related = searcher.related(target, 10)
+    related = searcher.related(target, 10, mode="semantic")
     assert [h.work_id for h in related.hits] == expected
     assert [round(h.similarity or 0, 4) for h in related.hits] == [round(sims[w], 4) for w in expected]
 

@@ -73,6 +73,13 @@ def _print(result: SearchResult, rows: list[dict[str, Any]], as_json: bool, empt
         )
 
 
+def _mode(mode: str) -> Mode:
+    if mode not in ("hybrid", "lexical", "semantic"):
+        err.print(f"[red]error:[/] --mode must be hybrid, lexical or semantic, not {mode!r}")
+        raise typer.Exit(2)
+    return mode  # type: ignore[return-value]
+
+
 @app.command()
 def search(
     ctx: typer.Context,
@@ -94,14 +101,10 @@ def search(
 
     Example: [cyan]paperradar search 'state space models cat:cs.LG year:2023..2025 has:code'[/]
     """
-    if mode not in ("hybrid", "lexical", "semantic"):
-        err.print(f"[red]error:[/] --mode must be hybrid, lexical or semantic, not {mode!r}")
-        raise typer.Exit(2)
     engine = store_engine(ctx)
     searcher = Searcher(engine)
     searcher.lexical.catch_up(engine)
-    chosen: Mode = mode  # type: ignore[assignment]
-    result = searcher.search(query, limit, chosen)
+    result = searcher.search(query, limit, _mode(mode))
     _print(result, _rows(ctx, result), as_json, f"no works match {query!r}")
 
 
@@ -110,9 +113,13 @@ def related(
     ctx: typer.Context,
     ident: Annotated[str, typer.Argument(metavar="ID", help="arXiv id, DOI or internal id.")],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="How many.")] = 10,
+    mode: Annotated[
+        str, typer.Option(help="hybrid (meaning + shared words), semantic, or lexical.")
+    ] = "hybrid",
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
-    """Papers closest in meaning to a paper (nearest neighbours of its stored vector).
+    """Papers like a paper: nearest neighbours of its stored vector, fused with the papers that
+    share its most telling words (no model call).
 
     Example: [cyan]paperradar related 2104.12255 -n 5[/]
     """
@@ -125,7 +132,7 @@ def related(
             f"[red]error:[/] no work {ident!r} in the store (try an arXiv id, a DOI or `paperradar search`)"
         )
         raise typer.Exit(1)
-    result = Searcher(engine).related(work_id, limit)
+    result = Searcher(engine).related(work_id, limit, _mode(mode))
     if not as_json:
         console.print(f"Related to [bold]{escape(title or ident)}[/]")
     _print(result, _rows(ctx, result), as_json, "nothing related found")

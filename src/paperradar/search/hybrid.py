@@ -132,25 +132,26 @@ class Searcher:
         return [(int(found), "title")] if found is not None else []
 
     # ------------------------------------------------------------------ related
-    def related(self, work_id: int, limit: int = 10) -> SearchResult:
-        """Nearest neighbours of the work's stored vector (no model call); by keywords without one."""
-        result = SearchResult([], "semantic")
-        vector = self.vectors.vector_of(work_id)
-        if vector is not None and self.vectors.state.model == self.embedder.name:
-            found = [(w, s) for w, s in self.vectors.search(vector, limit + 1) if w != work_id]
-            result.hits = [
-                Hit(w, s, dense_rank=i + 1, similarity=s) for i, (w, s) in enumerate(found[:limit])
-            ]
-            return result
-        result.mode = "lexical"
-        result.notes.append("this work has no vector yet (run `paperradar index`): related by keywords")
+    def related(self, work_id: int, limit: int = 10, mode: Mode = "hybrid") -> SearchResult:
+        """Papers like this one: nearest neighbours of its stored vector (no model call) fused with
+        the works sharing its most telling words; by words alone while it has no vector yet."""
+        result = SearchResult([], mode)
         with self.engine.connect() as conn:
-            row = conn.execute(select(t.works.c.title).where(t.works.c.id == work_id)).one_or_none()
-        words = q.words(row[0] if row and row[0] else "")
-        if words:
-            parsed = q.SearchQuery(groups=[[q.Term([w]) for w in dict.fromkeys(words)]])
-            found = [(w, s) for w, s in self.lexical.search(parsed, limit + 1) if w != work_id]
-            result.hits = [Hit(w, s, lexical_rank=i + 1) for i, (w, s) in enumerate(found[:limit])]
+            row = conn.execute(select(t.works.c.title, t.works.c.abstract).where(t.works.c.id == work_id)).one()
+        depth = max(DEPTH, limit + 1)
+        dense: list[tuple[int, float]] = []
+        if mode != "lexical":
+            vector = self.vectors.vector_of(work_id)
+            if vector is not None and self.vectors.state.model == self.embedder.name:
+                dense = [(w, s) for w, s in self.vectors.search(vector, depth + 1) if w != work_id]
+            else:
+                result.notes.append("this work has no vector yet (run `paperradar index`): related by words")
+                result.mode = "lexical"
+        lexical: list[tuple[int, float]] = []
+        if result.mode != "semantic":
+            lexical = [(w, s) for w, s in self.lexical.like(row.title or "", row.abstract or "", depth + 1)]
+            lexical = [(w, s) for w, s in lexical if w != work_id]
+        result.hits = fuse(lexical, dense)[:limit]
         return result
 
 

@@ -67,6 +67,11 @@ def _schema() -> tantivy.Schema:
 
 
 NAMES, CATEGORIES = "names", "categories"
+STOP_WORDS = (
+    "the of and a an in on for to with by from at as is are was were be been this that these those we our "
+    "it its which can also using use used based via into than such both between their there has have not "
+    "new paper show shows propose proposed present results approach method methods study"
+).split()
 
 
 def _register_analyzers(index: tantivy.Index) -> None:
@@ -174,6 +179,26 @@ class LexicalIndex:
         else:
             hits = searcher.search(built, limit, order_by_field="day").hits
             hits = [(0.0, address) for _, address in hits]
+        return [(int(searcher.doc(address)["id"][0]), float(score)) for score, address in hits]
+
+    def like(self, title: str, abstract: str, limit: int = 20) -> list[tuple[int, float]]:
+        """Works that share the most telling words with this title and abstract ("more like this")."""
+        self.index.reload()
+        searcher = self.index.searcher()
+        fields = {name: [text] for name, text in (("title", title), ("abstract", abstract)) if text}
+        if not fields:
+            return []
+        built = tantivy.Query.more_like_this_document_fields_query(
+            self.schema,
+            fields,
+            min_doc_frequency=1,
+            max_doc_frequency=max(50, searcher.num_docs // 5),  # words in a fifth of the corpus tell nothing
+            min_term_frequency=1,
+            max_query_terms=32,
+            min_word_length=3,
+            stop_words=STOP_WORDS,
+        )
+        hits = searcher.search(built, limit).hits
         return [(int(searcher.doc(address)["id"][0]), float(score)) for score, address in hits]
 
     def matching(self, query: SearchQuery, limit: int, within: Iterable[int] | None = None) -> list[int]:
