@@ -30,6 +30,9 @@ from paperradar.store import schema as t
 RRF_K = 60
 DEPTH = 100  # how deep each ranking goes before fusion
 FILTERED_EXACT = 20_000  # filtered dense search is exact among at most this many works
+# Below this cosine a MiniLM neighbour shares no topic with the query (unrelated abstracts score
+# 0.0-0.15): such works are not offered as matches, so gibberish finds nothing rather than noise.
+DENSE_FLOOR = 0.2
 
 Mode = Literal["hybrid", "lexical", "semantic"]
 
@@ -103,6 +106,9 @@ class Searcher:
         return result
 
     def _dense(self, parsed: q.SearchQuery, depth: int) -> list[tuple[int, float]]:
+        return [(w, s) for w, s in self._nearest(parsed, depth) if s >= DENSE_FLOOR]
+
+    def _nearest(self, parsed: q.SearchQuery, depth: int) -> list[tuple[int, float]]:
         vector = self.embedder.embed_query(parsed.free_text)
         if not parsed.has_filters:
             return self.vectors.search(vector, depth)
@@ -137,7 +143,9 @@ class Searcher:
         the works sharing its most telling words; by words alone while it has no vector yet."""
         result = SearchResult([], mode)
         with self.engine.connect() as conn:
-            row = conn.execute(select(t.works.c.title, t.works.c.abstract).where(t.works.c.id == work_id)).one()
+            row = conn.execute(
+                select(t.works.c.title, t.works.c.abstract).where(t.works.c.id == work_id)
+            ).one()
         depth = max(DEPTH, limit + 1)
         dense: list[tuple[int, float]] = []
         if mode != "lexical":

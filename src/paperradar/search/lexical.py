@@ -67,11 +67,66 @@ def _schema() -> tantivy.Schema:
 
 
 NAMES, CATEGORIES = "names", "categories"
-STOP_WORDS = (
-    "the of and a an in on for to with by from at as is are was were be been this that these those we our "
-    "it its which can also using use used based via into than such both between their there has have not "
-    "new paper show shows propose proposed present results approach method methods study"
-).split()
+STOP_WORDS = [
+    "the",
+    "of",
+    "and",
+    "a",
+    "an",
+    "in",
+    "on",
+    "for",
+    "to",
+    "with",
+    "by",
+    "from",
+    "at",
+    "as",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "this",
+    "that",
+    "these",
+    "those",
+    "we",
+    "our",
+    "it",
+    "its",
+    "which",
+    "can",
+    "also",
+    "using",
+    "use",
+    "used",
+    "based",
+    "via",
+    "into",
+    "than",
+    "such",
+    "both",
+    "between",
+    "their",
+    "there",
+    "has",
+    "have",
+    "not",
+    "new",
+    "paper",
+    "show",
+    "shows",
+    "propose",
+    "proposed",
+    "present",
+    "results",
+    "approach",
+    "method",
+    "methods",
+    "study",
+]
 
 
 def _register_analyzers(index: tantivy.Index) -> None:

@@ -95,6 +95,9 @@ def parse(text: str) -> SearchQuery:
     for match in _TOKEN.finditer(text):
         negated, name, quoted, bare = match.group(1) == "-", match.group(2), match.group(3), match.group(4)
         value = quoted if quoted is not None else bare or ""
+        if name is None and value.endswith(":") and value[:-1].lower() in FIELDS:
+            query.notes.append(f"ignored {value!r}: a filter needs a value, e.g. cat:cs.LG or au:hinton")
+            continue
         if name is not None and name.lower() not in FIELDS:
             value, name = f"{name} {value}", None  # "foo:bar" is two words, not a field
         if name is None and quoted is None and value in ("OR", "|", "||"):

@@ -118,7 +118,7 @@ class VectorIndex:
         engine: Engine, model: str, after: int, upto: int
     ) -> Iterable[tuple[np.ndarray[Any, Any], Vectors]]:
         e = t.embeddings.c
-        last = (after, 2**62)  # keyset (batch, work id): start after every row of batch ``after``
+        last = (after, 2**31 - 1)  # keyset (batch, work id): start after every row of batch ``after``
         with engine.connect() as conn:
             while True:
                 stmt = (
