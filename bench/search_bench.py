@@ -69,7 +69,7 @@ def _collect_json(obj: Any, out: dict[str, str]) -> None:
         return
     if not isinstance(obj, dict):
         return
-    title = obj.get("title") or obj.get("display_name")
+    title = obj.get("title")
     abstract = obj.get("abstract") or obj.get("summary")
     if not isinstance(abstract, str) and isinstance(obj.get("abstract_inverted_index"), dict):
         abstract = ib._reconstruct_inverted(obj["abstract_inverted_index"])

@@ -46,6 +46,7 @@ def test_sync_all_runs_every_configured_source_and_survives_a_failing_one(
     assert "✓ arXiv cs the beginning →" in result.output and "8 records: 8 new" in result.output
     assert "✗ Hugging Face" in result.output and "503" in result.output
     assert "1 of 2 syncs done" in result.output
+    assert "8 works embedded" in result.output  # and what came in is ready for semantic search
     assert len(oai_seen) == 2
 
 

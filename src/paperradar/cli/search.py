@@ -194,8 +194,8 @@ def similar_authors_command(
         tag = " [dim](co-author)[/]" if a.coauthor else ""
         closest = titles.get(a.closest_work, {}).get("title") or ""
         console.print(
-            f"{i:>2}. [bold]{escape(a.name)}[/]{tag} [dim]{a.score:.2f} · {plural(a.close_works, 'close work')} · "
-            f"e.g. {escape(closest)}[/]",
+            f"{i:>2}. [bold]{escape(a.name)}[/]{tag} [dim]{a.score:.2f} · "
+            f"{plural(a.close_works, 'close work')} · e.g. {escape(closest)}[/]",
             highlight=False,
         )
 

@@ -248,7 +248,8 @@ def sync_all(ctx: typer.Context) -> None:
     """Run every sync the config asks for, e.g. from cron: each arXiv set of `arxiv.sets` from
     where it stopped, the last `huggingface.days_back` days of Hugging Face, then citations from
     Semantic Scholar and OpenAlex for works that have none yet. A failing source does not stop
-    the others; the exit status is non-zero only when every one failed.
+    the others; the exit status is non-zero only when every one failed. Last, what is new is
+    embedded for semantic search (as `paperradar index` does).
 
     Example: [cyan]paperradar sync all[/]   (cron: [cyan]0 6 * * * paperradar sync all[/])
     """
@@ -274,6 +275,9 @@ def sync_all(ctx: typer.Context) -> None:
     console.print(f"[bold]{len(session.successes)} of {attempted} syncs done[/]")
     if not session.successes:
         raise typer.Exit(1)
+    from paperradar.cli.search import index
+
+    index(ctx, rebuild=False, embed=True, limit=None, follow=False, every=60)
 
 
 @app.command()
