@@ -593,6 +593,17 @@ def _pcts(values: np.ndarray[Any, Any]) -> str:
     return f"p10 {p10:.2f} / p50 {p50:.2f} / p90 {p90:.2f}"
 
 
+def print_table(lines: Sequence[tuple[str, ...]]) -> None:
+    """Columns padded to their widest cell; the p50 and p99 columns right-aligned, notes last."""
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]) - 1)]
+    for line in lines:
+        cells = [
+            cell.rjust(width) if i in (1, 2) else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(line, widths, strict=False))
+        ]
+        print("  " + "  ".join(cells) + "  " + line[-1])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--lines", type=int, default=1_000_000, help="works (snapshot lines), default 1M")
@@ -716,13 +727,14 @@ def main(argv: list[str] | None = None) -> int:
         f" p99 ≤ {KEYWORD_P99_MS:g} {verdict(kw['p99'], KEYWORD_P99_MS)}"
     )
     counts = measured["counts"]
+    empty = counts["keyword_empty"]
     table = [
-        row("keyword", "keyword", kw_target, f"lexical.search(parse(q), 10); {counts['keyword_empty']} no hit"),
+        row("keyword", "keyword", kw_target, f"lexical.search(parse(q), 10); {empty} without a hit"),
         row(
             "keyword + filters",
             "keyword_filtered",
             "",
-            f"cat: year: au:; {counts['keyword_filtered_empty']} no hit",
+            f"cat: year: au:; {counts['keyword_filtered_empty']} without a hit",
         ),
         row(
             "vector",
@@ -733,7 +745,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         row("vector (text query)", "vector_text", "", f"model's query vectors; recall@10 {recall_text:.3f}"),
         row("vector k=100", "vector_k100", "", f"hybrid's depth; recall@100 {recall_doc_100:.3f}"),
-        ("exact numpy (reference)", f"{brute['p50']:.2f}", f"{brute['p99']:.2f}", "", "20 queries, 16k blocks"),
+        ("exact numpy (reference)", f"{brute['p50']:.2f}", f"{brute['p99']:.2f}", "", "20 queries"),
         row("embed_query (model)", "embed_query", "", f"load {measured['model_load_ms']:,.0f} ms, separate"),
         row("hybrid (no model call)", "hybrid", "", "Searcher.search(q, 10), query vector precomputed"),
         row("hybrid + filters", "hybrid_filtered", "", "same, with cat: year: au:"),
@@ -741,15 +753,13 @@ def main(argv: list[str] | None = None) -> int:
         row("related", "related", "", "Searcher.related(id, 10)"),
     ]
     print("results (ms, one query at a time in a fresh process; p50 / p99):")
-    widths = [max(len(line[i]) for line in [("what", "p50 ms", "p99 ms", "target", ""), *table]) for i in range(4)]
-    print(f"  {'what':<{widths[0]}}  {'p50 ms':>{widths[1]}}  {'p99 ms':>{widths[2]}}  {'target':<{widths[3]}}  notes")
-    for what, p50, p99, target, notes in table:
-        print(f"  {what:<{widths[0]}}  {p50:>{widths[1]}}  {p99:>{widths[2]}}  {target:<{widths[3]}}  {notes}")
+    print_table([("what", "p50 ms", "p99 ms", "target", "notes"), *table])
     print()
     print(
         f"  counts per kind: keyword {kw['n']}, keyword+filters {t['keyword_filtered']['n']},"
         f" vector {vs['n']}, vector k=100 {t['vector_k100']['n']}, embed_query {t['embed_query']['n']},"
-        f" hybrid {t['hybrid']['n']}, hybrid+filters {t['hybrid_filtered']['n']}, related {t['related']['n']};"
+        f" hybrid {t['hybrid']['n']}, hybrid+filters {t['hybrid_filtered']['n']},"
+        f" related {t['related']['n']};"
         f" hybrid modes {counts['hybrid_modes']}, precomputed misses {counts['precomputed_misses']}"
     )
     print(

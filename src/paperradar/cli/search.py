@@ -278,6 +278,8 @@ def _index_once(engine: Any, searcher: Searcher, rebuild: bool, embed: bool, lim
             added = vectors.catch_up(engine, embedder.name, lambda n: progress.advance(task, n))
     if added or rebuild:
         console.print(f"vector index: {added:,} vectors added, {len(vectors):,} in all")
+    elif not done and not pending:
+        console.print(f"up to date: {len(vectors):,} works searchable by meaning [dim]({embedder.name})[/]")
 
 
 def _progress() -> Progress:

@@ -45,8 +45,12 @@ FETCH = 20_000  # embeddings read from the store per round trip
 Vectors = np.ndarray[Any, np.dtype[np.float32]]
 
 
+FORMAT = 2  # of the files; an index in another format is rebuilt from the store (no model calls)
+
+
 @dataclass
 class VectorState:
+    format: int = FORMAT
     model: str = ""
     batch: int = 0  # embedding batch fully included
     rows: int = 0  # rows in the files that the state vouches for
@@ -62,8 +66,14 @@ class VectorIndex:
     # ------------------------------------------------------------------ state
     @property
     def state(self) -> VectorState:
+        """What the files hold; an empty state when they are missing or of another format."""
         file = self.path / "state.json"
-        return VectorState(**json.loads(file.read_text())) if file.exists() else VectorState()
+        if not file.exists():
+            return VectorState()
+        saved = {"format": 1, **json.loads(file.read_text())}
+        if saved["format"] != FORMAT or not (self.path / "ids.i64").exists():
+            return VectorState(model="")
+        return VectorState(**saved)
 
     def _save_state(self, state: VectorState) -> None:
         tmp = self.path / "state.json.tmp"
