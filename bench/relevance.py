@@ -396,6 +396,7 @@ def run_model(
         if not reembed and cached.get("key") == key and (folder / "corpus.db").exists():
             engine = open_store(f"sqlite:///{folder / 'corpus.db'}")
             searcher = Searcher(engine, embedder)  # related() reads stored vectors: no model is loaded
+            searcher.vectors.catch_up(engine, run.name)  # a vector index of an older format is rebuilt
             for name in ("load_seconds", "embed_seconds", "embedded", "empty", "load_before", "load_after"):
                 setattr(run, name, cached[name])
             run.cached = cached["when"]

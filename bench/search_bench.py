@@ -8,7 +8,7 @@
    job writes it, and the vector index is built with ``VectorIndex.catch_up`` (timed).
 3. Measurements in a fresh process that opens the store and its indexes as a web worker would:
    one query at a time after a warm-up, p50/p99 per kind, the RSS of that process, and recall@10
-   of the vector index against exact search over the same float16 vectors.
+   of the vector index against exact search over the same rows the index holds.
 
 Run ``python bench/search_bench.py --help``.
 """
@@ -323,16 +323,33 @@ def rss() -> dict[str, float]:
     return out
 
 
-def timed(calls: Sequence[Any], fn: Callable[[Any], Any], warmup: Sequence[Any] = ()) -> list[Any]:
-    """Call ``fn`` on each warm-up item (untimed), then on each item; returns (ms, result) pairs."""
+@dataclass
+class Runs:
+    """Per call: wall time, this process's CPU time (all its threads) and the result, in ms."""
+
+    wall: list[float]
+    cpu: list[float]
+    results: list[Any]
+
+    def summary(self) -> dict[str, float]:
+        out = summary(self.wall)
+        out["cpu_p50"] = float(np.percentile(self.cpu, 50))
+        out["cpu_p99"] = float(np.percentile(self.cpu, 99))
+        return out
+
+
+def timed(calls: Sequence[Any], fn: Callable[[Any], Any], warmup: Sequence[Any] = ()) -> Runs:
+    """Call ``fn`` on each warm-up item (untimed), then on each item, timing each call."""
     for item in warmup:
         fn(item)
-    out = []
+    runs = Runs([], [], [])
     for item in calls:
-        begun = time.perf_counter_ns()
+        cpu, begun = time.process_time_ns(), time.perf_counter_ns()
         result = fn(item)
-        out.append(((time.perf_counter_ns() - begun) / 1e6, result))
-    return out
+        runs.wall.append((time.perf_counter_ns() - begun) / 1e6)
+        runs.cpu.append((time.process_time_ns() - cpu) / 1e6)
+        runs.results.append(result)
+    return runs
 
 
 def summary(ms: Sequence[float]) -> dict[str, float]:
@@ -374,26 +391,26 @@ def measure(db: Path, plan_file: Path, out_npz: Path) -> dict[str, Any]:
     # Keyword: the tantivy side alone, as the search page's keyword ranking.
     plain, filtered, warm = plan["plain"], plan["filtered"], plan["warm"]
     runs = timed(plain, lambda s: searcher.lexical.search(parse(s), 10), warm[:warm_n])
-    timings["keyword"] = summary([ms for ms, _ in runs])
-    result["counts"]["keyword_empty"] = sum(1 for _, hits in runs if not hits)
+    timings["keyword"] = runs.summary()
+    result["counts"]["keyword_empty"] = sum(1 for hits in runs.results if not hits)
     runs = timed(filtered, lambda s: searcher.lexical.search(parse(s), 10), warm[: warm_n // 2])
-    timings["keyword_filtered"] = summary([ms for ms, _ in runs])
-    result["counts"]["keyword_filtered_empty"] = sum(1 for _, hits in runs if not hits)
+    timings["keyword_filtered"] = runs.summary()
+    result["counts"]["keyword_filtered_empty"] = sum(1 for hits in runs.results if not hits)
 
     # Vector: held-out vectors made like the corpus (a paper as the query).
     doc_q, doc_warm = doc_vectors[warm_n:], doc_vectors[:warm_n]
     runs = timed(list(doc_q), lambda v: searcher.vectors.search(v, 10), list(doc_warm))
-    timings["vector"] = summary([ms for ms, _ in runs])
-    doc_ids = np.array([[w for w, _ in hits] + [-1] * (10 - len(hits)) for _, hits in runs])
+    timings["vector"] = runs.summary()
+    doc_ids = np.array([[w for w, _ in hits] + [-1] * (10 - len(hits)) for hits in runs.results])
     deep_n = min(plan["deep"], len(doc_q))
     runs = timed(list(doc_q[:deep_n]), lambda v: searcher.vectors.search(v, 100))
-    timings["vector_k100"] = summary([ms for ms, _ in runs])
-    doc_ids_100 = np.array([[w for w, _ in hits] + [-1] * (100 - len(hits)) for _, hits in runs])
+    timings["vector_k100"] = runs.summary()
+    doc_ids_100 = np.array([[w for w, _ in hits] + [-1] * (100 - len(hits)) for hits in runs.results])
 
     # Related papers: stored vector's neighbours fused with more-like-this keywords (no model).
     related = plan["related"]
     runs = timed(related[warm_n // 2 :], lambda w: searcher.related(w, 10), related[: warm_n // 2])
-    timings["related"] = summary([ms for ms, _ in runs])
+    timings["related"] = runs.summary()
     result["rss"]["served_no_model"] = rss()
 
     # The model's query embedding, alone: every free text the hybrid queries embed.
@@ -403,14 +420,20 @@ def measure(db: Path, plan_file: Path, out_npz: Path) -> dict[str, Any]:
     result["model_load_ms"] = (time.perf_counter() - began) * 1000
     free_texts = sorted({parse(s).free_text for s in [*warm, *plain, *filtered]} - {""})
     runs = timed(free_texts, embedder.embed_query, free_texts[:10])
-    timings["embed_query"] = summary([ms for ms, _ in runs])
-    precomputed = {text: vec for text, (_, vec) in zip(free_texts, runs, strict=True)}
+    timings["embed_query"] = runs.summary()
+    precomputed = dict(zip(free_texts, runs.results, strict=True))
+    result["rss"]["served_with_model"] = rss()
+    # The same with one torch thread (set_num_threads is process-wide: this comes second).
+    single = Embedder(threads=1)
+    single.embed_query("model load")
+    timings["embed_query_1thread"] = timed(free_texts, single.embed_query, free_texts[:10]).summary()
+    del single
 
     # Vector search with the model's embeddings of the query texts (short text as the query).
     text_q = np.stack([precomputed[parse(s).free_text] for s in plain])
     runs = timed(list(text_q), lambda v: searcher.vectors.search(v, 10))
-    timings["vector_text"] = summary([ms for ms, _ in runs])
-    text_ids = np.array([[w for w, _ in hits] + [-1] * (10 - len(hits)) for _, hits in runs])
+    timings["vector_text"] = runs.summary()
+    text_ids = np.array([[w for w, _ in hits] + [-1] * (10 - len(hits)) for hits in runs.results])
 
     # Hybrid: the whole Searcher.search, its query vector precomputed (the model is timed above).
     class Precomputed(Embedder):
@@ -424,9 +447,9 @@ def measure(db: Path, plan_file: Path, out_npz: Path) -> dict[str, Any]:
 
     hybrid = Searcher(engine, embedder=Precomputed())
     runs = timed(plain, lambda s: hybrid.search(s, 10), warm[:warm_n])
-    timings["hybrid"] = summary([ms for ms, _ in runs])
-    result["counts"]["hybrid_modes"] = sorted({res.mode for _, res in runs})
-    result["counts"]["hybrid_empty"] = sum(1 for _, res in runs if not res.hits)
+    timings["hybrid"] = runs.summary()
+    result["counts"]["hybrid_modes"] = sorted({res.mode for res in runs.results})
+    result["counts"]["hybrid_empty"] = sum(1 for res in runs.results if not res.hits)
 
     def page(s: str) -> Any:  # what a results page needs: the ranking and 10 summaries
         res = hybrid.search(s, 10)
@@ -434,12 +457,12 @@ def measure(db: Path, plan_file: Path, out_npz: Path) -> dict[str, Any]:
             return queries.work_summaries(conn, [h.work_id for h in res.hits])
 
     runs = timed(plain[: plan["deep"]], page)
-    timings["hybrid_page"] = summary([ms for ms, _ in runs])
+    timings["hybrid_page"] = runs.summary()
     runs = timed(filtered, lambda s: hybrid.search(s, 10), warm[: warm_n // 2])
-    timings["hybrid_filtered"] = summary([ms for ms, _ in runs])
-    result["counts"]["hybrid_filtered_empty"] = sum(1 for _, res in runs if not res.hits)
+    timings["hybrid_filtered"] = runs.summary()
+    result["counts"]["hybrid_filtered_empty"] = sum(1 for res in runs.results if not res.hits)
     result["counts"]["precomputed_misses"] = Precomputed.misses
-    result["rss"]["served_with_model"] = rss()
+    result["rss"]["end"] = rss()
 
     np.savez(out_npz, doc_ids=doc_ids, doc_ids_100=doc_ids_100, text_ids=text_ids, text_q=text_q)
     engine.dispose()
@@ -451,7 +474,7 @@ def measure(db: Path, plan_file: Path, out_npz: Path) -> dict[str, Any]:
 
 
 def exact_top(vectors: np.ndarray[Any, Any], queries: np.ndarray[Any, Any], k: int) -> tuple[Any, Any]:
-    """Exact top-``k`` rows and cosines of each query over float16 ``vectors``, in blocks."""
+    """Exact top-``k`` rows and cosines of each query over ``vectors`` (any float type), in blocks."""
     q = np.ascontiguousarray(queries.T.astype(np.float32))
     best_rows = np.zeros((len(queries), 0), dtype=np.int64)
     best_scores = np.zeros((len(queries), 0), dtype=np.float32)
@@ -473,16 +496,16 @@ def recall(found: np.ndarray[Any, Any], truth: np.ndarray[Any, Any]) -> float:
 
 
 def brute_force_ms(vectors: np.ndarray[Any, Any], queries: np.ndarray[Any, Any]) -> dict[str, float]:
-    """One query at a time, as ``VectorIndex.search`` does below ``EXACT_LIMIT`` (16k-row blocks)."""
-    out = []
+    """One query at a time over the index's rows, as ``VectorIndex.search`` does below ``EXACT_LIMIT``."""
     scores = np.empty(len(vectors), dtype=np.float32)
-    for query in queries:
-        begun = time.perf_counter_ns()
-        for start in range(0, len(vectors), 16384):
-            scores[start : start + 16384] = vectors[start : start + 16384].astype(np.float32) @ query
-        np.argpartition(-scores, 10)[:10]
-        out.append((time.perf_counter_ns() - begun) / 1e6)
-    return summary(out)
+    block = 65_536
+
+    def search(query: np.ndarray[Any, Any]) -> Any:
+        for start in range(0, len(vectors), block):
+            scores[start : start + block] = np.asarray(vectors[start : start + block], np.float32) @ query
+        return np.argpartition(-scores, 10)[:10]
+
+    return timed(list(queries), search).summary()
 
 
 # =============================================================================================
@@ -594,11 +617,11 @@ def _pcts(values: np.ndarray[Any, Any]) -> str:
 
 
 def print_table(lines: Sequence[tuple[str, ...]]) -> None:
-    """Columns padded to their widest cell; the p50 and p99 columns right-aligned, notes last."""
+    """Columns padded to their widest cell; the figures right-aligned, notes last."""
     widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]) - 1)]
     for line in lines:
         cells = [
-            cell.rjust(width) if i in (1, 2) else cell.ljust(width)
+            cell.rjust(width) if i in (1, 2, 3) else cell.ljust(width)
             for i, (cell, width) in enumerate(zip(line, widths, strict=False))
         ]
         print("  " + "  ".join(cells) + "  " + line[-1])
@@ -643,6 +666,8 @@ def main(argv: list[str] | None = None) -> int:
     vec = ensure_vectors(db, workdir, args.seed, args.rebuild_index)
     maker: VectorMaker = vec.pop("_maker")
     bases: np.ndarray[Any, Any] = vec.pop("_bases")
+    from paperradar.search.embeddings import THREADS
+
     print(
         f"  vectors  : {vec['rows']:,} synthetic from {vec['real_texts']:,} real fixture texts"
         f" ({vec['real_with_abstract']:,} with abstracts) embedded by the shipped model;"
@@ -695,11 +720,11 @@ def main(argv: list[str] | None = None) -> int:
     measured = run_measure(db, plan_file, out_npz)
     found = np.load(out_npz)
 
-    # Ground truth: exact search over the same float16 rows.
-    vdir = Path(f"{db}.index") / "vectors"
+    # Ground truth: exact search over the rows the index holds (the stored float16 values).
+    from paperradar.search.vectors import VectorIndex
+
     rows = vec["rows"]
-    vectors = np.memmap(vdir / "vectors.f16", dtype=F16, mode="r", shape=(rows, DIM))
-    row_ids = np.memmap(vdir / "ids.i64", dtype="<i8", mode="r", shape=(rows,))
+    vectors, row_ids, _, _ = VectorIndex(Path(f"{db}.index") / "vectors")._load()  # the index's own rows
     began = time.perf_counter()
     doc_rows, doc_scores = exact_top(vectors, doc_queries[warm_n:], 100)
     text_rows, text_scores = exact_top(vectors, found["text_q"], 10)
@@ -715,8 +740,11 @@ def main(argv: list[str] | None = None) -> int:
     r = measured["rss"]
     served = r["served_with_model"]
 
-    def row(what: str, key: str, target: str, notes: str) -> tuple[str, str, str, str, str]:
-        return what, f"{t[key]['p50']:.2f}", f"{t[key]['p99']:.2f}", target, notes
+    def cells(got: dict[str, float]) -> tuple[str, str, str]:
+        return f"{got['p50']:.2f}", f"{got['p99']:.2f}", f"{got['cpu_p50']:.2f}"
+
+    def row(what: str, key: str, target: str, notes: str) -> tuple[str, ...]:
+        return (what, *cells(t[key]), target, notes)
 
     def verdict(value: float, limit: float, below: bool = True) -> str:
         return "OK" if (value <= limit if below else value >= limit) else "MISSED"
@@ -745,15 +773,21 @@ def main(argv: list[str] | None = None) -> int:
         ),
         row("vector (text query)", "vector_text", "", f"model's query vectors; recall@10 {recall_text:.3f}"),
         row("vector k=100", "vector_k100", "", f"hybrid's depth; recall@100 {recall_doc_100:.3f}"),
-        ("exact numpy (reference)", f"{brute['p50']:.2f}", f"{brute['p99']:.2f}", "", "20 queries"),
-        row("embed_query (model)", "embed_query", "", f"load {measured['model_load_ms']:,.0f} ms, separate"),
+        ("exact numpy (reference)", *cells(brute), "", "20 queries, the index's rows, 64k blocks"),
+        row(
+            "embed_query (model)",
+            "embed_query",
+            "",
+            f"{THREADS} torch threads (the default); model load {measured['model_load_ms']:,.0f} ms",
+        ),
+        row("embed_query, 1 thread", "embed_query_1thread", "", "Embedder(threads=1)"),
         row("hybrid (no model call)", "hybrid", "", "Searcher.search(q, 10), query vector precomputed"),
         row("hybrid + filters", "hybrid_filtered", "", "same, with cat: year: au:"),
         row("hybrid + 10 summaries", "hybrid_page", "", "what a results page needs"),
         row("related", "related", "", "Searcher.related(id, 10)"),
     ]
-    print("results (ms, one query at a time in a fresh process; p50 / p99):")
-    print_table([("what", "p50 ms", "p99 ms", "target", "notes"), *table])
+    print("results (ms per call, one at a time in a fresh process; cpu = that process's CPU time):")
+    print_table([("what", "p50 ms", "p99 ms", "cpu p50", "target", "notes"), *table])
     print()
     print(
         f"  counts per kind: keyword {kw['n']}, keyword+filters {t['keyword_filtered']['n']},"
@@ -770,7 +804,7 @@ def main(argv: list[str] | None = None) -> int:
         f"  serving process RSS: opened {r['opened']['VmRSS']:,.0f} MiB; after keyword/vector/related"
         f" {r['served_no_model']['VmRSS']:,.0f} MiB (anon {r['served_no_model']['RssAnon']:,.0f},"
         f" file {r['served_no_model']['RssFile']:,.0f}); with the model loaded {served['VmRSS']:,.0f} MiB"
-        f" (anon {served['RssAnon']:,.0f}, file {served['RssFile']:,.0f}); peak {served['VmHWM']:,.0f} MiB"
+        f" (anon {served['RssAnon']:,.0f}, file {served['RssFile']:,.0f}); peak {r['end']['VmHWM']:,.0f} MiB"
     )
     print(
         f"  open_store + Searcher {measured['open_ms']:,.0f} ms, first keyword + vector query"

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from paperradar.ingest import import_file
+from paperradar.search import embedding_job
 from paperradar.search import vectors as vector_module
 from paperradar.search.embedding_job import embed_pending
 from paperradar.search.embeddings import DIM, Embedder, work_text
@@ -247,4 +248,35 @@ def test_indexing_is_incremental_and_follows_the_model(embedder: Embedder, tmp_p
     assert embed_pending(engine, other).embedded == len(after) - 100
     assert searcher.vectors.catch_up(engine, other.name) == len(after)
     assert searcher.vectors.state.model == other.name
+    engine.dispose()
+
+
+def test_an_interrupted_embedding_run_carries_on_where_it_stopped(
+    embedder: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = open_store(f"sqlite:///{tmp_path / 'radar.db'}")
+    import_file(engine, CORPUS[0])  # 200 works
+    monkeypatch.setattr(embedding_job, "CHUNK", 64)
+
+    def crash(done: int) -> None:
+        raise KeyboardInterrupt  # Ctrl-C right after the first chunk committed
+
+    with pytest.raises(KeyboardInterrupt):
+        embed_pending(engine, embedder, progress=crash)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(t.embeddings)).scalar() == 64
+    rest = embed_pending(engine, embedder)
+    assert rest.embedded == 136  # only what was left
+    vectors = vector_module.VectorIndex(tmp_path / "vectors")
+    assert vectors.catch_up(engine, embedder.name) == 200
+
+    # A writer killed after appending rows but before saving its state leaves extra bytes:
+    # the next catch-up cuts them off instead of indexing them twice.
+    with open(tmp_path / "vectors" / "vectors.f32", "ab") as f:
+        f.write(b"\0" * (DIM * 4 * 3))
+    import_file(engine, CORPUS[1])
+    embed_pending(engine, embedder)
+    assert vectors.catch_up(engine, embedder.name) == 30
+    assert len(vectors) == 230
+    assert (tmp_path / "vectors" / "vectors.f32").stat().st_size == 230 * DIM * 4
     engine.dispose()
