@@ -16,11 +16,16 @@ recall@50 for ``lexical`` (tantivy more-like-this), ``semantic`` (nearest stored
 ``hybrid`` (reciprocal rank fusion, k = 60), for each embedding model; embedding throughput is
 timed per model.
 
+Each model embeds its own copy of the store (``models/<spec>/``: one vector per work per
+store) with ``embed_pending``; the vectors and their timing are reused by later runs while the
+model name, the code in ``search/embed*.py`` and the corpus are unchanged (``--reembed``).
+
 Example::
 
-    python bench/relevance.py                       # the four default models, ~15 min on 2 cores
+    python bench/relevance.py                       # the four default models (first run: embeds each)
     python bench/relevance.py --models int8/256     # one model
-    python bench/relevance.py --fresh               # re-import the corpus first
+    python bench/relevance.py --reembed             # embed again (to time the models anew)
+    python bench/relevance.py --fresh               # re-import the corpus (and so embed again)
 """
 
 from __future__ import annotations
@@ -549,7 +554,9 @@ def main(argv: list[str] | None = None) -> int:
         epilog="example: python bench/relevance.py --models int8/256,fp32/256",
     )
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="where data goes (bench/data)")
-    parser.add_argument("--fresh", action="store_true", help="import the corpus again, even if cached")
+    parser.add_argument(
+        "--fresh", action="store_true", help="import the corpus again (then every model embeds again)"
+    )
     parser.add_argument(
         "--reembed", action="store_true", help="embed again even when a model's vectors are cached"
     )
