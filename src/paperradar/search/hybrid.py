@@ -82,12 +82,11 @@ class Searcher:
         if parsed.is_empty:
             result.notes.append("the query is empty: type some words, or a filter such as cat:cs.LG")
             return result
-        pins = self._pins(parsed)
-        if pins and pins[0][1] == "id":  # the query names one paper: that is the answer
-            result.hits = [Hit(pins[0][0], 1.0, pinned="id")]
+        pin = self._pin(parsed)
+        if pin and pin[1] == "id":  # the query names one paper: that is the answer
+            result.hits = [Hit(pin[0], 1.0, pinned="id")]
             return result
         depth = max(DEPTH, limit)
-        lexical = self.lexical.search(parsed, depth) if mode != "semantic" else []
         dense: list[tuple[int, float]] = []
         if mode != "lexical" and parsed.free_text:
             if self.semantic_ready():
@@ -97,11 +96,10 @@ class Searcher:
                     "semantic search is not ready (run `paperradar index`): ranked by keywords only"
                 )
                 result.mode = "lexical"
+        lexical = self.lexical.search(parsed, depth) if result.mode != "semantic" else []
         hits = fuse(lexical, dense)
-        pinned = {work_id for work_id, _ in pins}
-        hits = [Hit(work_id, 0.0, pinned=how) for work_id, how in pins] + [
-            h for h in hits if h.work_id not in pinned
-        ]
+        if pin:
+            hits = [Hit(pin[0], 1.0, pinned=pin[1]), *(h for h in hits if h.work_id != pin[0])]
         result.hits = hits[:limit]
         return result
 
@@ -119,23 +117,23 @@ class Searcher:
         passing = set(self.lexical.matching(parsed, len(nearest), within=[w for w, _ in nearest]))
         return [(w, s) for w, s in nearest if w in passing][:depth]
 
-    def _pins(self, parsed: q.SearchQuery) -> list[tuple[int, str]]:
+    def _pin(self, parsed: q.SearchQuery) -> tuple[int, str] | None:
         """The work the whole query names exactly: by arXiv id or DOI, else by its exact title."""
         text = parsed.raw.strip()
         if not text or parsed.has_filters or len(text) > 500:
-            return []
+            return None
         with self.engine.connect() as conn:
             if " " not in text and (work_id := queries.resolve_work(conn, text)) is not None:
-                return [(work_id, "id")]
+                return work_id, "id"
             key = work_identity.title_key(r.WorkRecord(ids={}, title=text.strip('"')))
             if key is None:
-                return []
+                return None
             found = conn.execute(
                 select(t.work_ids.c.work_id).where(
                     t.work_ids.c.scheme == work_identity.TITLE_SCHEME, t.work_ids.c.value == key
                 )
             ).scalar()
-        return [(int(found), "title")] if found is not None else []
+        return (int(found), "title") if found is not None else None
 
     # ------------------------------------------------------------------ related
     def related(self, work_id: int, limit: int = 10, mode: Mode = "hybrid") -> SearchResult:
