@@ -166,6 +166,7 @@ class Recipe:
     """How the synthetic vectors are made; stored beside the store, re-made when it changes."""
 
     version: int = VECTOR_RECIPE_VERSION
+    model: str = ""  # Embedder().name: the store's vectors are of this model (a new name re-writes them)
     bases: int = 0  # real embeddings mixed
     bases_digest: str = ""
     second_rate: float = SECOND_RATE
@@ -367,7 +368,7 @@ def summary(ms: Sequence[float]) -> dict[str, float]:
 def measure(db: Path, plan_file: Path, out_npz: Path) -> dict[str, Any]:
     """The serving side: open the store and indexes, then one query at a time, per kind."""
     from paperradar.search.embeddings import Embedder
-    from paperradar.search.hybrid import Searcher
+    from paperradar.search.hybrid import FILTERED_EXACT, Searcher
     from paperradar.search.query import parse
     from paperradar.store import queries
     from paperradar.store.database import open_store
@@ -386,6 +387,8 @@ def measure(db: Path, plan_file: Path, out_npz: Path) -> dict[str, Any]:
     searcher.lexical.search(parse("warm up"), 10)
     searcher.vectors.search(doc_vectors[0], 10)
     result["first_query_ms"] = (time.perf_counter() - began) * 1000
+    if not searcher.semantic_ready():  # hybrid would silently rank by keywords only
+        raise SystemExit(f"the vector index is not of {searcher.embedder.name}: {searcher.vectors.state}")
     result["rss"]["opened"] = rss()
 
     # Keyword: the tantivy side alone, as the search page's keyword ranking.
@@ -434,6 +437,12 @@ def measure(db: Path, plan_file: Path, out_npz: Path) -> dict[str, Any]:
     runs = timed(list(text_q), lambda v: searcher.vectors.search(v, 10))
     timings["vector_text"] = runs.summary()
     text_ids = np.array([[w for w, _ in hits] + [-1] * (10 - len(hits)) for hits in runs.results])
+    runs = timed(list(text_q[:deep_n]), lambda v: searcher.vectors.search(v, 100))
+    timings["vector_text_k100"] = runs.summary()
+    text_ids_100 = np.array([[w for w, _ in hits] + [-1] * (100 - len(hits)) for hits in runs.results])
+    # Hybrid + filters over many works asks the index for depth × 10 neighbours, then filters them.
+    runs = timed(list(text_q[:deep_n]), lambda v: searcher.vectors.search(v, 1000))
+    timings["vector_text_k1000"] = runs.summary()
 
     # Hybrid: the whole Searcher.search, its query vector precomputed (the model is timed above).
     class Precomputed(Embedder):
@@ -462,9 +471,20 @@ def measure(db: Path, plan_file: Path, out_npz: Path) -> dict[str, Any]:
     timings["hybrid_filtered"] = runs.summary()
     result["counts"]["hybrid_filtered_empty"] = sum(1 for res in runs.results if not res.hits)
     result["counts"]["precomputed_misses"] = Precomputed.misses
+    # The filter step of hybrid + filters: the works passing the filters, up to FILTERED_EXACT + 1.
+    runs = timed(filtered, lambda s: searcher.lexical.matching(parse(s), FILTERED_EXACT + 1))
+    timings["matching"] = runs.summary()
+    result["counts"]["matching_over_exact"] = sum(1 for ids in runs.results if len(ids) > FILTERED_EXACT)
     result["rss"]["end"] = rss()
 
-    np.savez(out_npz, doc_ids=doc_ids, doc_ids_100=doc_ids_100, text_ids=text_ids, text_q=text_q)
+    np.savez(
+        out_npz,
+        doc_ids=doc_ids,
+        doc_ids_100=doc_ids_100,
+        text_ids=text_ids,
+        text_ids_100=text_ids_100,
+        text_q=text_q,
+    )
     engine.dispose()
     return result
 
@@ -547,6 +567,7 @@ def ensure_vectors(db: Path, workdir: Path, seed: int, rebuild_index: bool) -> d
     model = Embedder().name
     bases, texts, embed_seconds = real_embeddings(workdir)
     recipe = Recipe(
+        model=model,
         bases=len(bases),
         bases_digest=hashlib.blake2b(bases.tobytes(), digest_size=8).hexdigest(),
         seed=seed,
@@ -667,6 +688,7 @@ def main(argv: list[str] | None = None) -> int:
     maker: VectorMaker = vec.pop("_maker")
     bases: np.ndarray[Any, Any] = vec.pop("_bases")
     from paperradar.search.embeddings import THREADS
+    from paperradar.search.hybrid import FILTERED_EXACT
 
     print(
         f"  vectors  : {vec['rows']:,} synthetic from {vec['real_texts']:,} real fixture texts"
@@ -727,18 +749,20 @@ def main(argv: list[str] | None = None) -> int:
     vectors, row_ids, _, _ = VectorIndex(Path(f"{db}.index") / "vectors")._load()  # the index's own rows
     began = time.perf_counter()
     doc_rows, doc_scores = exact_top(vectors, doc_queries[warm_n:], 100)
-    text_rows, text_scores = exact_top(vectors, found["text_q"], 10)
+    text_rows, text_scores = exact_top(vectors, found["text_q"], 100)
     exact_seconds = time.perf_counter() - began
     doc_truth, text_truth = row_ids[doc_rows], row_ids[text_rows]
     recall_doc = recall(found["doc_ids"], doc_truth[:, :10])
     recall_doc_100 = recall(found["doc_ids_100"], doc_truth[: len(found["doc_ids_100"]), :100])
-    recall_text = recall(found["text_ids"], text_truth)
+    recall_text = recall(found["text_ids"], text_truth[:, :10])
+    text_100 = found["text_ids_100"]
+    recall_text_100 = recall(text_100, text_truth[: len(text_100), :100])
+    recall_text_100_10 = recall(text_100[:, :10], text_truth[: len(text_100), :10])
     brute = brute_force_ms(vectors, doc_queries[:20])
     real_nn = np.sort(bases @ bases.T, axis=1)[:, -2]  # nearest other real text
 
     t = measured["timings"]
     r = measured["rss"]
-    served = r["served_with_model"]
 
     def cells(got: dict[str, float]) -> tuple[str, str, str]:
         return f"{got['p50']:.2f}", f"{got['p99']:.2f}", f"{got['cpu_p50']:.2f}"
@@ -772,6 +796,13 @@ def main(argv: list[str] | None = None) -> int:
             f" (≥ {RECALL_AT_10} {verdict(recall_doc, RECALL_AT_10, below=False)})",
         ),
         row("vector (text query)", "vector_text", "", f"model's query vectors; recall@10 {recall_text:.3f}"),
+        row(
+            "vector (text) k=100",
+            "vector_text_k100",
+            "",
+            f"recall@100 {recall_text_100:.3f}; its first 10: recall@10 {recall_text_100_10:.3f}",
+        ),
+        row("vector (text) k=1000", "vector_text_k1000", "", "what hybrid + filters asks over many works"),
         row("vector k=100", "vector_k100", "", f"hybrid's depth; recall@100 {recall_doc_100:.3f}"),
         ("exact numpy (reference)", *cells(brute), "", "20 queries, the index's rows, 64k blocks"),
         row(
@@ -783,6 +814,13 @@ def main(argv: list[str] | None = None) -> int:
         row("embed_query, 1 thread", "embed_query_1thread", "", "Embedder(threads=1)"),
         row("hybrid (no model call)", "hybrid", "", "Searcher.search(q, 10), query vector precomputed"),
         row("hybrid + filters", "hybrid_filtered", "", "same, with cat: year: au:"),
+        row(
+            "  of which: matching",
+            "matching",
+            "",
+            f"lexical.matching(filters, {FILTERED_EXACT + 1:,}); {counts['matching_over_exact']}"
+            f" of {t['matching']['n']} over {FILTERED_EXACT:,} (then graph k=2000)",
+        ),
         row("hybrid + 10 summaries", "hybrid_page", "", "what a results page needs"),
         row("related", "related", "", "Searcher.related(id, 10)"),
     ]
@@ -801,11 +839,21 @@ def main(argv: list[str] | None = None) -> int:
         f" (HNSW graph {vec['graph_seconds']:,.1f} s), {_gib(vec['index_bytes'])} on disk"
     )
     print(
-        f"  serving process RSS: opened {r['opened']['VmRSS']:,.0f} MiB; after keyword/vector/related"
-        f" {r['served_no_model']['VmRSS']:,.0f} MiB (anon {r['served_no_model']['RssAnon']:,.0f},"
-        f" file {r['served_no_model']['RssFile']:,.0f}); with the model loaded {served['VmRSS']:,.0f} MiB"
-        f" (anon {served['RssAnon']:,.0f}, file {served['RssFile']:,.0f}); peak {r['end']['VmHWM']:,.0f} MiB"
+        "  serving process memory, MiB (/proc/self/status; VmRSS = RssAnon, private,"
+        " + RssFile, mapped index and SQLite pages shared through the page cache):"
     )
+    stages = (
+        ("opened, first queries", "opened"),
+        ("after keyword, vector, related", "served_no_model"),
+        ("+ the model loaded", "served_with_model"),
+        ("at the end (+ a 1-thread model copy)", "end"),
+    )
+    for label, key in stages:
+        m = r[key]
+        print(
+            f"    {label:<38} VmRSS {m['VmRSS']:>6,.0f}  anon {m['RssAnon']:>5,.0f}"
+            f"  file {m['RssFile']:>6,.0f}  peak {m['VmHWM']:>6,.0f}"
+        )
     print(
         f"  open_store + Searcher {measured['open_ms']:,.0f} ms, first keyword + vector query"
         f" {measured['first_query_ms']:,.0f} ms"
@@ -817,8 +865,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"  exact ground truth: {exact_seconds:,.1f} s for {len(doc_rows) + len(text_rows):,} queries")
     print(f"  load average {os.getloadavg()[0]:.2f} after; wall time {time.perf_counter() - started:,.0f} s")
-    if measured["source"] != source or ib.source_fingerprint() != source:
-        print(f"note: src/paperradar changed during the run (worker saw {measured['source']})")
+    if measured["source"] != source:
+        print(f"note: the measuring process saw another src/paperradar: {measured['source']}")
+    elif ib.source_fingerprint() != source:
+        print(
+            f"note: src/paperradar changed after the measurements (now {ib.source_fingerprint()});"
+            " the figures are for the version in the header"
+        )
     (workdir / f"search-{args.lines}.results.json").write_text(
         json.dumps({"measured": measured, "vectors": vec, "imported": imported}, indent=2, default=str)
     )

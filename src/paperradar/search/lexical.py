@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import tantivy
 from platformdirs import user_data_path
@@ -202,13 +203,22 @@ class LexicalIndex:
         hits = searcher.search(built, limit).hits
         return [(int(searcher.doc(address)["id"][0]), float(score)) for score, address in hits]
 
-    def matching(self, query: SearchQuery, limit: int, within: Iterable[int] | None = None) -> list[int]:
-        """Works that pass the query's filters and field terms (``au:`` ``ti:``), ignoring free words."""
+    def matching(
+        self, query: SearchQuery, limit: int, within: Iterable[int] | None = None
+    ) -> list[int] | None:
+        """Works that pass the query's filters and field terms (``au:`` ``ti:``), ignoring free
+        words; ``None`` when more than ``limit`` do (counting them is cheap, listing them is not)."""
         self.index.reload()
         searcher = self.index.searcher()
         built = self._build(query, text=False, within=within)
-        hits = searcher.search(built, limit, count=False, order_by_field="day").hits
-        return [int(searcher.doc(address)["id"][0]) for _, address in hits]
+        if limit <= 0:  # tantivy panics on a limit of 0
+            return []
+        counted: Any = searcher.search(built, 1, count=True)
+        if counted.count > limit:
+            return None
+        # Ordered by the id fast field, whose value is the answer: no stored document is read.
+        hits = searcher.search(built, limit, count=False, order_by_field="id").hits
+        return [int(work_id) for work_id, _ in hits]
 
     def _build(self, query: SearchQuery, text: bool, within: Iterable[int] | None) -> tantivy.Query:
         must, must_not = tantivy.Occur.Must, tantivy.Occur.MustNot
