@@ -472,9 +472,9 @@ def measure(db: Path, plan_file: Path, out_npz: Path) -> dict[str, Any]:
     result["counts"]["hybrid_filtered_empty"] = sum(1 for res in runs.results if not res.hits)
     result["counts"]["precomputed_misses"] = Precomputed.misses
     # The filter step of hybrid + filters: the works passing the filters, up to FILTERED_EXACT + 1.
-    runs = timed(filtered, lambda s: searcher.lexical.matching(parse(s), FILTERED_EXACT + 1))
+    runs = timed(filtered, lambda s: searcher.lexical.matching(parse(s), FILTERED_EXACT))
     timings["matching"] = runs.summary()
-    result["counts"]["matching_over_exact"] = sum(1 for ids in runs.results if len(ids) > FILTERED_EXACT)
+    result["counts"]["matching_over_exact"] = sum(1 for ids in runs.results if ids is None)
     result["rss"]["end"] = rss()
 
     np.savez(
@@ -746,7 +746,8 @@ def main(argv: list[str] | None = None) -> int:
     from paperradar.search.vectors import VectorIndex
 
     rows = vec["rows"]
-    vectors, row_ids, _, _ = VectorIndex(Path(f"{db}.index") / "vectors")._load()  # the index's own rows
+    snapshot = VectorIndex(Path(f"{db}.index") / "vectors")._load()  # the index's own rows
+    vectors, row_ids = snapshot.vectors, snapshot.ids
     began = time.perf_counter()
     doc_rows, doc_scores = exact_top(vectors, doc_queries[warm_n:], 100)
     text_rows, text_scores = exact_top(vectors, found["text_q"], 100)
@@ -818,8 +819,8 @@ def main(argv: list[str] | None = None) -> int:
             "  of which: matching",
             "matching",
             "",
-            f"lexical.matching(filters, {FILTERED_EXACT + 1:,}); {counts['matching_over_exact']}"
-            f" of {t['matching']['n']} over {FILTERED_EXACT:,} (then graph k=2000)",
+            f"lexical.matching(filters, {FILTERED_EXACT:,}); {counts['matching_over_exact']}"
+            f" of {t['matching']['n']} over {FILTERED_EXACT:,} (then the graph, k=500)",
         ),
         row("hybrid + 10 summaries", "hybrid_page", "", "what a results page needs"),
         row("related", "related", "", "Searcher.related(id, 10)"),

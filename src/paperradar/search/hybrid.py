@@ -149,7 +149,8 @@ class Searcher:
         if mode != "lexical":
             vector = self.vectors.vector_of(work_id)
             if vector is not None and self.vectors.state.model == self.embedder.name:
-                dense = [(w, s) for w, s in self.vectors.search(vector, depth + 1) if w != work_id]
+                found = self.vectors.search(vector, depth + 1, paper=True)
+                dense = [(w, s) for w, s in found if w != work_id]
             else:
                 result.notes.append("this work has no vector yet (run `paperradar index`): related by words")
                 result.mode = "lexical"

@@ -43,7 +43,9 @@ def similar_authors(
         centroid = matrix.mean(axis=0)
         centroid /= np.linalg.norm(centroid) or 1.0
         mine = set(own)
-        nearest = [(w, s) for w, s in vectors.search(centroid, NEIGHBOURS + len(mine)) if w not in mine]
+        nearest = [
+            (w, s) for w, s in vectors.search(centroid, NEIGHBOURS + len(mine), paper=True) if w not in mine
+        ]
         authors = queries.authors_of_works(conn, [w for w, _ in nearest] + own)
     coauthors = {a for w in own for a, _ in authors.get(w, []) if a != author_id}
     scores: dict[int, list[tuple[float, int]]] = {}

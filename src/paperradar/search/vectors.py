@@ -231,9 +231,12 @@ class VectorIndex:
         return np.asarray(snap.vectors[rows[0]], dtype=np.float32) if len(rows) else None
 
     def search(
-        self, query: Vectors, limit: int = 20, within: Iterable[int] | None = None
+        self, query: Vectors, limit: int = 20, within: Iterable[int] | None = None, paper: bool = False
     ) -> list[tuple[int, float]]:
-        """``(work id, cosine)`` nearest first; ``within`` restricts (and then searches exactly)."""
+        """``(work id, cosine)`` nearest first; ``within`` restricts (and then searches exactly).
+
+        ``paper``: the query is a paper's own vector (related papers), which lies where the
+        corpus is dense and needs a shallower graph search than a typed query does."""
         snap = self._load()
         vectors, ids = snap.vectors, snap.ids
         if len(ids) == 0 or limit <= 0:
@@ -247,7 +250,8 @@ class VectorIndex:
             return [(int(keys[i]), float(scores[i])) for i in best]
         graph_rows = snap.state.graph_rows
         if graph_rows:
-            rows = self._search_graph(query, max(RERANK, limit * 2), graph_rows)
+            depth = _ef_search(graph_rows, paper)
+            rows = self._search_graph(query, max(RERANK, limit * 2), depth, graph_rows)
             rows = np.concatenate([rows[rows < len(ids)], np.arange(graph_rows, len(ids))])  # + newer rows
             rows = np.sort(rows)
             scores = vectors[rows] @ query
@@ -265,7 +269,7 @@ class VectorIndex:
         best = best[np.argsort(-scores[best])]
         return [(int(ids[rows[i]]), float(scores[i])) for i in best]
 
-    def _search_graph(self, query: Vectors, k: int, graph_rows: int) -> np.ndarray[Any, Any]:
+    def _search_graph(self, query: Vectors, k: int, ef: int, graph_rows: int) -> np.ndarray[Any, Any]:
         """Candidate rows from the HNSW graph (scored on 8-bit codes: re-scored by the caller)."""
         import faiss
 
@@ -273,13 +277,15 @@ class VectorIndex:
             # IO_FLAG_MMAP_IFC maps codes and graph (plain IO_FLAG_MMAP copies an HNSW index).
             # A mapped index must never be added to: the writer loads its own copy.
             self._graph = faiss.read_index(str(self.path / "hnsw.faiss"), faiss.IO_FLAG_MMAP_IFC)
-        params = faiss.SearchParametersHNSW(efSearch=max(_ef_search(graph_rows), k))  # type: ignore[attr-defined]
+        params = faiss.SearchParametersHNSW(efSearch=max(ef, k))  # type: ignore[attr-defined]
         _, rows = self._graph.search(query.reshape(1, -1).astype(np.float32), k, params=params)
         return np.asarray(rows[0][rows[0] >= 0], dtype=np.int64)
 
 
-def _ef_search(rows: int) -> int:
-    """HNSW search depth for a graph of ``rows``. Recall at a fixed depth falls as the graph grows:
-    at 1M, depth 255 gave recall@10 0.86 for text queries (0.975 for paper vectors), 512 gave
-    0.93 and 1,024 gave 0.96 (bench/search_bench.py), so the depth grows faster than the graph."""
-    return int(min(2048, max(HNSW_EF_SEARCH, HNSW_EF_SEARCH * (rows / 200_000) ** 1.72)))
+def _ef_search(rows: int, paper: bool) -> int:
+    """HNSW search depth for a graph of ``rows``. Recall at a fixed depth falls as the graph grows,
+    faster for typed queries than for papers' own vectors. At 1M (bench/search_bench.py): depth
+    255 gave recall@10 0.975 for paper vectors in 1.8 ms but 0.86 for text queries, which need
+    ~1,000 (0.956 in 3.7 ms). So the depth grows with the graph, faster for text."""
+    growth = 0.86 if paper else 1.72
+    return int(min(2048, max(HNSW_EF_SEARCH, HNSW_EF_SEARCH * (rows / 200_000) ** growth)))
