@@ -35,6 +35,7 @@ CONTENT_TABLES = [
     t.authorships,
     t.author_ids,
     t.author_reports,
+    t.author_works,
     t.code_links,
     t.citation_counts,
     t.citation_edges,

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import Engine
 
 from paperradar import __version__
@@ -63,6 +64,18 @@ def main(
     Example: [cyan]paperradar demo --no-serve[/], then [cyan]paperradar show 2104.12255[/]
     """
     ctx.ensure_object(dict)["db"] = db
+
+
+def progress_bar() -> Progress:
+    """The progress bar of long commands (on stderr, gone when done)."""
+    return Progress(
+        TextColumn("[bold blue]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
 
 
 def print_json(data: Any) -> None:

@@ -8,17 +8,13 @@ from typing import Annotated, Any
 import typer
 from filelock import FileLock, Timeout
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from paperradar.cli.app import app, console, err, print_json, store_engine
+from paperradar.cli.app import app, console, err, print_json, progress_bar, store_engine
 from paperradar.search.embedding_job import count_pending, embed_pending
 from paperradar.search.hybrid import Hit, Mode, Searcher, SearchResult
 from paperradar.search.similar_authors import similar_authors
 from paperradar.store import queries
-
-
-def plural(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+from paperradar.text import plural
 
 
 def _describe(hit: Hit) -> str:
@@ -258,7 +254,7 @@ def _index_once(engine: Any, searcher: Searcher, rebuild: bool, embed: bool, lim
     if limit is not None:
         pending = min(pending, limit)
     if pending:
-        with _progress() as progress:
+        with progress_bar() as progress:
             task = progress.add_task("embedding", total=pending)
             with console.status("loading the embedding model…"):
                 embedder.embed(["warm up"])
@@ -270,7 +266,7 @@ def _index_once(engine: Any, searcher: Searcher, rebuild: bool, embed: bool, lim
             + f" [dim]({embedder.name})[/]"
         )
     vectors = searcher.vectors
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task("vector index", total=None)
         if rebuild:
             added = vectors.rebuild(engine, embedder.name, lambda n: progress.advance(task, n))
@@ -280,14 +276,3 @@ def _index_once(engine: Any, searcher: Searcher, rebuild: bool, embed: bool, lim
         console.print(f"vector index: {added:,} vectors added, {len(vectors):,} in all")
     elif not done and not pending:
         console.print(f"up to date: {len(vectors):,} works searchable by meaning [dim]({embedder.name})[/]")
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold blue]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    )

@@ -3,8 +3,10 @@
 Order of evidence: an external id (ORCID, OpenAlex, Semantic Scholar, Hugging Face user)
 decides; otherwise the normalised name decides, with shared co-authors breaking ties
 between several people of the same name; a candidate that carries a *different* id of
-the same scheme is never the same person. Finer name-variant matching (initials, name
-order) builds on these keys.
+the same scheme is never the same person. The normalised name already absorbs case,
+accents, LaTeX, hyphens and "Last, First" order; spellings that differ by initials
+(``E. W. Dijkstra`` / ``Edsger W. Dijkstra``) are joined later, by
+:mod:`paperradar.store.author_variants`, when the two also share a co-author.
 """
 
 from __future__ import annotations
@@ -61,3 +63,38 @@ def align(displayed: list[AuthorRef], other: list[AuthorRef]) -> dict[int, int]:
         if len(matches) == 1:
             mapping[i] = matches[0]
     return mapping
+
+
+def _token_match(a: str, b: str) -> bool:
+    return a == b or (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b))
+
+
+def variant_of(a: str, b: str) -> bool:
+    """May two normalised names be one person written two ways (``e w dijkstra`` / ``edsger w dijkstra``)?
+
+    Same family name; the first given names agree (equal, or one is the other's initial); the
+    other given names of the shorter form appear, in order, among the longer one's. Two full,
+    different given names (``natalie`` / ``nathan``) never match, and neither does a bare family name.
+    """
+    if a == b:
+        return True
+    ta, tb = a.split(), b.split()
+    if len(ta) < 2 or len(tb) < 2 or ta[-1] != tb[-1]:
+        return False
+    short, long = sorted((ta[:-1], tb[:-1]), key=len)
+    if not _token_match(short[0], long[0]):
+        return False
+    rest = iter(long[1:])
+    return all(any(_token_match(token, other) for other in rest) for token in short[1:])
+
+
+def variant_key(name_key: str) -> tuple[str, str] | None:
+    """(family name, first initial): names that may be variants of each other share it."""
+    parts = name_key.split()
+    return (parts[-1], parts[0][0]) if len(parts) >= 2 else None
+
+
+def fullness(name_key: str) -> tuple[int, int]:
+    """How spelled-out a name is: full given names first, then length (the kept spelling of a merge)."""
+    given = name_key.split()[:-1]
+    return sum(1 for g in given if len(g) > 1), len(name_key)

@@ -230,7 +230,7 @@ def _author_count(
     counted = [rec.community.n_authors for _, rec in ordered if rec.community and rec.community.n_authors]
     if counted:
         return counted[0]
-    return len(authors[1]) if authors else None
+    return None  # only a list that stops at "et al.": the count is unknown
 
 
 def views_truncated(ordered: list[tuple[str, r.WorkRecord]], source: str) -> bool:

@@ -215,6 +215,14 @@ def find_authors(conn: Connection, name_or_id: str, limit: int = 20) -> list[dic
                 found.append(author_id)
     if not found:
         return []
+    # A merged author's id, name or external ids lead to the person they were merged into.
+    found = list(
+        conn.execute(
+            select(func.coalesce(t.authors.c.merged_into, t.authors.c.id)).where(
+                t.authors.c.id.in_(found[:1000])
+            )
+        ).scalars()
+    )
     papers = func.count(t.authorships.c.work_id).label("papers")
     stmt = (
         select(t.authors.c.id, t.authors.c.name, papers)

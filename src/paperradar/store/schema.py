@@ -22,6 +22,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -174,6 +175,10 @@ authors = Table(
     Column("name", Text, nullable=False),
     Column("name_key", String(255), nullable=False, index=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Set when this author was merged into another (``author merge``): the row stays so that
+    # its name and old id keep leading to the person, in look-ups and in every later import.
+    # (No foreign key: adding one would make SQLite copy the whole table in the migration.)
+    Column("merged_into", Integer, index=True),
 )
 
 author_ids = Table(
@@ -304,6 +309,91 @@ embeddings = Table(
     Column("embedded_at", DateTime(timezone=True), nullable=False),
 )
 
+author_works = Table(
+    "author_works",
+    metadata,
+    # A source's author record lists this work (an S2 author's papers, a captured profile): the
+    # work is the author's even when the displayed author list does not show the person by name
+    # (a card that stops at "et al.").
+    Column("author_id", Integer, ForeignKey("authors.id"), primary_key=True),
+    Column("work_id", Integer, ForeignKey("works.id"), primary_key=True, index=True),
+    Column("source", String(32), primary_key=True),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+author_pins = Table(
+    "author_pins",
+    metadata,
+    # A user's decision (``author split``): on this work, the author of this family name is this
+    # person. Pins win over every automatic rule, so they survive any later import.
+    Column("work_id", Integer, ForeignKey("works.id"), primary_key=True),
+    Column("family", String(255), primary_key=True),
+    Column("author_id", Integer, ForeignKey("authors.id"), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+author_overrides = Table(
+    "author_overrides",
+    metadata,
+    # The log of identity decisions, newest last: what was merged or split, and when.
+    Column("id", Integer, primary_key=True),
+    Column("action", String(16), nullable=False),  # merge | split (a user's) · variant (automatic)
+    Column("author_id", Integer, ForeignKey("authors.id"), nullable=False),  # kept / split from
+    Column("other_id", Integer, ForeignKey("authors.id"), nullable=False),  # merged in / split off
+    Column("works", Text),  # JSON list of work ids moved by a split
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+work_novelty = Table(
+    "work_novelty",
+    metadata,
+    # Paper novelty (DESIGN §4): 1 − mean cosine similarity to the k nearest earlier works of the
+    # same primary category in the previous 24 months, and its percentile within (category, month).
+    Column("work_id", Integer, ForeignKey("works.id"), primary_key=True),
+    Column("model", String(128), nullable=False),  # the embedding model the score rests on
+    Column("category", String(32), nullable=False),
+    Column("month", String(7), nullable=False),  # YYYY-MM of the work's first version
+    Column("novelty", Float),  # None: no earlier work to compare with
+    Column("neighbours", Integer, nullable=False),  # earlier works the score rests on (≤ k)
+    Column("percentile", Float),
+    Column("computed_at", DateTime(timezone=True), nullable=False),
+    Index("ix_work_novelty_category_month", "category", "month"),
+)
+
+author_metrics = Table(
+    "author_metrics",
+    metadata,
+    # Every author's computed figures at the last ``metrics refresh``: the peer distributions of
+    # the AI Score are drawn from these rows (a profile itself is computed live).
+    Column("author_id", Integer, ForeignKey("authors.id"), primary_key=True),
+    Column("main_category", String(32), index=True),
+    Column("works", Integer, nullable=False),
+    Column("cited_works", Integer, nullable=False),  # works with citation data
+    Column("h_index", Integer),
+    Column("i10_index", Integer),
+    Column("citations", Integer),
+    Column("citations_per_year", Float),  # mean over the last five years
+    Column("novelty", Float),  # Novelty %
+    Column("code_rate", Float, nullable=False),
+    Column("upvotes", Integer, nullable=False),
+    Column("computed_at", DateTime(timezone=True), nullable=False),
+)
+
+metric_distributions = Table(
+    "metric_distributions",
+    metadata,
+    # Per main category and metric: the distinct values among peers and how many hold each,
+    # so an author's percentile can be read off without scanning every author.
+    Column("category", String(32), primary_key=True),
+    Column("metric", String(32), primary_key=True),
+    Column("authors", Integer, nullable=False),
+    Column("histogram", Text, nullable=False),  # JSON [[value, count], …], values ascending
+    Column("computed_at", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,
+)
+
 # Tables whose rows hang off a work: re-pointed when two works merge.
 WORK_CHILD_TABLES = (
     work_ids,
@@ -313,4 +403,10 @@ WORK_CHILD_TABLES = (
     citation_counts,
     community,
     embeddings,
+    author_works,
+    author_pins,
+    work_novelty,
 )
+
+# Tables whose rows hang off an author: re-pointed when a user merges two authors.
+AUTHOR_CHILD_TABLES = (author_ids, author_reports, authorships, author_works, author_pins, author_metrics)

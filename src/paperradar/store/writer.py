@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import Connection, Table, and_, bindparam, delete, exists, insert, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, delete, exists, func, insert, select, update
 
 from paperradar import records as r
 from paperradar.identity import authors as author_identity
@@ -718,6 +718,7 @@ class BatchWriter:
         """(work, position) → author id, creating authors for people not seen before."""
         keys = {(s, v) for _, _, refs in plans for a in refs for s, v in a.ids.items()}
         by_id = self._author_ids_lookup(keys)
+        pins = self._pins([work_id for work_id, _, _ in plans if work_id not in self._created])
         candidates = self._authors_by_name(
             {author_identity.name_key(a.name) for _, _, refs in plans for a in refs}
         )
@@ -737,9 +738,10 @@ class BatchWriter:
         for work_id, _source, refs in plans:
             ref_keys = [author_identity.name_key(a.name) for a in refs]
             before = previous.get(work_id, {})
+            pinned = pins.get(work_id, {})
             for pos, (ref, key) in enumerate(zip(refs, ref_keys, strict=True)):
-                author_id = None
-                if ref.ids:
+                author_id = pinned.get(family_name(ref.name)) if pinned else None  # a user's split
+                if author_id is None and ref.ids:
                     author_id = next((by_id[(s, v)] for s, v in ref.ids.items() if (s, v) in by_id), None)
                 if author_id is None:
                     author_id = before.get(key)
@@ -777,15 +779,28 @@ class BatchWriter:
         self._attach_author_ids(attach)
         return resolved
 
+    def _pins(self, work_ids: list[int]) -> dict[int, dict[str, int]]:
+        """work → {family name: author} decided by a user (``author split``)."""
+        pins: dict[int, dict[str, int]] = defaultdict(dict)
+        for chunk in chunks(work_ids):
+            stmt = select(t.author_pins.c.work_id, t.author_pins.c.family, t.author_pins.c.author_id).where(
+                t.author_pins.c.work_id.in_(chunk)
+            )
+            for work_id, family, author_id in self.conn.execute(stmt):
+                pins[work_id][family] = author_id
+        return pins
+
     def _author_ids_lookup(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
         return self._lookup(t.author_ids, t.author_ids.c.author_id, keys)
 
     def _authors_by_name(self, names: set[str]) -> dict[str, list[int]]:
         found: dict[str, list[int]] = defaultdict(list)
+        person = func.coalesce(t.authors.c.merged_into, t.authors.c.id)  # a merged author leads to the person
         for chunk in chunks(sorted(names)):
-            stmt = select(t.authors.c.name_key, t.authors.c.id).where(t.authors.c.name_key.in_(chunk))
+            stmt = select(t.authors.c.name_key, person).where(t.authors.c.name_key.in_(chunk))
             for key, author_id in self.conn.execute(stmt):
-                found[key].append(author_id)
+                if author_id not in found[key]:
+                    found[key].append(author_id)
         return found
 
     def _author_known_ids(self, author_ids: set[int]) -> dict[int, dict[str, set[str]]]:
@@ -867,6 +882,8 @@ class BatchWriter:
             ["author_id", "source"],
         )
         self._claim(author_id, author, claimed)
+        # Its works may not have changed, so ``metrics refresh`` would not see it: drop the stale row.
+        self.conn.execute(delete(t.author_metrics).where(t.author_metrics.c.author_id == author_id))
         self.counts.authors += 1
 
     def _works_for(self, works: list[r.WorkRecord]) -> list[int]:
@@ -890,19 +907,32 @@ class BatchWriter:
         return min(eligible) if len(eligible) == 1 else None
 
     def _claim(self, author_id: int, author: r.AuthorRecord, work_ids: list[int]) -> None:
-        """Point the matching authorship of each listed work at this author, or add one."""
+        """Record that the author's record lists these works, and point the matching authorship of
+        each at this author (or add one where the work has no author list)."""
         family = family_name(author.name)
+        pins = self._pins(sorted(set(work_ids)))
+        # A user's split says who this family name is on a work; the record does not overrule it.
+        work_ids = [w for w in work_ids if pins.get(w, {}).get(family, author_id) == author_id]
+        claims = [
+            {"author_id": author_id, "work_id": w, "source": self.ctx.source, "seen_at": self.now}
+            for w in sorted(set(work_ids))
+        ]
+        if claims:
+            upsert(self.conn, t.author_works, claims, ["author_id", "work_id", "source"])
         for work_id in sorted(set(work_ids)):
             rows = self.conn.execute(
                 select(t.authorships.c.position, t.authorships.c.name, t.authorships.c.author_id).where(
                     t.authorships.c.work_id == work_id
                 )
             ).all()
-            match = [pos for pos, name, _ in rows if family_name(name) == family]
+            match = [(pos, before) for pos, name, before in rows if family_name(name) == family]
             if len(match) == 1:
+                position, before = match[0]
+                if before != author_id:  # the work leaves that author's profile
+                    self.conn.execute(delete(t.author_metrics).where(t.author_metrics.c.author_id == before))
                 self.conn.execute(
                     update(t.authorships)
-                    .where(t.authorships.c.work_id == work_id, t.authorships.c.position == match[0])
+                    .where(t.authorships.c.work_id == work_id, t.authorships.c.position == position)
                     .values(author_id=author_id)
                 )
             elif not rows:

@@ -1,0 +1,470 @@
+"""A researcher's profile: every figure with where it comes from, then their papers as cards.
+
+Figures are computed live from the author's works in the corpus (one author is a few hundred
+rows at most), with the same code that ``metrics refresh`` runs over every author; only the
+AI Score's peer percentiles come from the distributions saved by the last refresh. Values that
+OpenAlex, Semantic Scholar or a captured page *report* are listed beside the computed ones,
+flagged when they differ and when they are impossible (h > papers, h² > citations).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import orjson
+from sqlalchemy import Connection, func, select
+
+from paperradar.analysis import facts as f
+from paperradar.analysis.ai_score import AIScore, ai_score
+from paperradar.analysis.cards import Card, cards
+from paperradar.analysis.metrics import MIN_WORKS, compute
+from paperradar.analysis.novelty import WINDOW_MONTHS
+from paperradar.analysis.refresh import distributions_for, last_refresh
+from paperradar.store import queries
+from paperradar.store import schema as t
+from paperradar.text import plural
+
+SOURCE_NAMES = {
+    "semantic_scholar": "Semantic Scholar",
+    "openalex": "OpenAlex",
+    "seed_cards": "the captured profile page",
+    "huggingface": "Hugging Face",
+    "citing works": "the citing works in the corpus",
+}
+
+
+def source_name(source: str) -> str:
+    return SOURCE_NAMES.get(source, source)
+
+
+@dataclass
+class Reported:
+    """A value an upstream source states for the author, next to ours."""
+
+    source: str
+    value: float | int
+    seen: dt.datetime | None  # when paperradar read it
+    differs: bool  # from the computed value (False when there is none to compare)
+    problems: list[str] = field(default_factory=list)  # invariants the reported figures break
+    note: str | None = None  # why it may differ (the source counts works the corpus lacks)
+
+
+@dataclass
+class Figure:
+    value: Any  # None: unknown, see ``reason``
+    basis: str  # how it was obtained: "computed here from …" or "reported by …"
+    reason: str | None = None
+    reported: list[Reported] = field(default_factory=list)
+
+
+@dataclass
+class WorkNovelty:
+    novelty: float | None  # N(p)
+    percentile: float | None
+    neighbours: int
+    category: str | None
+    month: str | None
+    reason: str | None = None
+
+
+@dataclass
+class ProfileWork:
+    card: Card
+    position: int | None  # 1-based; None when only an author record lists the work
+    citations: int | None
+    citation_source: str | None
+    novelty: WorkNovelty
+
+
+@dataclass
+class Coauthor:
+    author_id: int
+    name: str
+    works: int  # shared
+
+
+@dataclass
+class Profile:
+    author_id: int
+    name: str
+    names: list[str]  # as written on the works
+    ids: dict[str, list[str]]
+    affiliations: list[str]
+    merged_from: list[int]
+    today: dt.date
+    main_category: Figure
+    papers: Figure
+    h_index: Figure
+    i10_index: Figure
+    citations: Figure
+    citations_per_year: Figure  # value: mean of the last five years; ``series`` below
+    series: dict[int, int]  # citations per year
+    novelty: Figure
+    ai_score: AIScore
+    ai_score_as_of: dt.datetime | None
+    works: list[ProfileWork]
+    coauthors: list[Coauthor]
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["series"] = {str(year): n for year, n in self.series.items()}
+        return data
+
+
+# ----------------------------------------------------------------------------- finding people
+def find(conn: Connection, text: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Authors the text may mean, most prolific first, each with context to tell them apart:
+    main category (last refresh), affiliations, paper count."""
+    found = queries.find_authors(conn, text, limit)
+    if not found:
+        return []
+    ids = [row["id"] for row in found]
+    metrics = dict(
+        conn.execute(
+            select(t.author_metrics.c.author_id, t.author_metrics.c.main_category).where(
+                t.author_metrics.c.author_id.in_(ids)
+            )
+        ).all()
+    )
+    affiliations = _affiliations(conn, ids)
+    return [
+        {**row, "main_category": metrics.get(row["id"]), "affiliations": affiliations.get(row["id"], [])[:3]}
+        for row in found
+    ]
+
+
+def _affiliations(conn: Connection, author_ids: list[int]) -> dict[int, list[str]]:
+    """Per author: affiliations as written on their works (most frequent first), then reported ones."""
+    counts: dict[int, Counter[str]] = {}
+    a = t.authorships.c
+    stmt = select(a.author_id, a.affiliations).where(a.author_id.in_(author_ids), a.affiliations.is_not(None))
+    for author_id, text in conn.execute(stmt):
+        counts.setdefault(author_id, Counter()).update(orjson.loads(text))
+    rp = t.author_reports.c
+    stmt = select(rp.author_id, rp.affiliations).where(
+        rp.author_id.in_(author_ids), rp.affiliations.is_not(None)
+    )
+    for author_id, text in conn.execute(stmt):
+        counter = counts.setdefault(author_id, Counter())
+        for name in orjson.loads(text):
+            counter.setdefault(name, 0)
+    return {author_id: [name for name, _ in counter.most_common()] for author_id, counter in counts.items()}
+
+
+# ----------------------------------------------------------------------------- the profile
+def _reported(conn: Connection, author_id: int) -> list[Any]:
+    rp = t.author_reports.c
+    merged = select(t.authors.c.id).where(t.authors.c.merged_into == author_id)
+    stmt = (
+        select(
+            rp.source,
+            rp.h_index,
+            rp.i10_index,
+            rp.works_count,
+            rp.citation_count,
+            rp.counts_by_year,
+            rp.seen_at,
+        )
+        .where((rp.author_id == author_id) | rp.author_id.in_(merged))
+        .order_by(rp.source)
+    )
+    return list(conn.execute(stmt))
+
+
+def _problems(h: int | None, works: int | None, citations: int | None) -> list[str]:
+    """The invariants a set of reported figures breaks (h ≤ papers, h² ≤ citations)."""
+    problems = []
+    if h is not None and works is not None and h > works:
+        problems.append(f"impossible: h-index {h} > {plural(works, 'paper')}")
+    if h is not None and citations is not None and h * h > citations:
+        problems.append(f"impossible: h-index {h}² = {h * h} > {plural(citations, 'citation')}")
+    return problems
+
+
+def _citation_basis(work_facts: dict[int, f.CitationFact], total: int) -> str:
+    by_source: dict[str, list[dt.datetime]] = {}
+    for fact in work_facts.values():
+        by_source.setdefault(fact.source, []).append(fact.as_of)
+    parts = []
+    for source, dates in sorted(by_source.items(), key=lambda item: -len(item[1])):
+        newest = max(dates).date().isoformat()
+        parts.append(f"{source_name(source)} for {len(dates):,}, as of {newest}")
+    counted = f"the {len(work_facts):,} of {plural(total, 'work')} with a citation count"
+    return f"computed here from {counted} ({'; '.join(parts)})"
+
+
+def profile(conn: Connection, author_id: int, today: dt.date | None = None) -> Profile | None:
+    """The author's profile, or ``None`` when there is no such author (merged ids lead on)."""
+    today = today or dt.date.today()
+    row = conn.execute(
+        select(t.authors.c.id, t.authors.c.name, t.authors.c.merged_into).where(t.authors.c.id == author_id)
+    ).first()
+    if row is None:
+        return None
+    if row.merged_into:
+        return profile(conn, row.merged_into, today)
+    pairs = f.load_author_works(conn, [author_id])
+    facts = f.load_works(conn, pairs.work_ids, today)
+    table = compute(facts.arrays, pairs.authorships(facts), max(1, len(pairs.author_ids)))
+    n = len(pairs.work_ids)
+    a, works_facts = t.authorships.c, facts.citations
+    positions = dict(
+        conn.execute(
+            select(a.work_id, func.min(a.position)).where(a.author_id == author_id).group_by(a.work_id)
+        ).all()
+    )
+    names = [
+        name
+        for (name,) in conn.execute(
+            select(a.name)
+            .where(a.author_id == author_id)
+            .group_by(a.name)
+            .order_by(func.count().desc(), a.name)
+        )
+    ]
+    reports = _reported(conn, author_id)
+    cited = int(table.cited_works[0]) if n else 0
+
+    # --- papers
+    claimed_only = n - len(positions)
+    basis = f"works in the corpus with this author: {len(positions)} in their author lists"
+    if claimed_only:
+        claimers = sorted(
+            {
+                s
+                for (s,) in conn.execute(
+                    select(t.author_works.c.source).where(t.author_works.c.author_id == author_id)
+                )
+            }
+        )
+        basis += f", {claimed_only} more listed by {', '.join(source_name(s) for s in claimers)}"
+    papers = Figure(
+        n,
+        basis,
+        reported=[
+            Reported(r.source, r.works_count, r.seen_at, r.works_count != n)
+            for r in reports
+            if r.works_count is not None
+        ],
+    )
+
+    # --- citation metrics
+    computed = {
+        "h": int(table.h_index[0]) if cited else None,
+        "i10": int(table.i10_index[0]) if cited else None,
+        "citations": int(table.citations[0]) if cited else None,
+    }
+    no_data = f"no citation data for any of the {plural(n, 'work')}" if n else "no works in the corpus"
+    cite_basis = (
+        _citation_basis({w: works_facts[w] for w in pairs.work_ids if w in works_facts}, n)
+        if cited
+        else no_data
+    )
+
+    def reported(column: str, key: str) -> list[Reported]:
+        out = []
+        for r in reports:
+            value = getattr(r, column)
+            if value is None:
+                continue
+            differs = computed[key] is not None and value != computed[key]
+            note = None
+            if differs and r.works_count and r.works_count > n:
+                note = f"{source_name(r.source)} counts {r.works_count:,} works; the corpus has {n:,} of them"
+            problems = _problems(r.h_index, r.works_count, r.citation_count) if column == "h_index" else []
+            out.append(Reported(r.source, value, r.seen_at, differs, problems, note))
+        return out
+
+    def figure(key: str, column: str) -> Figure:
+        value = computed[key]
+        return Figure(value, cite_basis, None if value is not None else no_data, reported(column, key))
+
+    # --- citations per year
+    series: dict[int, int] = {}
+    from_sources: Counter[str] = Counter()
+    for work_id in pairs.work_ids:
+        fact = works_facts.get(work_id)
+        if fact and fact.per_year:
+            from_sources[fact.per_year_from or fact.source] += 1
+            for year, count in fact.per_year.items():
+                series[year] = series.get(year, 0) + count
+    if series:
+        series = {y: series.get(y, 0) for y in range(min(series), max(max(series), today.year) + 1)}
+    per_year_works = int(table.per_year_works[0]) if n else 0
+    window = f.recent_years(today)
+    cpy = float(table.citations_per_year[0]) if per_year_works else None
+    if per_year_works:
+        cpy_basis = (
+            f"mean over {window.start}–{window.stop - 1} of the yearly citations of "
+            f"{plural(per_year_works, 'work')} of {n} with per-year data ("
+            + ", ".join(f"{source_name(s)}: {c}" for s, c in from_sources.most_common())
+            + ")"
+        )
+    else:
+        cpy_basis = "no per-year citation data (OpenAlex counts_by_year or citing works in the corpus)"
+    reported_years = [
+        Reported(
+            r.source,
+            round(sum(orjson.loads(r.counts_by_year).get(str(y), 0) for y in window) / len(window), 1),
+            r.seen_at,
+            False,
+        )
+        for r in reports
+        if r.counts_by_year
+    ]
+    citations_per_year = Figure(
+        None if cpy is None else round(cpy, 1),
+        cpy_basis,
+        None if cpy is not None else cpy_basis,
+        reported_years,
+    )
+
+    # --- main category
+    main_code = int(table.main_category[0]) if n else -1
+    main = facts.categories[main_code] if main_code >= 0 else None
+    if main:
+        with_category = sum(1 for c in facts.arrays.category if c >= 0)
+        same = int(np.sum(facts.arrays.category == main_code))
+        main_figure = Figure(
+            main,
+            f"the primary category of {same} of the {plural(with_category, 'work')} with an arXiv "
+            "category (ties: the most recent)",
+        )
+    else:
+        main_figure = Figure(None, "", "none of the works has an arXiv category")
+
+    # --- novelty
+    novelty_rows = _novelty_rows(conn, pairs.work_ids)
+    with_novelty = int(table.novelty_works[0]) if n else 0
+    value = None if math.isnan(table.novelty[0]) else round(float(table.novelty[0]))
+    novelty_basis = (
+        f"median of the novelty percentiles of {plural(with_novelty, 'work')} of {n}, "
+        "first- and last-author works counted twice"
+    )
+    novelty_reason = None
+    if value is None:
+        novelty_reason = (
+            f"only {plural(with_novelty, 'work')} of {n} with a novelty score; {MIN_WORKS} are needed"
+        )
+    novelty = Figure(value, novelty_basis, novelty_reason)
+
+    # --- AI Score
+    distributions = distributions_for(conn, main)
+    score = ai_score(
+        {
+            "h_index": computed["h"],
+            "citations_per_year": cpy,
+            "novelty": None if value is None else float(table.novelty[0]),
+            "code_rate": float(table.code_rate[0]) if n else None,
+            "upvotes": float(table.upvotes[0]) if n else None,
+        },
+        n,
+        main,
+        distributions,
+    )
+
+    # --- cards, newest first
+    by_id = cards(conn, pairs.work_ids, today)
+    works = [
+        ProfileWork(
+            card,
+            positions.get(work_id),
+            works_facts[work_id].citations if work_id in works_facts else None,
+            works_facts[work_id].source if work_id in works_facts else None,
+            novelty_rows.get(work_id) or _no_novelty(conn, card),
+        )
+        for work_id, card in by_id.items()
+    ]
+    works.sort(key=lambda pw: (pw.card.published or dt.date.min, pw.card.work_id), reverse=True)
+
+    return Profile(
+        author_id=author_id,
+        name=row.name,
+        names=names or [row.name],
+        ids=_ids(conn, author_id),
+        affiliations=_affiliations(conn, [author_id]).get(author_id, []),
+        merged_from=list(
+            conn.execute(select(t.authors.c.id).where(t.authors.c.merged_into == author_id)).scalars()
+        ),
+        today=today,
+        main_category=main_figure,
+        papers=papers,
+        h_index=figure("h", "h_index"),
+        i10_index=figure("i10", "i10_index"),
+        citations=figure("citations", "citation_count"),
+        citations_per_year=citations_per_year,
+        series=series,
+        novelty=novelty,
+        ai_score=score,
+        ai_score_as_of=last_refresh(conn),
+        works=works,
+        coauthors=_coauthors(conn, author_id),
+    )
+
+
+def _ids(conn: Connection, author_id: int) -> dict[str, list[str]]:
+    ids: dict[str, list[str]] = {}
+    stmt = select(t.author_ids.c.scheme, t.author_ids.c.value).where(t.author_ids.c.author_id == author_id)
+    for scheme, value in conn.execute(stmt.order_by(t.author_ids.c.scheme, t.author_ids.c.value)):
+        ids.setdefault(scheme, []).append(value)
+    return ids
+
+
+def _novelty_rows(conn: Connection, work_ids: list[int]) -> dict[int, WorkNovelty]:
+    nv = t.work_novelty.c
+    out: dict[int, WorkNovelty] = {}
+    stmt = select(nv.work_id, nv.novelty, nv.percentile, nv.neighbours, nv.category, nv.month).where(
+        nv.work_id.in_(work_ids)
+    )
+    for work_id, novelty, percentile, neighbours, category, month in conn.execute(stmt):
+        reason = None
+        if novelty is None:
+            reason = f"no earlier work of {category} in the {WINDOW_MONTHS} months before to compare with"
+        out[work_id] = WorkNovelty(
+            None if novelty is None else round(novelty, 4),
+            None if percentile is None else round(percentile, 1),
+            neighbours,
+            category,
+            month,
+            reason,
+        )
+    return out
+
+
+def _no_novelty(conn: Connection, card: Card) -> WorkNovelty:
+    """Why a work has no novelty score."""
+    embedded = conn.execute(
+        select(t.embeddings.c.text_hash).where(t.embeddings.c.work_id == card.work_id)
+    ).scalar()
+    if card.category is None:
+        reason = "no arXiv category to compare within"
+    elif card.published is None:
+        reason = "no publication date"
+    elif embedded is None:
+        reason = "no embedding yet (run paperradar index)"
+    elif embedded == "":
+        reason = "no title or abstract to embed"
+    else:
+        reason = "not scored yet (run paperradar metrics refresh)"
+    return WorkNovelty(None, None, 0, card.category, None, reason)
+
+
+def _coauthors(conn: Connection, author_id: int, limit: int = 20) -> list[Coauthor]:
+    mine, theirs = t.authorships.alias(), t.authorships.alias()
+    shared = func.count(func.distinct(theirs.c.work_id)).label("shared")
+    stmt = (
+        select(theirs.c.author_id, t.authors.c.name, shared)
+        .select_from(mine)
+        .join(theirs, (theirs.c.work_id == mine.c.work_id) & (theirs.c.author_id != author_id))
+        .join(t.authors, t.authors.c.id == theirs.c.author_id)
+        .where(mine.c.author_id == author_id)
+        .group_by(theirs.c.author_id, t.authors.c.name)
+        .order_by(shared.desc(), t.authors.c.name)
+        .limit(limit)
+    )
+    return [Coauthor(a, name, n) for a, name, n in conn.execute(stmt)]

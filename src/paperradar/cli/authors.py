@@ -1,0 +1,340 @@
+"""Researcher commands: a profile like the captured page, identity fixes, and ``metrics refresh``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from typer.core import TyperGroup
+
+from paperradar.analysis import profiles
+from paperradar.analysis.ai_score import AIScore
+from paperradar.analysis.cards import category_tag
+from paperradar.analysis.novelty import refresh_novelty
+from paperradar.analysis.profiles import Figure, Profile, source_name
+from paperradar.analysis.refresh import refresh_metrics
+from paperradar.cli.app import app, console, err, print_json, progress_bar, store_engine
+from paperradar.search.embeddings import Embedder
+from paperradar.search.hybrid import vector_dir
+from paperradar.store import overrides, queries
+from paperradar.store.database import writing
+from paperradar.text import plural
+
+
+class _ShowByDefault(TyperGroup):
+    """``paperradar author NAME`` means ``paperradar author show NAME``."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+author_app = typer.Typer(
+    cls=_ShowByDefault,
+    no_args_is_help=True,
+    help="A researcher's profile, and fixing who is who.\n\n"
+    'Example: [cyan]paperradar author "Natalie Mackraz"[/]   [cyan]paperradar author merge 12 40[/]',
+)
+app.add_typer(author_app, name="author")
+metrics_app = typer.Typer(no_args_is_help=True, help="Paper novelty and author metrics, kept up to date.")
+app.add_typer(metrics_app, name="metrics")
+
+
+def _one_author(ctx: typer.Context, name: str, as_json: bool) -> int:
+    """The author the text names; lists the candidates and exits when several match."""
+    with store_engine(ctx).connect() as conn:
+        matches = profiles.find(conn, name)
+    if not matches:
+        err.print(
+            f"[red]error:[/] no author matches {name!r} (try part of the name, or an id like s2:1723755)"
+        )
+        raise typer.Exit(1)
+    if len(matches) == 1:
+        return int(matches[0]["id"])
+    if as_json:
+        print_json({"query": name, "matches": matches})
+        raise typer.Exit(0)
+    console.print(f"{len(matches)} authors match {escape(name)!r}; choose one by id:")
+    for m in matches:
+        context = " · ".join(
+            x
+            for x in (
+                category_tag(m["main_category"]),
+                plural(m["papers"], "paper"),
+                ", ".join(m["affiliations"]),
+            )
+            if x
+        )
+        console.print(
+            f"  [bold]{m['id']:>7}[/]  {escape(m['name'])} [dim]{escape(context)}[/]", highlight=False
+        )
+    console.print(f"[dim]e.g.[/] paperradar author {matches[0]['id']}")
+    raise typer.Exit(0)
+
+
+def _shown(figure: Figure, fmt: str = "{:,}") -> str:
+    return "—" if figure.value is None else fmt.format(figure.value)
+
+
+def _score_text(score: AIScore) -> str:
+    return "—" if score.value is None else str(score.value)
+
+
+def _explain(label: str, figure: Figure, value: str) -> None:
+    why = figure.basis if figure.value is not None else (figure.reason or figure.basis)
+    console.print(f"  [bold]{label:<15}[/] {value:>8}  [dim]{escape(why)}[/]", highlight=False)
+    for rep in figure.reported:
+        seen = f", seen {rep.seen:%Y-%m-%d}" if rep.seen else ""
+        flags = ([rep.note or "differs from ours"] if rep.differs else []) + rep.problems
+        colour = "red" if rep.problems else "yellow"
+        flag = f" [{colour}]({escape('; '.join(flags))})[/]" if flags else ""
+        console.print(
+            f"  {'':<15} {rep.value:>8,}  [dim]reported by {escape(source_name(rep.source))}{seen}[/]{flag}",
+            highlight=False,
+        )
+
+
+def _render(p: Profile, limit: int, abstracts: bool) -> None:
+    tag = category_tag(p.main_category.value) or "—"
+    novelty = "—" if p.novelty.value is None else f"{p.novelty.value}%"
+    console.print(
+        f"[bold]{escape(p.name)}[/]  [cyan]{escape(tag)}[/]  [dim]author {p.author_id}[/]", highlight=False
+    )
+    if p.affiliations:
+        console.print(f"[dim]{escape(', '.join(p.affiliations[:4]))}[/]")
+    console.print(
+        f"h-index {_shown(p.h_index)}   {plural(p.papers.value, 'paper')}   "
+        f"citations {_shown(p.citations)}   "
+        f"Novelty {novelty}   AI Score {_score_text(p.ai_score)}",
+        highlight=False,
+    )
+    console.print()
+    _explain("h-index", p.h_index, _shown(p.h_index))
+    _explain("i10-index", p.i10_index, _shown(p.i10_index))
+    _explain("papers", p.papers, _shown(p.papers))
+    _explain("citations", p.citations, _shown(p.citations))
+    _explain("citations/year", p.citations_per_year, _shown(p.citations_per_year, "{:,.1f}"))
+    _explain("main category", p.main_category, tag)
+    _explain("Novelty %", p.novelty, novelty)
+    score = p.ai_score
+    why = score.reason or f"among {plural(score.peers, 'peer')} in {score.category} with ≥ 3 works"
+    console.print(
+        f"  [bold]{'AI Score':<15}[/] {_score_text(score):>8}  [dim]{escape(why)}[/]", highlight=False
+    )
+    for part in score.parts:
+        if part.points is None:
+            detail = part.reason or ""
+        elif part.percentile is None:
+            detail = f"{part.value:.0%} of works → {part.points:.1f} points"
+        else:
+            detail = f"{part.value:,.4g} → {part.percentile:.0f}th percentile → {part.points:.1f} points"
+        console.print(
+            f"  {'':<15} {part.weight:>8.2f}  [dim]× {escape(part.label)}: {escape(detail)}[/]",
+            highlight=False,
+        )
+    console.print()
+    console.print(f"[bold]{plural(len(p.works), 'Paper')}[/]")
+    for pw in p.works[: limit or None]:
+        card = pw.card
+        head = " · ".join(x for x in (card.tag, card.date) if x)
+        code = "  [green]Code[/]" if card.has_code else ""
+        console.print()
+        console.print(f"[cyan]{escape(head)}[/]{code}", highlight=False)
+        console.print(f"[bold]{escape(card.title)}[/]", highlight=False)
+        console.print(escape(card.byline()), highlight=False)
+        if abstracts and card.abstract:
+            console.print(
+                f"[dim]{escape(textwrap.shorten(card.abstract, 600, placeholder=' …'))}[/]", highlight=False
+            )
+        nv = pw.novelty
+        if nv.percentile is not None:
+            note = (
+                f"novelty {nv.percentile:.0f}th percentile of {nv.category}, {nv.month} "
+                f"(vs {plural(nv.neighbours, 'earlier work')})"
+            )
+        else:
+            note = f"novelty — ({nv.reason})"
+        cites = (
+            ""
+            if pw.citations is None
+            else f" · {plural(pw.citations, 'citation')} ({source_name(pw.citation_source or '')})"
+        )
+        console.print(f"[dim]{escape(note + cites)}[/]", highlight=False)
+    if limit and len(p.works) > limit:
+        console.print(f"\n[dim]… and {len(p.works) - limit:,} more (--limit 0 shows all)[/]")
+    if p.coauthors:
+        console.print()
+        console.print(
+            "[bold]Co-authors[/]  " + escape(", ".join(f"{c.name} ({c.works})" for c in p.coauthors[:12]))
+        )
+    console.print()
+    if p.series:
+        years = "  ".join(f"{year} {n:,}" for year, n in p.series.items())
+        console.print(f"[bold]Citations per year[/]  {years}", highlight=False)
+    else:
+        console.print(f"[bold]Citations per year[/]  — [dim]{escape(p.citations_per_year.basis)}[/]")
+
+
+@author_app.command("show")
+def show_author(
+    ctx: typer.Context,
+    name: Annotated[
+        str, typer.Argument(metavar="NAME_OR_ID", help='"Natalie Mackraz", "Mackraz, N.", 1072, s2:1723755')
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Every field with its provenance, as JSON.")
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Paper cards to print (0: all).")] = 20,
+    abstracts: Annotated[
+        bool, typer.Option("--abstracts/--no-abstracts", help="Print the abstracts.")
+    ] = True,
+) -> None:
+    """A researcher's profile: metrics with their sources, then the papers as cards, newest first.
+
+    Names are matched forgivingly (case, accents, initials, "Last, First"); when several people
+    match, they are listed to choose from.
+
+    Example: [cyan]paperradar author "Natalie Mackraz"[/]   [cyan]paperradar author s2:1723755 --json[/]
+    """
+    author_id = _one_author(ctx, name, as_json)
+    with store_engine(ctx).connect() as conn:
+        profile = profiles.profile(conn, author_id)
+    assert profile is not None
+    if as_json:
+        print_json(profile.as_dict())
+    else:
+        _render(profile, limit, abstracts)
+
+
+def _work_ids(ctx: typer.Context, idents: list[str]) -> list[int]:
+    found = []
+    with store_engine(ctx).connect() as conn:
+        for ident in idents:
+            work_id = queries.resolve_work(conn, ident)
+            if work_id is None:
+                err.print(f"[red]error:[/] no work {ident!r} in the store")
+                raise typer.Exit(1)
+            found.append(work_id)
+    return found
+
+
+@author_app.command("merge")
+def merge_authors(
+    ctx: typer.Context,
+    keep: Annotated[str, typer.Argument(help="The author to keep (name or id).")],
+    others: Annotated[list[str], typer.Argument(help="Authors who are the same person (names or ids).")],
+) -> None:
+    """Declare several author records one person. Sticks through every later import.
+
+    Example: [cyan]paperradar author merge 1072 4410[/]
+    """
+    target = _one_author(ctx, keep, False)
+    with writing(store_engine(ctx)) as conn:
+        for other in others:
+            drop = _one_author(ctx, other, False)
+            try:
+                overrides.merge(conn, target, drop)
+            except overrides.OverrideError as exc:
+                err.print(f"[red]error:[/] {exc}")
+                raise typer.Exit(1) from exc
+    console.print(
+        f"merged {len(others)} into author {target}; "
+        "run [cyan]paperradar metrics refresh[/] to update the metrics"
+    )
+
+
+@author_app.command("split")
+def split_author(
+    ctx: typer.Context,
+    author: Annotated[str, typer.Argument(help="The author whose works are mixed up (name or id).")],
+    works: Annotated[
+        list[str],
+        typer.Option("--works", "-w", help="Works that belong to someone else (arXiv id, DOI or id)."),
+    ],
+    into: Annotated[str | None, typer.Option(help="Give them to this author instead of a new one.")] = None,
+) -> None:
+    """Split works off an author onto another person (new, or --into). Sticks through every later import.
+
+    Example: [cyan]paperradar author split 1072 --works 2310.17722 --works 2402.17975[/]
+    """
+    source = _one_author(ctx, author, False)
+    target = _one_author(ctx, into, False) if into else None
+    work_ids = _work_ids(ctx, works)
+    with writing(store_engine(ctx)) as conn:
+        try:
+            new = overrides.split(conn, source, work_ids, target)
+        except overrides.OverrideError as exc:
+            err.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(1) from exc
+    console.print(f"moved {plural(len(work_ids), 'work')} from author {source} to author {new}")
+
+
+@metrics_app.command("refresh")
+def refresh(
+    ctx: typer.Context,
+    full: Annotated[
+        bool, typer.Option("--full", help="Recompute every author, not only those touched.")
+    ] = False,
+    novelty: Annotated[
+        bool, typer.Option("--novelty/--no-novelty", help="Score paper novelty first.")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print what was done as JSON.")] = False,
+) -> None:
+    """Score new papers' novelty, then recompute the authors touched since the last run.
+
+    Example: [cyan]paperradar metrics refresh[/]   [cyan]paperradar metrics refresh --full[/]
+    """
+    engine = store_engine(ctx)
+    report: dict[str, Any] = {}
+    regraded: set[int] = set()
+    if novelty:
+        vectors = vector_dir(engine)
+        vectors.catch_up(engine, Embedder().name)
+        if len(vectors):
+            with progress_bar() as progress:
+                task = progress.add_task("paper novelty", total=None)
+                result = refresh_novelty(
+                    engine,
+                    vectors,
+                    full,
+                    lambda done, total: progress.update(task, completed=done, total=total),
+                )
+            regraded = result.regraded
+            report["novelty"] = {
+                "scored": result.computed,
+                "without_predecessor": result.without_predecessor,
+                "no_category_or_date": result.skipped,
+                "percentiles_changed": len(result.regraded),
+            }
+        else:
+            report["novelty"] = "no vectors yet: run `paperradar index` to score novelty"
+    with console.status("author metrics…"):
+        done = refresh_metrics(engine, full, sorted(regraded), dt.date.today())
+    report["authors"] = {
+        "recomputed": done.authors,
+        "full": done.full,
+        "peer_distributions": done.distributions,
+        "seconds": {k: round(v, 2) for k, v in done.seconds.items()},
+    }
+    if as_json:
+        print_json(report)
+        return
+    nv = report["novelty"]
+    if isinstance(nv, dict):
+        console.print(
+            f"novelty: {plural(nv['scored'], 'paper')} scored "
+            f"({nv['without_predecessor']:,} with no earlier work "
+            f"to compare with, {nv['no_category_or_date']:,} without a category or date)"
+        )
+    else:
+        console.print(f"novelty: {nv}")
+    kind = "every author" if done.full else "authors touched since the last run"
+    console.print(
+        f"metrics: {plural(done.authors, 'author')} recomputed ({kind}) "
+        f"in {sum(done.seconds.values()):.1f} s; "
+        f"{plural(done.distributions, 'peer distribution')}"
+    )
