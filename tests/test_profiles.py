@@ -95,7 +95,9 @@ def test_the_captured_profiles_impossible_header_is_flagged_never_shown_as_ours(
     ]
     assert profile.main_category.value == "cs.CL"
     assert profile.ai_score.value is None and "h-index" in (profile.ai_score.reason or "")
-    assert profile.novelty.value is None and "0 works of 7" in (profile.novelty.reason or "")
+    assert profile.novelty.value is None and "0 of 7 works have a novelty score" in (
+        profile.novelty.reason or ""
+    )
     # Cards newest first; the yearless capture date last, as the page had it.
     dates = [w.card.published for w in profile.works if w.card.published]
     assert dates == sorted(dates, reverse=True)

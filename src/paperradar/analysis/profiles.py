@@ -346,12 +346,6 @@ def profile(conn: Connection, author_id: int, today: dt.date | None = None) -> P
         f"median of the novelty percentiles of {plural(with_novelty, 'work')} of {n}, "
         "first- and last-author works counted twice"
     )
-    novelty_reason = None
-    if value is None:
-        novelty_reason = (
-            f"only {plural(with_novelty, 'work')} of {n} with a novelty score; {MIN_WORKS} are needed"
-        )
-    novelty = Figure(value, novelty_basis, novelty_reason)
 
     # --- AI Score
     distributions = distributions_for(conn, main)
@@ -381,6 +375,16 @@ def profile(conn: Connection, author_id: int, today: dt.date | None = None) -> P
         for work_id, card in by_id.items()
     ]
     works.sort(key=lambda pw: (pw.card.published or dt.date.min, pw.card.work_id), reverse=True)
+    novelty_reason = None
+    if value is None:
+        why = Counter(
+            pw.novelty.reason for pw in works if pw.novelty.percentile is None and pw.novelty.reason
+        )
+        others = "; ".join(f"{reason} ({count})" for reason, count in why.most_common())
+        novelty_reason = f"{with_novelty} of {plural(n, 'work')} have a novelty score, {MIN_WORKS} are needed"
+        if others:
+            novelty_reason += f" — {others}"
+    novelty = Figure(value, novelty_basis, novelty_reason)
 
     return Profile(
         author_id=author_id,
@@ -446,11 +450,11 @@ def _no_novelty(conn: Connection, card: Card) -> WorkNovelty:
     elif card.published is None:
         reason = "no publication date"
     elif embedded is None:
-        reason = "no embedding yet (run paperradar index)"
+        reason = "no embedding yet: run paperradar index"
     elif embedded == "":
         reason = "no title or abstract to embed"
     else:
-        reason = "not scored yet (run paperradar metrics refresh)"
+        reason = "not scored yet: run paperradar metrics refresh"
     return WorkNovelty(None, None, 0, card.category, None, reason)
 
 

@@ -323,14 +323,14 @@ def refresh(
     if as_json:
         print_json(report)
         return
-    nv = report["novelty"]
+    nv = report.get("novelty")
     if isinstance(nv, dict):
         console.print(
             f"novelty: {plural(nv['scored'], 'paper')} scored "
             f"({nv['without_predecessor']:,} with no earlier work "
             f"to compare with, {nv['no_category_or_date']:,} without a category or date)"
         )
-    else:
+    elif nv:
         console.print(f"novelty: {nv}")
     kind = "every author" if done.full else "authors touched since the last run"
     console.print(

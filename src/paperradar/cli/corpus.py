@@ -19,6 +19,7 @@ from rich.progress import (
 from rich.table import Table
 
 from paperradar.cli.app import SAMPLE, app, console, err, file_summary, print_json, store_engine
+from paperradar.cli.authors import refresh
 from paperradar.ingest import BATCH_SIZE, FileResult, expand, import_file
 from paperradar.search.lexical import LexicalIndex, index_dir
 from paperradar.sources import all_formats
@@ -300,10 +301,13 @@ def demo(
 
         console.print("\nEmbedding the sample for semantic search (once; about a minute on two cores)")
         index(ctx, rebuild=False, embed=True, limit=None, follow=False, every=60)
+    console.print("\nComputing paper novelty and author metrics")
+    refresh(ctx, full=True, novelty=embed, as_json=False)
     console.print(
         f"\nTry:  [cyan]paperradar --db {target} show 2606.00467[/]\n"
         f'      [cyan]paperradar --db {target} search "language models"[/]\n'
         f"      [cyan]paperradar --db {target} related 2606.00467[/]\n"
+        f'      [cyan]paperradar --db {target} author "Natalie Mackraz"[/]\n'
         f"      [cyan]paperradar --db {target} stats[/]"
     )
     if serve:
