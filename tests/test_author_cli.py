@@ -84,7 +84,7 @@ def test_s2_authors_show_their_checked_h_index(run: Run) -> None:
     assert out.startswith("E. Dijkstra")
     assert "h-index 42   266 papers   citations 48,172" in out
     assert "reported by Semantic Scholar" in out and "(differs from ours)" in out  # 48,151 vs the papers' sum
-    assert "… and 265 more (--limit 0 shows all)" in out
+    assert "… and 265 more (--page 2, or --limit 0 for all)" in out
 
 
 def test_several_people_are_listed_to_choose_from(run: Run) -> None:

@@ -101,9 +101,9 @@ def cards(conn: Connection, work_ids: Sequence[int], today: dt.date) -> dict[int
             w.n_authors,
         ).where(w.id.in_(chunk))
         rows.update((row.id, row) for row in conn.execute(stmt))
-        by_position = (
+        by_position = (  # one more than shown tells whether there are more
             select(a.work_id, a.name, a.affiliations)
-            .where(a.work_id.in_(chunk))
+            .where(a.work_id.in_(chunk), a.position <= SHOWN_AUTHORS + 1)
             .order_by(a.work_id, a.position)
         )
         for work_id, name, affs in conn.execute(by_position):

@@ -84,6 +84,44 @@ def percentiles(values: np.ndarray) -> np.ndarray:
     return 100.0 * (below + (upto - below) / 2) / n
 
 
+def score_all(
+    category: np.ndarray,
+    day: np.ndarray,
+    matrix: np.ndarray,
+    todo: np.ndarray,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Novelty and neighbour count of every ``todo`` work (NaN / 0 elsewhere).
+
+    Works are taken a category and a month at a time: their candidates are one contiguous run
+    of the category's works sorted by day, so each block is a single matrix product.
+    """
+    month = _month(day)
+    novelty = np.full(len(day), np.nan)
+    neighbours = np.zeros(len(day), dtype=np.int64)
+    total, done = int(todo.sum()), 0
+    for code in np.unique(category[todo]):
+        in_cat = np.flatnonzero(category == code)
+        by_day = in_cat[np.argsort(day[in_cat], kind="stable")]
+        cat_days = day[by_day]
+        targets = by_day[todo[by_day]]
+        for m in np.unique(month[targets]):
+            group = targets[month[targets] == m]
+            lo = np.searchsorted(cat_days, _window_start(int(m)), side="left")
+            hi = np.searchsorted(cat_days, day[group].max(), side="left")
+            cands = by_day[lo:hi]
+            step = max(1, BLOCK_CELLS // max(1, len(cands)))
+            for start in range(0, len(group), step):
+                block = group[start : start + step]
+                novelty[block], neighbours[block] = score(
+                    matrix[block], day[block], matrix[cands], day[cands]
+                )
+                done += len(block)
+                if progress:
+                    progress(done, total)
+    return novelty, neighbours
+
+
 def refresh_novelty(
     engine: Engine,
     vectors: VectorIndex,
@@ -135,41 +173,22 @@ def refresh_novelty(
         in_cat = category == code
         first_new = day[todo & in_cat].min()
         todo |= in_cat & (day > first_new) & (month <= _month(np.array([first_new]))[0] + WINDOW_MONTHS)
-    total = int(todo.sum())
+    novelty, neighbours = score_all(category, day, matrix, todo, progress)
     now = dt.datetime.now(dt.UTC)
-    out_rows: list[dict[str, object]] = []
-    done = 0
-    for code in np.unique(category[todo]):
-        in_cat = np.flatnonzero(category == code)
-        by_day = in_cat[np.argsort(day[in_cat], kind="stable")]
-        cat_days = day[by_day]
-        targets = by_day[todo[by_day]]
-        for m in np.unique(month[targets]):
-            group = targets[month[targets] == m]
-            lo = np.searchsorted(cat_days, _window_start(int(m)), side="left")
-            hi = np.searchsorted(cat_days, day[group].max(), side="left")
-            cands = by_day[lo:hi]
-            step = max(1, BLOCK_CELLS // max(1, len(cands)))
-            for start in range(0, len(group), step):
-                block = group[start : start + step]
-                novelty, count = score(matrix[block], day[block], matrix[cands], day[cands])
-                for i, n, c in zip(block, novelty, count, strict=True):
-                    out_rows.append(
-                        {
-                            "work_id": int(ids[i]),
-                            "model": model,
-                            "category": usable[i][1],
-                            "month": str(np.datetime64(int(month[i]), "M")),
-                            "novelty": None if np.isnan(n) else float(n),
-                            "neighbours": int(c),
-                            "percentile": None,
-                            "computed_at": now,
-                        }
-                    )
-                result.without_predecessor += int((count == 0).sum())
-                done += len(block)
-                if progress:
-                    progress(done, total)
+    out_rows: list[dict[str, object]] = [
+        {
+            "work_id": int(ids[i]),
+            "model": model,
+            "category": usable[i][1],
+            "month": str(np.datetime64(int(month[i]), "M")),
+            "novelty": None if np.isnan(novelty[i]) else float(novelty[i]),
+            "neighbours": int(neighbours[i]),
+            "percentile": None,
+            "computed_at": now,
+        }
+        for i in np.flatnonzero(todo)
+    ]
+    result.without_predecessor = int(np.sum(todo & (neighbours == 0)))
     result.computed = len(out_rows)
     groups = {(str(r["category"]), str(r["month"])) for r in out_rows}
     with writing(engine) as conn:

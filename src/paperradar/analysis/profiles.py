@@ -27,7 +27,10 @@ from paperradar.analysis.novelty import WINDOW_MONTHS
 from paperradar.analysis.refresh import distributions_for, last_refresh
 from paperradar.store import queries
 from paperradar.store import schema as t
+from paperradar.store.sql import chunks
 from paperradar.text import plural
+
+PER_PAGE = 50
 
 SOURCE_NAMES = {
     "semantic_scholar": "Semantic Scholar",
@@ -107,7 +110,9 @@ class Profile:
     novelty: Figure
     ai_score: AIScore
     ai_score_as_of: dt.datetime | None
-    works: list[ProfileWork]
+    works: list[ProfileWork]  # the requested page, newest first
+    page: int
+    per_page: int | None
     coauthors: list[Coauthor]
 
     def as_dict(self) -> dict[str, Any]:
@@ -198,8 +203,15 @@ def _citation_basis(work_facts: dict[int, f.CitationFact], total: int) -> str:
     return f"computed here from {counted} ({'; '.join(parts)})"
 
 
-def profile(conn: Connection, author_id: int, today: dt.date | None = None) -> Profile | None:
-    """The author's profile, or ``None`` when there is no such author (merged ids lead on)."""
+def profile(
+    conn: Connection,
+    author_id: int,
+    today: dt.date | None = None,
+    page: int = 1,
+    per_page: int | None = PER_PAGE,
+) -> Profile | None:
+    """The author's profile with one page of their cards (``per_page`` None: all), or ``None``
+    when there is no such author (a merged id leads to the person)."""
     today = today or dt.date.today()
     row = conn.execute(
         select(t.authors.c.id, t.authors.c.name, t.authors.c.merged_into).where(t.authors.c.id == author_id)
@@ -207,7 +219,7 @@ def profile(conn: Connection, author_id: int, today: dt.date | None = None) -> P
     if row is None:
         return None
     if row.merged_into:
-        return profile(conn, row.merged_into, today)
+        return profile(conn, row.merged_into, today, page, per_page)
     pairs = f.load_author_works(conn, [author_id])
     facts = f.load_works(conn, pairs.work_ids, today)
     table = compute(facts.arrays, pairs.authorships(facts), max(1, len(pairs.author_ids)))
@@ -362,24 +374,33 @@ def profile(conn: Connection, author_id: int, today: dt.date | None = None) -> P
         distributions,
     )
 
-    # --- cards, newest first
-    by_id = cards(conn, pairs.work_ids, today)
+    # --- cards, newest first (undated last), one page of them
+    at = facts.index(pairs.work_ids)
+    days, codes = facts.arrays.day[at], facts.arrays.category[at]
+    dated = days != f.UNKNOWN_DAY
+    order = np.lexsort((-np.asarray(pairs.work_ids), -np.where(dated, days, 0), ~dated))
+    newest_first = [pairs.work_ids[i] for i in order]
+    page_ids = newest_first[(page - 1) * per_page : page * per_page] if per_page else newest_first
+    unscored = {
+        w: (facts.categories[c] if c >= 0 else None, int(d) != f.UNKNOWN_DAY)
+        for w, c, d in zip(pairs.work_ids, codes.tolist(), days.tolist(), strict=True)
+        if w not in novelty_rows
+    }
+    missing = _no_novelty(conn, unscored)
+    by_id = cards(conn, page_ids, today)
     works = [
         ProfileWork(
-            card,
+            by_id[work_id],
             positions.get(work_id),
             works_facts[work_id].citations if work_id in works_facts else None,
             works_facts[work_id].source if work_id in works_facts else None,
-            novelty_rows.get(work_id) or _no_novelty(conn, card),
+            novelty_rows.get(work_id) or missing[work_id],
         )
-        for work_id, card in by_id.items()
+        for work_id in page_ids
     ]
-    works.sort(key=lambda pw: (pw.card.published or dt.date.min, pw.card.work_id), reverse=True)
     novelty_reason = None
     if value is None:
-        why = Counter(
-            pw.novelty.reason for pw in works if pw.novelty.percentile is None and pw.novelty.reason
-        )
+        why = Counter(nv.reason for nv in [*missing.values(), *novelty_rows.values()] if nv.reason)
         others = "; ".join(f"{reason} ({count})" for reason, count in why.most_common())
         novelty_reason = f"{with_novelty} of {plural(n, 'work')} have a novelty score, {MIN_WORKS} are needed"
         if others:
@@ -407,6 +428,8 @@ def profile(conn: Connection, author_id: int, today: dt.date | None = None) -> P
         ai_score=score,
         ai_score_as_of=last_refresh(conn),
         works=works,
+        page=page,
+        per_page=per_page,
         coauthors=_coauthors(conn, author_id),
     )
 
@@ -440,22 +463,29 @@ def _novelty_rows(conn: Connection, work_ids: list[int]) -> dict[int, WorkNovelt
     return out
 
 
-def _no_novelty(conn: Connection, card: Card) -> WorkNovelty:
-    """Why a work has no novelty score."""
-    embedded = conn.execute(
-        select(t.embeddings.c.text_hash).where(t.embeddings.c.work_id == card.work_id)
-    ).scalar()
-    if card.category is None:
-        reason = "no arXiv category to compare within"
-    elif card.published is None:
-        reason = "no publication date"
-    elif embedded is None:
-        reason = "no embedding yet: run paperradar index"
-    elif embedded == "":
-        reason = "no title or abstract to embed"
-    else:
-        reason = "not scored yet: run paperradar metrics refresh"
-    return WorkNovelty(None, None, 0, card.category, None, reason)
+def _no_novelty(conn: Connection, works: dict[int, tuple[str | None, bool]]) -> dict[int, WorkNovelty]:
+    """Why each of these works (id → (category, has a date)) has no novelty score."""
+    hashes: dict[int, str] = {}
+    for chunk in chunks(list(works)):
+        stmt = select(t.embeddings.c.work_id, t.embeddings.c.text_hash).where(
+            t.embeddings.c.work_id.in_(chunk)
+        )
+        hashes.update((work_id, text_hash) for work_id, text_hash in conn.execute(stmt))
+    out = {}
+    for work_id, (category, dated) in works.items():
+        embedded = hashes.get(work_id)
+        if category is None:
+            reason = "no arXiv category to compare within"
+        elif not dated:
+            reason = "no publication date"
+        elif embedded is None:
+            reason = "no embedding yet: run paperradar index"
+        elif embedded == "":
+            reason = "no title or abstract to embed"
+        else:
+            reason = "not scored yet: run paperradar metrics refresh"
+        out[work_id] = WorkNovelty(None, None, 0, category, None, reason)
+    return out
 
 
 def _coauthors(conn: Connection, author_id: int, limit: int = 20) -> list[Coauthor]:

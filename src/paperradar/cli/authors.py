@@ -98,7 +98,7 @@ def _explain(label: str, figure: Figure, value: str) -> None:
         )
 
 
-def _render(p: Profile, limit: int, abstracts: bool) -> None:
+def _render(p: Profile, abstracts: bool) -> None:
     tag = category_tag(p.main_category.value) or "—"
     novelty = "—" if p.novelty.value is None else f"{p.novelty.value}%"
     console.print(
@@ -137,8 +137,8 @@ def _render(p: Profile, limit: int, abstracts: bool) -> None:
             highlight=False,
         )
     console.print()
-    console.print(f"[bold]{plural(len(p.works), 'Paper')}[/]")
-    for pw in p.works[: limit or None]:
+    console.print(f"[bold]{plural(p.papers.value, 'Paper')}[/]")
+    for pw in p.works:
         card = pw.card
         head = " · ".join(x for x in (card.tag, card.date) if x)
         code = "  [green]Code[/]" if card.has_code else ""
@@ -164,8 +164,10 @@ def _render(p: Profile, limit: int, abstracts: bool) -> None:
             else f" · {plural(pw.citations, 'citation')} ({source_name(pw.citation_source or '')})"
         )
         console.print(f"[dim]{escape(note + cites)}[/]", highlight=False)
-    if limit and len(p.works) > limit:
-        console.print(f"\n[dim]… and {len(p.works) - limit:,} more (--limit 0 shows all)[/]")
+    shown_to = (p.page - 1) * (p.per_page or 0) + len(p.works)
+    if p.per_page and p.papers.value > shown_to:
+        more = p.papers.value - shown_to
+        console.print(f"\n[dim]… and {more:,} more (--page {p.page + 1}, or --limit 0 for all)[/]")
     if p.coauthors:
         console.print()
         console.print(
@@ -188,7 +190,8 @@ def show_author(
     as_json: Annotated[
         bool, typer.Option("--json", help="Every field with its provenance, as JSON.")
     ] = False,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Paper cards to print (0: all).")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Paper cards per page (0: all).")] = 20,
+    page: Annotated[int, typer.Option(min=1, help="Which page of paper cards.")] = 1,
     abstracts: Annotated[
         bool, typer.Option("--abstracts/--no-abstracts", help="Print the abstracts.")
     ] = True,
@@ -202,12 +205,12 @@ def show_author(
     """
     author_id = _one_author(ctx, name, as_json)
     with store_engine(ctx).connect() as conn:
-        profile = profiles.profile(conn, author_id)
+        profile = profiles.profile(conn, author_id, page=page, per_page=limit or None)
     assert profile is not None
     if as_json:
         print_json(profile.as_dict())
     else:
-        _render(profile, limit, abstracts)
+        _render(profile, abstracts)
 
 
 def _work_ids(ctx: typer.Context, idents: list[str]) -> list[int]:

@@ -24,6 +24,8 @@ from paperradar.store import overrides
 from paperradar.store import schema as t
 from paperradar.store.sql import chunks
 
+MAX_TEAM = 50
+
 
 def _groups(conn: Connection, touched: set[int] | None) -> list[list[tuple[int, str]]]:
     """Authors sharing (family name, first initial) under several spellings, one touched at least."""
@@ -41,11 +43,15 @@ def _groups(conn: Connection, touched: set[int] | None) -> list[list[tuple[int, 
 
 
 def _coauthors(conn: Connection, author_ids: set[int]) -> dict[int, set[tuple[str, str]]]:
+    """Per author: their co-authors as (family, initial), from works of at most MAX_TEAM authors
+    (a 3,000-author collaboration says little about who someone is, and costs a lot to read)."""
     mine, theirs = t.authorships.alias(), t.authorships.alias()
     found: dict[int, set[tuple[str, str]]] = defaultdict(set)
     for chunk in chunks(sorted(author_ids)):
         stmt = (
             select(mine.c.author_id, t.authors.c.name_key)
+            .distinct()
+            .join(t.works, and_(t.works.c.id == mine.c.work_id, t.works.c.n_authors <= MAX_TEAM))
             .join(theirs, and_(theirs.c.work_id == mine.c.work_id, theirs.c.author_id != mine.c.author_id))
             .join(t.authors, t.authors.c.id == theirs.c.author_id)
             .where(mine.c.author_id.in_(chunk))
@@ -123,7 +129,8 @@ def reconcile(conn: Connection, touched: Sequence[int] | None = None) -> list[tu
     merges = []
     for members in components.values():
         keep = max(members, key=lambda m: (identity.fullness(keys[m]), -m))
-        for other in sorted(m for m in members if m != keep and identity.variant_of(keys[m], keys[keep])):
-            overrides.merge(conn, keep, other, action="variant")
-            merges.append((keep, other))
+        merges += [
+            (keep, m) for m in sorted(members) if m != keep and identity.variant_of(keys[m], keys[keep])
+        ]
+    overrides.merge_many(conn, merges, action="variant")
     return merges

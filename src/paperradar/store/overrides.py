@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 import orjson
-from sqlalchemy import Connection, delete, exists, insert, or_, select, update
+from sqlalchemy import Connection, Integer, bindparam, delete, exists, insert, or_, select, update
 
 from paperradar.identity.ids import family_name
 from paperradar.store import schema as t
@@ -51,29 +51,48 @@ def _stale(conn: Connection, *author_ids: int) -> None:
 
 
 def merge(conn: Connection, keep: int, drop: int, action: str = "merge") -> int:
-    """Make ``drop`` the same person as ``keep``; returns the kept id. ``action`` is logged:
-    ``merge`` for a user's decision, ``variant`` for :mod:`paperradar.store.author_variants`."""
+    """Make ``drop`` the same person as ``keep``; returns the kept id."""
     keep, drop = _existing(conn, keep), _existing(conn, drop)
     if keep == drop:
         raise OverrideError(f"authors {keep} and {drop} are already one person")
-    _stale(conn, keep, drop)
+    merge_many(conn, [(keep, drop)], action)
+    return keep
+
+
+def merge_many(conn: Connection, pairs: Sequence[tuple[int, int]], action: str = "merge") -> None:
+    """Merge each ``(keep, drop)`` pair of current authors, set-wise (one statement per table).
+
+    ``action`` is logged: ``merge`` for a user's decision, ``variant`` for
+    :mod:`paperradar.store.author_variants`. A drop must not be another pair's keep.
+    """
+    if not pairs:
+        return
+    params = [{"keep": keep, "drop": drop} for keep, drop in pairs]
+    _stale(conn, *{a for pair in pairs for a in pair})
+    keep_id, drop_id = bindparam("keep", type_=Integer()), bindparam("drop", type_=Integer())
     for table in t.AUTHOR_CHILD_TABLES:
         if table is t.author_metrics:
             continue
-        others = [c for c in table.primary_key.columns if c.name != "author_id"]
+        stmt = update(table).where(table.c.author_id == drop_id).values(author_id=keep_id)
         if table.c.author_id.primary_key:  # keep's own row wins; drop's stays on the merged row
+            others = [c for c in table.primary_key.columns if c.name != "author_id"]
             alias = table.alias()
-            clash = exists().where(alias.c.author_id == keep, *[alias.c[c.name] == c for c in others])
-            conn.execute(update(table).where(table.c.author_id == drop, ~clash).values(author_id=keep))
-        else:
-            conn.execute(update(table).where(table.c.author_id == drop).values(author_id=keep))
+            stmt = stmt.where(
+                ~exists().where(alias.c.author_id == keep_id, *[alias.c[c.name] == c for c in others])
+            )
+        conn.execute(stmt, params)
+    people = t.authors.c
     conn.execute(
         update(t.authors)
-        .where(or_(t.authors.c.id == drop, t.authors.c.merged_into == drop))
-        .values(merged_into=keep)
+        .where(or_(people.id == drop_id, people.merged_into == drop_id))
+        .values(merged_into=keep_id),
+        params,
     )
-    _log(conn, action, keep, drop, [])
-    return keep
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        {"action": action, "author_id": k, "other_id": d, "works": None, "created_at": now} for k, d in pairs
+    ]
+    conn.execute(insert(t.author_overrides), rows)
 
 
 def works_of(conn: Connection, author_id: int) -> set[int]:
