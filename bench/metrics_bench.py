@@ -242,9 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--novelty-months", type=int, default=3, help="newest months to score (default 3)")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
-    print(
-        f"metrics benchmark: {args.lines:,} snapshot lines · {os.cpu_count()} cores · {platform.python_version()}"
-    )
+    cores, python = os.cpu_count(), platform.python_version()
+    print(f"metrics benchmark: {args.lines:,} snapshot lines · {cores} cores · Python {python}")
     db = ensure_store(args.workdir, args.lines, args.seed)
     facts = write_facts(db, args.seed)
     print(f"facts: {json.dumps(facts)}")
