@@ -95,6 +95,7 @@ class Part:
     percentile: float | None  # P(value) among peers; code rate enters as itself
     points: float | None  # weight × (percentile or rate), on the 0–100 scale
     reason: str | None = None  # why the part is missing
+    peers: int = 0  # authors the percentile is taken among
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,9 @@ def ai_score(
             continue
         pct = dist.percentile(value)
         exact += weight * pct
-        parts.append(Part(metric, label, weight, value, round(pct, 1), round(weight * pct, 1)))
+        parts.append(
+            Part(metric, label, weight, value, round(pct, 1), round(weight * pct, 1), None, dist.peers)
+        )
     if works < MIN_WORKS:
         return AIScore(None, parts, category, peers, f"fewer than {MIN_WORKS} works in the corpus ({works})")
     if category is None:

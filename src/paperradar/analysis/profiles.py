@@ -73,6 +73,7 @@ class WorkNovelty:
     category: str | None
     month: str | None
     reason: str | None = None
+    graded_among: int = 0  # scored papers of the same category and month (the percentile's base)
 
 
 @dataclass
@@ -444,11 +445,19 @@ def _ids(conn: Connection, author_id: int) -> dict[str, list[str]]:
 
 def _novelty_rows(conn: Connection, work_ids: list[int]) -> dict[int, WorkNovelty]:
     nv = t.work_novelty.c
+    rows: list[Any] = []
+    for chunk in chunks(work_ids):
+        stmt = select(nv.work_id, nv.novelty, nv.percentile, nv.neighbours, nv.category, nv.month).where(
+            nv.work_id.in_(chunk)
+        )
+        rows.extend(conn.execute(stmt).all())
+    sizes: dict[tuple[str, str], int] = {}
+    for category, month in {(r.category, r.month) for r in rows}:
+        sizes[(category, month)] = conn.execute(
+            select(func.count()).where(nv.category == category, nv.month == month, nv.novelty.is_not(None))
+        ).scalar_one()
     out: dict[int, WorkNovelty] = {}
-    stmt = select(nv.work_id, nv.novelty, nv.percentile, nv.neighbours, nv.category, nv.month).where(
-        nv.work_id.in_(work_ids)
-    )
-    for work_id, novelty, percentile, neighbours, category, month in conn.execute(stmt):
+    for work_id, novelty, percentile, neighbours, category, month in rows:
         reason = None
         if novelty is None:
             reason = f"no earlier work of {category} in the {WINDOW_MONTHS} months before to compare with"
@@ -459,6 +468,7 @@ def _novelty_rows(conn: Connection, work_ids: list[int]) -> dict[int, WorkNovelt
             category,
             month,
             reason,
+            sizes[(category, month)],
         )
     return out
 

@@ -131,7 +131,10 @@ def _render(p: Profile, abstracts: bool) -> None:
         elif part.percentile is None:
             detail = f"{part.value:.0%} of works → {part.points:.1f} points"
         else:
-            detail = f"{part.value:,.4g} → {part.percentile:.0f}th percentile → {part.points:.1f} points"
+            detail = (
+                f"{part.value:,.4g} → {part.percentile:.0f}th percentile of {plural(part.peers, 'peer')} "
+                f"→ {part.points:.1f} points"
+            )
         console.print(
             f"  {'':<15} {part.weight:>8.2f}  [dim]× {escape(part.label)}: {escape(detail)}[/]",
             highlight=False,
@@ -152,9 +155,10 @@ def _render(p: Profile, abstracts: bool) -> None:
             )
         nv = pw.novelty
         if nv.percentile is not None:
+            against = plural(nv.neighbours, "earlier work")
             note = (
-                f"novelty {nv.percentile:.0f}th percentile of {nv.category}, {nv.month} "
-                f"(vs {plural(nv.neighbours, 'earlier work')})"
+                f"novelty {nv.percentile:.0f}th percentile among {plural(nv.graded_among, 'paper')} of "
+                f"{nv.category}, {nv.month} (N = {nv.novelty:.2f} against {against})"
             )
         else:
             note = f"novelty — ({nv.reason})"
