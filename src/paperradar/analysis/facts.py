@@ -13,10 +13,12 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 import orjson
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, String, func, literal, select, type_coerce, union
 
 from paperradar.analysis.metrics import RECENT_YEARS, Authorships, WorkArrays
 from paperradar.identity import works as work_identity
@@ -24,7 +26,6 @@ from paperradar.store import schema as t
 from paperradar.store.sql import chunks
 
 UNKNOWN_DAY = np.iinfo(np.int64).min
-_EPOCH = dt.date(1970, 1, 1)
 
 
 @dataclass
@@ -46,6 +47,7 @@ class WorkFacts:
     arrays: WorkArrays
     categories: list[str]  # category code → name
     citations: dict[int, CitationFact]  # work id → its chosen citation fact
+    n_authors: np.ndarray  # 0: unknown
 
     def index(self, work_ids: Sequence[int] | np.ndarray) -> np.ndarray:
         return np.searchsorted(self.ids, np.asarray(work_ids, dtype=np.int64))
@@ -55,38 +57,42 @@ def recent_years(today: dt.date) -> range:
     return range(today.year - RECENT_YEARS + 1, today.year + 1)
 
 
-def _in_chunks(column: object, work_ids: Sequence[int] | None) -> Iterable[Sequence[int] | None]:
-    return [None] if work_ids is None else chunks(list(work_ids))
+Selection = Sequence[int] | Select[Any] | None
+"""Which rows: a list of ids (asked for in chunks), a subquery of ids (one query), or ``None`` (all)."""
 
 
-def _choose_citations(conn: Connection, work_ids: Sequence[int] | None) -> dict[int, CitationFact]:
+def _parts(selection: Selection) -> Iterable[Sequence[int] | Select[Any] | None]:
+    if selection is None or isinstance(selection, Select):
+        return [selection]
+    return chunks(list(selection))
+
+
+def _restrict(stmt: Select[Any], column: Any, part: Sequence[int] | Select[Any] | None) -> Select[Any]:
+    return stmt if part is None else stmt.where(column.in_(part))
+
+
+def _choose_citations(conn: Connection, work_ids: Selection) -> dict[int, CitationFact]:
     cc = t.citation_counts.c
     best: dict[int, CitationFact] = {}
-    per_year: dict[int, tuple[dt.datetime, str, dict[int, int]]] = {}
-    for chunk in _in_chunks(cc.work_id, work_ids):
-        stmt = select(cc.work_id, cc.source, cc.citations, cc.counts_by_year, cc.as_of).where(
-            cc.citations.is_not(None)
-        )
-        if chunk is not None:
-            stmt = stmt.where(cc.work_id.in_(chunk))
-        for work_id, source, citations, by_year, as_of in conn.execute(stmt):
-            fact = CitationFact(source, int(citations), as_of)
+    per_year: dict[int, tuple[dt.datetime, str, str]] = {}
+    stmt = select(cc.work_id, cc.source, cc.citations, cc.counts_by_year, cc.as_of).where(
+        cc.citations.is_not(None)
+    )
+    for part in _parts(work_ids):
+        for work_id, source, citations, by_year, as_of in conn.execute(_restrict(stmt, cc.work_id, part)):
             held = best.get(work_id)
             if held is None or (as_of, -work_identity.rank(source)) > (
                 held.as_of,
                 -work_identity.rank(held.source),
             ):
-                best[work_id] = fact
+                best[work_id] = CitationFact(source, int(citations), as_of)
             if by_year:
                 seen = per_year.get(work_id)
                 if seen is None or as_of > seen[0]:
-                    per_year[work_id] = (
-                        as_of,
-                        source,
-                        {int(y): int(n) for y, n in orjson.loads(by_year).items()},
-                    )
-    for work_id, (_, source, years) in per_year.items():
+                    per_year[work_id] = (as_of, source, by_year)
+    for work_id, (_, source, text) in per_year.items():
         if work_id in best:
+            years = {int(y): int(n) for y, n in orjson.loads(text).items()}
             best[work_id].per_year, best[work_id].per_year_from = years, source
     missing = [w for w, fact in best.items() if not fact.per_year]
     for work_id, years in citing_years(conn, missing if work_ids is not None else None).items():
@@ -96,37 +102,44 @@ def _choose_citations(conn: Connection, work_ids: Sequence[int] | None) -> dict[
     return best
 
 
-def citing_years(conn: Connection, work_ids: Sequence[int] | None) -> dict[int, dict[int, int]]:
+def citing_years(conn: Connection, work_ids: Selection) -> dict[int, dict[int, int]]:
     """cited work → {year of the citing work: how many}, over citation edges within the corpus."""
     edges, ids, citing = t.citation_edges, t.work_ids, t.works
     result: dict[int, dict[int, int]] = defaultdict(dict)
-    for chunk in _in_chunks(ids.c.work_id, work_ids):
-        stmt = (
-            select(ids.c.work_id, citing.c.year, func.count(func.distinct(edges.c.citing_id)))
-            .select_from(
-                edges.join(
-                    ids, (ids.c.scheme == edges.c.cited_scheme) & (ids.c.value == edges.c.cited_value)
-                ).join(citing, citing.c.id == edges.c.citing_id)
-            )
-            .where(citing.c.year.is_not(None))
-            .group_by(ids.c.work_id, citing.c.year)
+    if not conn.execute(select(edges.c.citing_id).limit(1)).first():
+        return result  # no edges at all: skip the join
+    stmt = (
+        select(ids.c.work_id, citing.c.year, func.count(func.distinct(edges.c.citing_id)))
+        .select_from(
+            edges.join(
+                ids, (ids.c.scheme == edges.c.cited_scheme) & (ids.c.value == edges.c.cited_value)
+            ).join(citing, citing.c.id == edges.c.citing_id)
         )
-        if chunk is not None:
-            stmt = stmt.where(ids.c.work_id.in_(chunk))
-        for work_id, year, n in conn.execute(stmt):
+        .where(citing.c.year.is_not(None))
+        .group_by(ids.c.work_id, citing.c.year)
+    )
+    for part in _parts(work_ids):
+        for work_id, year, n in conn.execute(_restrict(stmt, ids.c.work_id, part)):
             result[work_id][int(year)] = int(n)
     return result
 
 
-def load_works(conn: Connection, work_ids: Sequence[int] | None, today: dt.date) -> WorkFacts:
-    """The metric inputs of the given works (``None``: every work)."""
+def _days(values: list[Any]) -> np.ndarray:
+    """Dates (``date`` objects, or ISO text as SQLite returns them uncoerced) → days since 1970."""
+    as_dates = np.array([str(v)[:10] if v is not None else "NaT" for v in values], dtype="datetime64[D]")
+    days = as_dates.astype(np.int64)
+    days[np.isnat(as_dates)] = UNKNOWN_DAY
+    return days
+
+
+def load_works(conn: Connection, work_ids: Selection, today: dt.date) -> WorkFacts:
+    """The metric inputs of the given works."""
     w = t.works.c
-    rows: list[tuple[int, str | None, dt.date | None, bool]] = []
-    for chunk in _in_chunks(w.id, work_ids):
-        stmt = select(w.id, w.primary_category, w.published, w.has_code)
-        if chunk is not None:
-            stmt = stmt.where(w.id.in_(chunk))
-        rows.extend(tuple(row) for row in conn.execute(stmt))
+    published = type_coerce(w.published, String)  # parsed by numpy below, a million at a time
+    stmt = select(w.id, w.primary_category, published, w.has_code, w.n_authors)
+    rows: list[Any] = []
+    for part in _parts(work_ids):
+        rows.extend(conn.execute(_restrict(stmt, w.id, part)).all())
     rows.sort(key=lambda row: row[0])
     n = len(rows)
     ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=n)
@@ -134,10 +147,9 @@ def load_works(conn: Connection, work_ids: Sequence[int] | None, today: dt.date)
     category = np.fromiter(
         (names.setdefault(row[1], len(names)) if row[1] else -1 for row in rows), dtype=np.int64, count=n
     )
-    day = np.fromiter(
-        ((row[2] - _EPOCH).days if row[2] else UNKNOWN_DAY for row in rows), dtype=np.int64, count=n
-    )
+    day = _days([row[2] for row in rows])
     has_code = np.fromiter((bool(row[3]) for row in rows), dtype=np.bool_, count=n)
+    n_authors = np.fromiter((row[4] or 0 for row in rows), dtype=np.int64, count=n)
     facts = _choose_citations(conn, work_ids)
     citations = np.full(n, np.nan)
     recent = np.full(n, np.nan)
@@ -152,55 +164,75 @@ def load_works(conn: Connection, work_ids: Sequence[int] | None, today: dt.date)
     upvotes = np.zeros(n)
     novelty = np.full(n, np.nan)
     cm, nv = t.community.c, t.work_novelty.c
-    for chunk in _in_chunks(cm.work_id, work_ids):
-        votes = select(cm.work_id, func.max(cm.upvotes)).where(cm.upvotes.is_not(None)).group_by(cm.work_id)
-        scores = select(nv.work_id, nv.percentile).where(nv.percentile.is_not(None))
-        if chunk is not None:
-            votes, scores = votes.where(cm.work_id.in_(chunk)), scores.where(nv.work_id.in_(chunk))
-        for target, stmt in ((upvotes, votes), (novelty, scores)):
-            got = conn.execute(stmt).all()
+    votes = select(cm.work_id, func.max(cm.upvotes)).where(cm.upvotes.is_not(None)).group_by(cm.work_id)
+    scores = select(nv.work_id, nv.percentile).where(nv.percentile.is_not(None))
+    for part in _parts(work_ids):
+        for target, stmt_, column in ((upvotes, votes, cm.work_id), (novelty, scores, nv.work_id)):
+            got = conn.execute(_restrict(stmt_, column, part)).all()
             if got:
                 target[np.searchsorted(ids, [g[0] for g in got])] = [g[1] for g in got]
     arrays = WorkArrays(citations, recent, category, day, has_code, upvotes, novelty)
-    return WorkFacts(ids, arrays, list(names), facts)
+    return WorkFacts(ids, arrays, list(names), facts, n_authors)
 
 
 @dataclass
 class AuthorWorks:
-    """Author–work pairs for a set of authors, with author ids and positions."""
+    """The (author, work, position) rows of a set of authors: authorships, and the works their
+    author records claim (position 0: unknown)."""
 
-    author_ids: np.ndarray  # author index → author id
-    work_ids: list[int]  # every work involved, for load_works
-    pairs_author: np.ndarray
-    pairs_work: np.ndarray  # work ids (turned into indexes against a WorkFacts)
-    first_or_last: np.ndarray
+    author: np.ndarray
+    work: np.ndarray
+    position: np.ndarray
+
+    @cached_property
+    def author_ids(self) -> np.ndarray:
+        """Author index → author id (sorted)."""
+        return np.unique(self.author)
+
+    @cached_property
+    def work_ids(self) -> list[int]:
+        return np.unique(self.work).tolist()  # type: ignore[no-any-return]
 
     def authorships(self, facts: WorkFacts) -> Authorships:
-        return Authorships(self.pairs_author, facts.index(self.pairs_work), self.first_or_last)
+        """Each (author, work) once, flagged when the author is first or last on it.
+
+        Last: the last position of a work whose whole author list is known (a captured card that
+        stops at "et al." has no known last author, n_authors is unknown).
+        """
+        at = facts.index(self.work)
+        edge = (self.position == 1) | ((self.position > 0) & (self.position == facts.n_authors[at]))
+        authors = np.searchsorted(self.author_ids, self.author)
+        order = np.lexsort((at, authors))
+        authors, at, edge = authors[order], at[order], edge[order]
+        first = np.r_[True, (authors[1:] != authors[:-1]) | (at[1:] != at[:-1])]
+        starts = np.flatnonzero(first)
+        merged_edge = np.maximum.reduceat(edge, starts) if len(starts) else edge[:0]
+        return Authorships(
+            authors[starts].astype(np.int64), at[starts].astype(np.int64), merged_edge.astype(bool)
+        )
 
 
-def load_author_works(conn: Connection, author_ids: Sequence[int] | None) -> AuthorWorks:
-    """Every (author, work) on the authors' profiles: authorships and claims by author records.
+def load_author_works(conn: Connection, author_ids: Selection) -> AuthorWorks:
+    """Every (author, work) on the authors' profiles: authorships and claims by author records."""
+    a, c = t.authorships.c, t.author_works.c
+    rows: list[Any] = []
+    for part in _parts(author_ids):
+        rows.extend(
+            conn.execute(_restrict(select(a.author_id, a.work_id, a.position), a.author_id, part)).all()
+        )
+        claims = _restrict(select(c.author_id, c.work_id, literal(0)), c.author_id, part)
+        rows.extend(conn.execute(claims).all())
+    table = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    return AuthorWorks(table[:, 0], table[:, 1], table[:, 2])
 
-    First or last author: position 1, or the last position of a work whose whole author list is
-    known (a captured card that stops at "et al." has no known last author).
-    """
-    a, wk = t.authorships.c, t.works.c
-    seen: dict[tuple[int, int], bool] = {}
-    for chunk in _in_chunks(a.author_id, author_ids):
-        stmt = select(a.author_id, a.work_id, a.position, wk.n_authors).join(t.works, wk.id == a.work_id)
-        claims = select(t.author_works.c.author_id, t.author_works.c.work_id)
-        if chunk is not None:
-            stmt = stmt.where(a.author_id.in_(chunk))
-            claims = claims.where(t.author_works.c.author_id.in_(chunk))
-        for author_id, work_id, position, n_authors in conn.execute(stmt):
-            edge = position == 1 or position == n_authors
-            seen[(author_id, work_id)] = seen.get((author_id, work_id), False) or edge
-        for author_id, work_id in conn.execute(claims):
-            seen.setdefault((author_id, work_id), False)
-    keys = sorted(seen)
-    authors = np.fromiter((k[0] for k in keys), dtype=np.int64, count=len(keys))
-    unique, index = np.unique(authors, return_inverse=True)
-    work = np.fromiter((k[1] for k in keys), dtype=np.int64, count=len(keys))
-    edge = np.fromiter((seen[k] for k in keys), dtype=np.bool_, count=len(keys))
-    return AuthorWorks(unique, sorted(set(work.tolist())), index.astype(np.int64), work, edge)
+
+def works_of(author_id: int) -> Select[Any]:
+    """The ids of the works on one author's profile, as a subquery."""
+    return (
+        union(
+            select(t.authorships.c.work_id).where(t.authorships.c.author_id == author_id),
+            select(t.author_works.c.work_id).where(t.author_works.c.author_id == author_id),
+        )
+        .subquery()
+        .select()
+    )

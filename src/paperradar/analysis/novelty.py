@@ -219,12 +219,14 @@ def _regrade(conn: Connection, groups: set[tuple[str, str]]) -> set[int]:
             continue
         ranks = percentiles(np.array([r[1] for r in scored]))
         for (work_id, _, before), after in zip(scored, ranks, strict=True):
+            updates.append({"wid": work_id, "pct": float(after), "base": len(scored)})
             if before is None or abs(before - after) > 1e-9:
-                updates.append({"wid": work_id, "pct": float(after)})
                 changed.add(int(work_id))
     if updates:
         conn.execute(
-            update(t.work_novelty).where(nv.work_id == bindparam("wid")).values(percentile=bindparam("pct")),
+            update(t.work_novelty)
+            .where(nv.work_id == bindparam("wid"))
+            .values(percentile=bindparam("pct"), graded_among=bindparam("base")),
             updates,
         )
     return changed

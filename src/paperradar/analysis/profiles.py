@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import orjson
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, and_, func, select
 
 from paperradar.analysis import facts as f
 from paperradar.analysis.ai_score import AIScore, ai_score
@@ -27,6 +28,7 @@ from paperradar.analysis.novelty import WINDOW_MONTHS
 from paperradar.analysis.refresh import distributions_for, last_refresh
 from paperradar.store import queries
 from paperradar.store import schema as t
+from paperradar.store.author_variants import MAX_TEAM
 from paperradar.store.sql import chunks
 from paperradar.text import plural
 
@@ -222,7 +224,8 @@ def profile(
     if row.merged_into:
         return profile(conn, row.merged_into, today, page, per_page)
     pairs = f.load_author_works(conn, [author_id])
-    facts = f.load_works(conn, pairs.work_ids, today)
+    mine = f.works_of(author_id)
+    facts = f.load_works(conn, mine, today)
     table = compute(facts.arrays, pairs.authorships(facts), max(1, len(pairs.author_ids)))
     n = len(pairs.work_ids)
     a, works_facts = t.authorships.c, facts.citations
@@ -352,7 +355,7 @@ def profile(
         main_figure = Figure(None, "", "none of the works has an arXiv category")
 
     # --- novelty
-    novelty_rows = _novelty_rows(conn, pairs.work_ids)
+    novelty_rows = _novelty_rows(conn, mine)
     with_novelty = int(table.novelty_works[0]) if n else 0
     value = None if math.isnan(table.novelty[0]) else round(float(table.novelty[0]))
     novelty_basis = (
@@ -443,21 +446,15 @@ def _ids(conn: Connection, author_id: int) -> dict[str, list[str]]:
     return ids
 
 
-def _novelty_rows(conn: Connection, work_ids: list[int]) -> dict[int, WorkNovelty]:
+def _novelty_rows(conn: Connection, work_ids: Sequence[int] | Select[Any]) -> dict[int, WorkNovelty]:
     nv = t.work_novelty.c
-    rows: list[Any] = []
-    for chunk in chunks(work_ids):
-        stmt = select(nv.work_id, nv.novelty, nv.percentile, nv.neighbours, nv.category, nv.month).where(
-            nv.work_id.in_(chunk)
-        )
-        rows.extend(conn.execute(stmt).all())
-    sizes: dict[tuple[str, str], int] = {}
-    for category, month in {(r.category, r.month) for r in rows}:
-        sizes[(category, month)] = conn.execute(
-            select(func.count()).where(nv.category == category, nv.month == month, nv.novelty.is_not(None))
-        ).scalar_one()
+    stmt = select(
+        nv.work_id, nv.novelty, nv.percentile, nv.neighbours, nv.category, nv.month, nv.graded_among
+    )
     out: dict[int, WorkNovelty] = {}
-    for work_id, novelty, percentile, neighbours, category, month in rows:
+    for work_id, novelty, percentile, neighbours, category, month, base in conn.execute(
+        stmt.where(nv.work_id.in_(work_ids))
+    ):
         reason = None
         if novelty is None:
             reason = f"no earlier work of {category} in the {WINDOW_MONTHS} months before to compare with"
@@ -468,7 +465,7 @@ def _novelty_rows(conn: Connection, work_ids: list[int]) -> dict[int, WorkNovelt
             category,
             month,
             reason,
-            sizes[(category, month)],
+            base or 0,
         )
     return out
 
@@ -499,11 +496,16 @@ def _no_novelty(conn: Connection, works: dict[int, tuple[str | None, bool]]) -> 
 
 
 def _coauthors(conn: Connection, author_id: int, limit: int = 20) -> list[Coauthor]:
+    """The most frequent co-authors, on works of up to MAX_TEAM authors (everyone on a
+    3,000-author collaboration paper is not a co-author in the sense a reader means)."""
     mine, theirs = t.authorships.alias(), t.authorships.alias()
     shared = func.count(func.distinct(theirs.c.work_id)).label("shared")
     stmt = (
         select(theirs.c.author_id, t.authors.c.name, shared)
         .select_from(mine)
+        .join(
+            t.works, and_(t.works.c.id == mine.c.work_id, func.coalesce(t.works.c.n_authors, 0) <= MAX_TEAM)
+        )
         .join(theirs, (theirs.c.work_id == mine.c.work_id) & (theirs.c.author_id != author_id))
         .join(t.authors, t.authors.c.id == theirs.c.author_id)
         .where(mine.c.author_id == author_id)

@@ -17,10 +17,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from itertools import combinations
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, func, select
 
 from paperradar.identity import authors as identity
-from paperradar.store import overrides
+from paperradar.store import overrides, queries
 from paperradar.store import schema as t
 from paperradar.store.sql import chunks
 
@@ -51,7 +51,10 @@ def _coauthors(conn: Connection, author_ids: set[int]) -> dict[int, set[tuple[st
         stmt = (
             select(mine.c.author_id, t.authors.c.name_key)
             .distinct()
-            .join(t.works, and_(t.works.c.id == mine.c.work_id, t.works.c.n_authors <= MAX_TEAM))
+            .join(
+                t.works,
+                and_(t.works.c.id == mine.c.work_id, func.coalesce(t.works.c.n_authors, 0) <= MAX_TEAM),
+            )
             .join(theirs, and_(theirs.c.work_id == mine.c.work_id, theirs.c.author_id != mine.c.author_id))
             .join(t.authors, t.authors.c.id == theirs.c.author_id)
             .where(mine.c.author_id.in_(chunk))
@@ -60,17 +63,6 @@ def _coauthors(conn: Connection, author_ids: set[int]) -> dict[int, set[tuple[st
             if group := identity.variant_key(key):
                 found[author_id].add(group)
     return found
-
-
-def _known_ids(conn: Connection, author_ids: set[int]) -> dict[int, dict[str, set[str]]]:
-    known: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for chunk in chunks(sorted(author_ids)):
-        stmt = select(t.author_ids.c.author_id, t.author_ids.c.scheme, t.author_ids.c.value).where(
-            t.author_ids.c.author_id.in_(chunk)
-        )
-        for author_id, scheme, value in conn.execute(stmt):
-            known[author_id][scheme].add(value)
-    return known
 
 
 def _separated(conn: Connection) -> set[frozenset[int]]:
@@ -93,7 +85,7 @@ def reconcile(conn: Connection, touched: Sequence[int] | None = None) -> list[tu
         return []
     involved = {a for pair in pairs for a in pair}
     coauthors = _coauthors(conn, involved)
-    known = _known_ids(conn, involved)
+    known = queries.author_known_ids(conn, involved)
     separated = _separated(conn)
     keys = {m: k for members in groups for m, k in members}
     evidence: dict[int, dict[int, int]] = defaultdict(dict)  # author → partner → shared co-authors

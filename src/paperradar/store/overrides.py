@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 import orjson
-from sqlalchemy import Connection, Integer, bindparam, delete, exists, insert, or_, select, update
+from sqlalchemy import Connection, Integer, bindparam, delete, exists, insert, select, update
 
 from paperradar.identity.ids import family_name
 from paperradar.store import schema as t
@@ -82,12 +82,8 @@ def merge_many(conn: Connection, pairs: Sequence[tuple[int, int]], action: str =
             )
         conn.execute(stmt, params)
     people = t.authors.c
-    conn.execute(
-        update(t.authors)
-        .where(or_(people.id == drop_id, people.merged_into == drop_id))
-        .values(merged_into=keep_id),
-        params,
-    )
+    for target in (people.id, people.merged_into):  # two statements: each can use its index
+        conn.execute(update(t.authors).where(target == drop_id).values(merged_into=keep_id), params)
     now = dt.datetime.now(dt.UTC)
     rows = [
         {"action": action, "author_id": k, "other_id": d, "works": None, "created_at": now} for k, d in pairs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 import orjson
@@ -259,3 +260,15 @@ def authors_of_works(conn: Connection, work_ids: list[int]) -> dict[int, list[tu
         for work_id, author_id, name in conn.execute(stmt):
             by_work.setdefault(work_id, []).append((author_id, name))
     return by_work
+
+
+def author_known_ids(conn: Connection, author_ids: set[int]) -> dict[int, dict[str, set[str]]]:
+    """author → scheme → their external ids (ORCID, OpenAlex, S2, HF)."""
+    known: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for chunk in chunks(sorted(author_ids)):
+        stmt = select(t.author_ids.c.author_id, t.author_ids.c.scheme, t.author_ids.c.value).where(
+            t.author_ids.c.author_id.in_(chunk)
+        )
+        for author_id, scheme, value in conn.execute(stmt):
+            known[author_id][scheme].add(value)
+    return known

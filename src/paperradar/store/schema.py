@@ -358,6 +358,7 @@ work_novelty = Table(
     Column("novelty", Float),  # None: no earlier work to compare with
     Column("neighbours", Integer, nullable=False),  # earlier works the score rests on (≤ k)
     Column("percentile", Float),
+    Column("graded_among", Integer),  # scored papers of the (category, month): the percentile's base
     Column("computed_at", DateTime(timezone=True), nullable=False),
     Index("ix_work_novelty_category_month", "category", "month"),
 )

@@ -31,6 +31,7 @@ from paperradar import records as r
 from paperradar.identity import authors as author_identity
 from paperradar.identity import works as work_identity
 from paperradar.identity.ids import family_name
+from paperradar.store import queries
 from paperradar.store import schema as t
 from paperradar.store.sql import allocate_ids, chunks, insert_rows, upsert
 
@@ -804,14 +805,7 @@ class BatchWriter:
         return found
 
     def _author_known_ids(self, author_ids: set[int]) -> dict[int, dict[str, set[str]]]:
-        known: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        for chunk in chunks(sorted(author_ids)):
-            stmt = select(t.author_ids.c.author_id, t.author_ids.c.scheme, t.author_ids.c.value).where(
-                t.author_ids.c.author_id.in_(chunk)
-            )
-            for author_id, scheme, value in self.conn.execute(stmt):
-                known[author_id][scheme].add(value)
-        return known
+        return queries.author_known_ids(self.conn, author_ids)
 
     def _coauthors(self, author_ids: set[int]) -> dict[int, set[str]]:
         mine, theirs, people = t.authorships.alias(), t.authorships.alias(), t.authors

@@ -104,6 +104,7 @@ def upgrade() -> None:
         sa.Column("novelty", sa.Float(), nullable=True),
         sa.Column("neighbours", sa.Integer(), nullable=False),
         sa.Column("percentile", sa.Float(), nullable=True),
+        sa.Column("graded_among", sa.Integer(), nullable=True),
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["work_id"], ["works.id"], name=op.f("fk_work_novelty_work_id_works")),
         sa.PrimaryKeyConstraint("work_id", name=op.f("pk_work_novelty")),
