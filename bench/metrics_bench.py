@@ -44,7 +44,7 @@ from bench import import_bench as ib  # noqa: E402
 from bench import search_bench as sb  # noqa: E402
 
 TARGET_FULL_SECONDS = 60.0
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 
 
 def ensure_store(workdir: Path, n: int, seed: int) -> Path:
@@ -106,13 +106,13 @@ def write_facts(db: Path, seed: int) -> dict[str, Any]:
         order = np.argsort(np.argsort(values))
         pct = 100.0 * (order + 0.5) / len(members)
         novelty_rows.extend(
-            (w, "bench", category, month, float(v), 10, float(p), now)
+            (w, "bench", category, month, float(v), 10, float(p), len(members), now)
             for w, v, p in zip(members, values, pct, strict=True)
         )
     con.executemany(
         "INSERT INTO work_novelty"
-        " (work_id, model, category, month, novelty, neighbours, percentile, computed_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " (work_id, model, category, month, novelty, neighbours, percentile, graded_among, computed_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         novelty_rows,
     )
     info = {

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -222,7 +223,7 @@ def load_author_works(conn: Connection, author_ids: Selection) -> AuthorWorks:
         )
         claims = _restrict(select(c.author_id, c.work_id, literal(0)), c.author_id, part)
         rows.extend(conn.execute(claims).all())
-    table = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    table = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=3 * len(rows)).reshape(-1, 3)
     return AuthorWorks(table[:, 0], table[:, 1], table[:, 2])
 
 

@@ -15,54 +15,94 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from itertools import combinations
+from itertools import chain, combinations
+from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+import numpy as np
+from sqlalchemy import Connection, bindparam, select, update
 
 from paperradar.identity import authors as identity
 from paperradar.store import overrides, queries
 from paperradar.store import schema as t
 from paperradar.store.sql import chunks
 
-MAX_TEAM = 50
+MAX_TEAM = 50  # works with more authors are no evidence of who someone is
+EVIDENCE_WORKS = 100  # an author's latest works whose co-authors are compared
 
 
-def _groups(conn: Connection, touched: set[int] | None) -> list[list[tuple[int, str]]]:
-    """Authors sharing (family name, first initial) under several spellings, one touched at least."""
+def _groups(conn: Connection, touched: set[int] | None) -> tuple[list[list[tuple[int, str]]], dict[int, str]]:
+    """Authors sharing (family name, first initial) under several spellings, one touched at least;
+    and every current author's name key."""
     a = t.authors.c
+    keys = dict(conn.execute(select(a.id, a.name_key).where(a.merged_into.is_(None))).all())
     groups: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
-    for author_id, key in conn.execute(select(a.id, a.name_key).where(a.merged_into.is_(None))):
-        group = identity.variant_key(key)
-        if group:
+    for author_id, key in keys.items():
+        if group := identity.variant_key(key):
             groups[group].append((author_id, key))
-    return [
+    chosen = [
         members
         for members in groups.values()
         if len({k for _, k in members}) > 1 and (touched is None or any(m in touched for m, _ in members))
     ]
+    return chosen, keys
 
 
-def _coauthors(conn: Connection, author_ids: set[int]) -> dict[int, set[tuple[str, str]]]:
-    """Per author: their co-authors as (family, initial), from works of at most MAX_TEAM authors
-    (a 3,000-author collaboration says little about who someone is, and costs a lot to read)."""
-    mine, theirs = t.authorships.alias(), t.authorships.alias()
-    found: dict[int, set[tuple[str, str]]] = defaultdict(set)
-    for chunk in chunks(sorted(author_ids)):
-        stmt = (
-            select(mine.c.author_id, t.authors.c.name_key)
-            .distinct()
-            .join(
-                t.works,
-                and_(t.works.c.id == mine.c.work_id, func.coalesce(t.works.c.n_authors, 0) <= MAX_TEAM),
-            )
-            .join(theirs, and_(theirs.c.work_id == mine.c.work_id, theirs.c.author_id != mine.c.author_id))
-            .join(t.authors, t.authors.c.id == theirs.c.author_id)
-            .where(mine.c.author_id.in_(chunk))
-        )
-        for author_id, key in conn.execute(stmt):
-            if group := identity.variant_key(key):
-                found[author_id].add(group)
-    return found
+Codes = dict[tuple[str, str] | None, int]
+
+
+def _coauthors(
+    conn: Connection, involved: set[int], keys: dict[int, str], everyone: bool
+) -> tuple[dict[int, set[int]], Codes, dict[int, int]]:
+    """Per involved author: their co-authors' (family, initial), as codes, from their latest
+    EVIDENCE_WORKS works of at most MAX_TEAM authors (a 3,000-author collaboration says little
+    about who someone is, and costs a lot to read), and their number of authorships.
+    Set-wise over flat arrays, no self-joins."""
+    a = t.authorships.c
+    rows: list[Any] = []
+    if everyone:
+        rows = list(conn.execute(select(a.work_id, a.author_id)).all())
+    else:
+        works: set[int] = set()
+        for chunk in chunks(sorted(involved)):
+            works.update(conn.execute(select(a.work_id).where(a.author_id.in_(chunk))).scalars())
+        for chunk in chunks(sorted(works)):
+            rows.extend(conn.execute(select(a.work_id, a.author_id).where(a.work_id.in_(chunk))).all())
+    if not rows:
+        return {}, {}, {}
+    table = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=2 * len(rows)).reshape(-1, 2)
+    order = np.argsort(table[:, 0], kind="stable")
+    work, author = table[order, 0], table[order, 1]
+    starts = np.flatnonzero(np.r_[True, work[1:] != work[:-1]])
+    sizes = np.diff(np.r_[starts, len(work)])
+    group_of_row = np.repeat(np.arange(len(starts)), sizes)
+    # Lookups by author id (ids are dense): involved or not, and the code of its (family, initial).
+    top = int(max(author.max(), max(keys))) + 1
+    is_involved = np.zeros(top, dtype=bool)
+    is_involved[np.fromiter(involved, dtype=np.int64)] = True
+    codes: Codes = {}
+    code_of = np.full(top, -1, dtype=np.int64)
+    for author_id, key in keys.items():
+        code_of[author_id] = codes.setdefault(identity.variant_key(key), len(codes))
+    candidates = np.flatnonzero(is_involved[author] & (sizes[group_of_row] <= MAX_TEAM))
+    by_author = candidates[np.lexsort((-work[candidates], author[candidates]))]  # latest works first
+    first = np.flatnonzero(np.r_[True, author[by_author][1:] != author[by_author][:-1]])
+    rank = np.arange(len(by_author)) - np.repeat(first, np.diff(np.r_[first, len(by_author)]))
+    mine = by_author[rank < EVIDENCE_WORKS]
+    # Each (author, work) row expands to the work's other authors.
+    team = group_of_row[mine]
+    count = sizes[team]
+    me = np.repeat(author[mine], count)
+    offsets = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    other = author[np.repeat(starts[team], count) + offsets]
+    keep = other != me
+    width = len(codes) + 1
+    pairs = np.sort(me[keep] * width + code_of[other[keep]])
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
+    found: dict[int, set[int]] = defaultdict(set)
+    for owner, code in zip((pairs // width).tolist(), (pairs % width).tolist(), strict=True):
+        found[owner].add(code)
+    written = np.bincount(author, minlength=top)
+    return found, codes, {a: int(written[a]) for a in involved}
 
 
 def _separated(conn: Connection) -> set[frozenset[int]]:
@@ -74,23 +114,23 @@ def _separated(conn: Connection) -> set[frozenset[int]]:
 
 def reconcile(conn: Connection, touched: Sequence[int] | None = None) -> list[tuple[int, int]]:
     """Merge the name variants among the touched authors (``None``: all); returns (kept, merged)."""
-    groups = _groups(conn, None if touched is None else set(touched))
+    groups, keys = _groups(conn, None if touched is None else set(touched))
     pairs = [
-        (x, y)
+        (x, y, identity.variant_key(kx))
         for members in groups
         for (x, kx), (y, ky) in combinations(members, 2)
         if kx != ky and identity.variant_of(kx, ky)
     ]
     if not pairs:
         return []
-    involved = {a for pair in pairs for a in pair}
-    coauthors = _coauthors(conn, involved)
+    involved = {a for x, y, _ in pairs for a in (x, y)}
+    coauthors, codes, written = _coauthors(conn, involved, keys, everyone=touched is None)
     known = queries.author_known_ids(conn, involved)
     separated = _separated(conn)
-    keys = {m: k for members in groups for m, k in members}
     evidence: dict[int, dict[int, int]] = defaultdict(dict)  # author → partner → shared co-authors
-    for x, y in pairs:
-        shared = len(coauthors.get(x, set()) & coauthors.get(y, set()))
+    for x, y, group in pairs:
+        # The pair's own (family, initial) is no evidence: each may just have co-written with the other.
+        shared = len((coauthors.get(x, set()) & coauthors.get(y, set())) - {codes.get(group, -1)})
         conflict = identity.conflicts(
             {s: next(iter(v)) for s, v in known.get(x, {}).items() if len(v) == 1}, known.get(y, {})
         )
@@ -119,10 +159,19 @@ def reconcile(conn: Connection, touched: Sequence[int] | None = None) -> list[tu
     for a in parent.keys() | set(parent.values()):
         components[root(a)].append(a)
     merges = []
+    renames = []
     for members in components.values():
-        keep = max(members, key=lambda m: (identity.fullness(keys[m]), -m))
-        merges += [
-            (keep, m) for m in sorted(members) if m != keep and identity.variant_of(keys[m], keys[keep])
-        ]
+        # The fullest spelling is shown; the person keeps the id that needs the fewest rows moved.
+        fullest = max(members, key=lambda m: (identity.fullness(keys[m]), -m))
+        joined = [m for m in members if identity.variant_of(keys[m], keys[fullest])]
+        keep = max(joined, key=lambda m: (written.get(m, 0), -m))
+        merges += [(keep, m) for m in sorted(joined) if m != keep]
+        if fullest != keep:
+            renames.append({"kept": keep, "fullest": fullest})
     overrides.merge_many(conn, merges, action="variant")
+    if renames:
+        people = t.authors.alias()
+        fullest_name = select(people.c.name).where(people.c.id == bindparam("fullest")).scalar_subquery()
+        stmt = update(t.authors).where(t.authors.c.id == bindparam("kept")).values(name=fullest_name)
+        conn.execute(stmt, renames)
     return merges
