@@ -9,8 +9,9 @@ one profile, and paper-novelty scoring.
    and a novelty percentile for every work with a category and a date (the novelty job's output,
    graded per category and month as the job grades it).
 3. Measurements, each in this process after the setup:
-   a. ``refresh_metrics(full=True)``: every author — name variants, loading, computing, storing,
-      peer distributions — with the time of each stage (target: ≤ 60 s at 1M works);
+   a. ``refresh_metrics(full=True)`` twice: every author — name variants, loading, computing,
+      storing, peer distributions — with the time of each stage (target: ≤ 60 s at 1M works); the
+      first run also joins the name variants of the whole corpus, the second shows the steady state;
    b. an incremental refresh after 1,000 works changed;
    c. ``profiles.profile`` for 200 authors drawn by their number of works (p50 / p99);
    d. novelty scoring (``novelty.score_all``) on unit vectors for the works of the newest
@@ -256,13 +257,15 @@ def main(argv: list[str] | None = None) -> int:
     db = ensure_store(args.workdir, args.lines, args.seed)
     facts = write_facts(db, args.seed)
     print(f"facts: {json.dumps(facts)}")
-    full = measure_full(db)
-    stages = " · ".join(f"{k} {v:.1f} s" for k, v in full["stages"].items())
-    verdict = "meets" if full["wall_seconds"] <= TARGET_FULL_SECONDS else "misses"
-    print(
-        f"a. full refresh: {full['authors']:,} authors in {full['wall_seconds']:.1f} s ({stages}); "
-        f"{full['variants']:,} name variants joined; {verdict} the ≤ {TARGET_FULL_SECONDS:.0f} s target"
-    )
+    for label in ("first (joins the corpus's name variants once)", "again (steady state)"):
+        full = measure_full(db)
+        stages = " · ".join(f"{k} {v:.1f} s" for k, v in full["stages"].items())
+        verdict = "meets" if full["wall_seconds"] <= TARGET_FULL_SECONDS else "misses"
+        print(
+            f"a. full refresh, {label}: {full['authors']:,} authors in {full['wall_seconds']:.1f} s "
+            f"({stages}); {full['variants']:,} name variants joined; "
+            f"{verdict} the ≤ {TARGET_FULL_SECONDS:.0f} s target"
+        )
     inc = measure_incremental(db, 1000, args.seed)
     print(
         f"b. incremental: {inc['changed_works']:,} works changed → "

@@ -28,6 +28,7 @@ from paperradar.store.database import writing
 from paperradar.store.sql import chunks, insert_rows, upsert
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+WHOLE_CORPUS_AT = 100_000  # works to load for the touched authors from which all are read at once
 
 
 @dataclass
@@ -96,7 +97,9 @@ def refresh_metrics(
         clock = time.perf_counter()
         if targets is None or targets:
             pairs = f.load_author_works(conn, targets)
-            facts = f.load_works(conn, pairs.work_ids if targets is not None else None, today)
+            # Past a point, reading every work in one pass beats asking for them in chunks.
+            some = targets is not None and len(pairs.work_ids) < WHOLE_CORPUS_AT
+            facts = f.load_works(conn, pairs.work_ids if some else None, today)
             result.seconds["load"] = time.perf_counter() - clock
             clock = time.perf_counter()
             table = compute(facts.arrays, pairs.authorships(facts), len(pairs.author_ids))

@@ -28,6 +28,7 @@ from paperradar.store.sql import chunks
 
 MAX_TEAM = 50  # works with more authors are no evidence of who someone is
 EVIDENCE_WORKS = 100  # an author's latest works whose co-authors are compared
+WHOLE_CORPUS_AT = 10_000  # authors to compare from which every authorship is read at once
 
 
 def _groups(conn: Connection, touched: set[int] | None) -> tuple[list[list[tuple[int, str]]], dict[int, str]]:
@@ -114,17 +115,20 @@ def _separated(conn: Connection) -> set[frozenset[int]]:
 
 def reconcile(conn: Connection, touched: Sequence[int] | None = None) -> list[tuple[int, int]]:
     """Merge the name variants among the touched authors (``None``: all); returns (kept, merged)."""
-    groups, keys = _groups(conn, None if touched is None else set(touched))
+    wanted = None if touched is None else set(touched)
+    groups, keys = _groups(conn, wanted)
+    # Pairs of untouched authors were judged by an earlier run on the same evidence.
     pairs = [
         (x, y, identity.variant_key(kx))
         for members in groups
         for (x, kx), (y, ky) in combinations(members, 2)
-        if kx != ky and identity.variant_of(kx, ky)
+        if kx != ky and (wanted is None or x in wanted or y in wanted) and identity.variant_of(kx, ky)
     ]
     if not pairs:
         return []
     involved = {a for x, y, _ in pairs for a in (x, y)}
-    coauthors, codes, written = _coauthors(conn, involved, keys, everyone=touched is None)
+    everyone = touched is None or len(involved) > WHOLE_CORPUS_AT
+    coauthors, codes, written = _coauthors(conn, involved, keys, everyone)
     known = queries.author_known_ids(conn, involved)
     separated = _separated(conn)
     evidence: dict[int, dict[int, int]] = defaultdict(dict)  # author → partner → shared co-authors
