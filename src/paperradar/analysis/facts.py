@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 import orjson
-from sqlalchemy import Connection, Select, String, func, literal, select, type_coerce, union
+from sqlalchemy import Connection, Select, func, literal, select, union
 
 from paperradar.analysis.metrics import RECENT_YEARS, Authorships, WorkArrays
 from paperradar.identity import works as work_identity
 from paperradar.store import schema as t
-from paperradar.store.sql import chunks
+from paperradar.store.sql import chunks, raw_rows
 
 UNKNOWN_DAY = np.iinfo(np.int64).min
 
@@ -35,7 +35,7 @@ class CitationFact:
 
     source: str
     citations: int
-    as_of: dt.datetime
+    as_of: str  # UTC, ISO to the second ("2026-12-01 11:22:33"): compared as text, shown as its date
     per_year: dict[int, int] = field(default_factory=dict)
     per_year_from: str | None = None  # a source name, or "citing works" (in the corpus)
 
@@ -75,12 +75,13 @@ def _restrict(stmt: Select[Any], column: Any, part: Sequence[int] | Select[Any] 
 def _choose_citations(conn: Connection, work_ids: Selection) -> dict[int, CitationFact]:
     cc = t.citation_counts.c
     best: dict[int, CitationFact] = {}
-    per_year: dict[int, tuple[dt.datetime, str, str]] = {}
+    per_year: dict[int, tuple[str, str, str]] = {}
     stmt = select(cc.work_id, cc.source, cc.citations, cc.counts_by_year, cc.as_of).where(
         cc.citations.is_not(None)
     )
     for part in _parts(work_ids):
-        for work_id, source, citations, by_year, as_of in conn.execute(_restrict(stmt, cc.work_id, part)):
+        for work_id, source, citations, by_year, stamp in raw_rows(conn, _restrict(stmt, cc.work_id, part)):
+            as_of = str(stamp)[:19]  # SQLite gives text, PostgreSQL a datetime: one ordering for both
             held = best.get(work_id)
             if held is None or (as_of, -work_identity.rank(source)) > (
                 held.as_of,
@@ -136,11 +137,12 @@ def _days(values: list[Any]) -> np.ndarray:
 def load_works(conn: Connection, work_ids: Selection, today: dt.date) -> WorkFacts:
     """The metric inputs of the given works."""
     w = t.works.c
-    published = type_coerce(w.published, String)  # parsed by numpy below, a million at a time
-    stmt = select(w.id, w.primary_category, published, w.has_code, w.n_authors)
+    stmt = select(
+        w.id, w.primary_category, w.published, w.has_code, w.n_authors
+    )  # raw: dates as numpy parses
     rows: list[Any] = []
     for part in _parts(work_ids):
-        rows.extend(conn.execute(_restrict(stmt, w.id, part)).all())
+        rows.extend(raw_rows(conn, _restrict(stmt, w.id, part)))
     rows.sort(key=lambda row: row[0])
     n = len(rows)
     ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=n)
@@ -169,7 +171,7 @@ def load_works(conn: Connection, work_ids: Selection, today: dt.date) -> WorkFac
     scores = select(nv.work_id, nv.percentile).where(nv.percentile.is_not(None))
     for part in _parts(work_ids):
         for target, stmt_, column in ((upvotes, votes, cm.work_id), (novelty, scores, nv.work_id)):
-            got = conn.execute(_restrict(stmt_, column, part)).all()
+            got = raw_rows(conn, _restrict(stmt_, column, part))
             if got:
                 target[np.searchsorted(ids, [g[0] for g in got])] = [g[1] for g in got]
     arrays = WorkArrays(citations, recent, category, day, has_code, upvotes, novelty)
@@ -218,11 +220,8 @@ def load_author_works(conn: Connection, author_ids: Selection) -> AuthorWorks:
     a, c = t.authorships.c, t.author_works.c
     rows: list[Any] = []
     for part in _parts(author_ids):
-        rows.extend(
-            conn.execute(_restrict(select(a.author_id, a.work_id, a.position), a.author_id, part)).all()
-        )
-        claims = _restrict(select(c.author_id, c.work_id, literal(0)), c.author_id, part)
-        rows.extend(conn.execute(claims).all())
+        rows.extend(raw_rows(conn, _restrict(select(a.author_id, a.work_id, a.position), a.author_id, part)))
+        rows.extend(raw_rows(conn, _restrict(select(c.author_id, c.work_id, literal(0)), c.author_id, part)))
     table = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=3 * len(rows)).reshape(-1, 3)
     return AuthorWorks(table[:, 0], table[:, 1], table[:, 2])
 

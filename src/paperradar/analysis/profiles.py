@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Select, and_, func, select
 from paperradar.analysis import facts as f
 from paperradar.analysis.ai_score import AIScore, ai_score
 from paperradar.analysis.cards import Card, cards
-from paperradar.analysis.metrics import MIN_WORKS, compute
+from paperradar.analysis.metrics import MIN_WORKS, AuthorTable, compute
 from paperradar.analysis.novelty import WINDOW_MONTHS
 from paperradar.analysis.refresh import distributions_for, last_refresh
 from paperradar.store import queries
@@ -195,15 +195,35 @@ def _problems(h: int | None, works: int | None, citations: int | None) -> list[s
 
 
 def _citation_basis(work_facts: dict[int, f.CitationFact], total: int) -> str:
-    by_source: dict[str, list[dt.datetime]] = {}
+    by_source: dict[str, list[str]] = {}
     for fact in work_facts.values():
         by_source.setdefault(fact.source, []).append(fact.as_of)
     parts = []
     for source, dates in sorted(by_source.items(), key=lambda item: -len(item[1])):
-        newest = max(dates).date().isoformat()
+        newest = max(dates)[:10]
         parts.append(f"{source_name(source)} for {len(dates):,}, as of {newest}")
     counted = f"the {len(work_facts):,} of {plural(total, 'work')} with a citation count"
     return f"computed here from {counted} ({'; '.join(parts)})"
+
+
+@dataclass
+class _Author:
+    """What one profile's figures are computed from."""
+
+    id: int
+    today: dt.date
+    works: list[int]  # every work on the profile
+    facts: f.WorkFacts
+    table: AuthorTable  # this one author's row
+    positions: dict[int, int]  # work → the author's position, where the author list shows them
+    reports: list[Any]  # what sources report for the author (author_reports rows)
+
+    @property
+    def n(self) -> int:
+        return len(self.works)
+
+    def first(self, column: np.ndarray) -> Any:
+        return column[0].item() if self.n else None
 
 
 def profile(
@@ -226,216 +246,211 @@ def profile(
     pairs = f.load_author_works(conn, [author_id])
     mine = f.works_of(author_id)
     facts = f.load_works(conn, mine, today)
-    table = compute(facts.arrays, pairs.authorships(facts), max(1, len(pairs.author_ids)))
-    n = len(pairs.work_ids)
-    a, works_facts = t.authorships.c, facts.citations
-    positions = dict(
-        conn.execute(
-            select(a.work_id, func.min(a.position)).where(a.author_id == author_id).group_by(a.work_id)
-        ).all()
+    a = t.authorships.c
+    me = _Author(
+        author_id,
+        today,
+        pairs.work_ids,
+        facts,
+        compute(facts.arrays, pairs.authorships(facts), max(1, len(pairs.author_ids))),
+        dict(
+            conn.execute(
+                select(a.work_id, func.min(a.position)).where(a.author_id == author_id).group_by(a.work_id)
+            ).all()
+        ),
+        _reported(conn, author_id),
     )
-    names = [
-        name
-        for (name,) in conn.execute(
-            select(a.name)
-            .where(a.author_id == author_id)
-            .group_by(a.name)
-            .order_by(func.count().desc(), a.name)
-        )
-    ]
-    reports = _reported(conn, author_id)
-    cited = int(table.cited_works[0]) if n else 0
-
-    # --- papers
-    claimed_only = n - len(positions)
-    basis = f"works in the corpus with this author: {len(positions)} in their author lists"
-    if claimed_only:
-        claimers = sorted(
-            {
-                s
-                for (s,) in conn.execute(
-                    select(t.author_works.c.source).where(t.author_works.c.author_id == author_id)
-                )
-            }
-        )
-        basis += f", {claimed_only} more listed by {', '.join(source_name(s) for s in claimers)}"
-    papers = Figure(
-        n,
-        basis,
-        reported=[
-            Reported(r.source, r.works_count, r.seen_at, r.works_count != n)
-            for r in reports
-            if r.works_count is not None
-        ],
-    )
-
-    # --- citation metrics
-    computed = {
-        "h": int(table.h_index[0]) if cited else None,
-        "i10": int(table.i10_index[0]) if cited else None,
-        "citations": int(table.citations[0]) if cited else None,
-    }
-    no_data = f"no citation data for any of the {plural(n, 'work')}" if n else "no works in the corpus"
-    cite_basis = (
-        _citation_basis({w: works_facts[w] for w in pairs.work_ids if w in works_facts}, n)
-        if cited
-        else no_data
-    )
-
-    def reported(column: str, key: str) -> list[Reported]:
-        out = []
-        for r in reports:
-            value = getattr(r, column)
-            if value is None:
-                continue
-            differs = computed[key] is not None and value != computed[key]
-            note = None
-            if differs and r.works_count and r.works_count > n:
-                note = f"{source_name(r.source)} counts {r.works_count:,} works; the corpus has {n:,} of them"
-            problems = _problems(r.h_index, r.works_count, r.citation_count) if column == "h_index" else []
-            out.append(Reported(r.source, value, r.seen_at, differs, problems, note))
-        return out
-
-    def figure(key: str, column: str) -> Figure:
-        value = computed[key]
-        return Figure(value, cite_basis, None if value is not None else no_data, reported(column, key))
-
-    # --- citations per year
-    series: dict[int, int] = {}
-    from_sources: Counter[str] = Counter()
-    for work_id in pairs.work_ids:
-        fact = works_facts.get(work_id)
-        if fact and fact.per_year:
-            from_sources[fact.per_year_from or fact.source] += 1
-            for year, count in fact.per_year.items():
-                series[year] = series.get(year, 0) + count
-    if series:
-        series = {y: series.get(y, 0) for y in range(min(series), max(max(series), today.year) + 1)}
-    per_year_works = int(table.per_year_works[0]) if n else 0
-    window = f.recent_years(today)
-    cpy = float(table.citations_per_year[0]) if per_year_works else None
-    if per_year_works:
-        cpy_basis = (
-            f"mean over {window.start}–{window.stop - 1} of the yearly citations of "
-            f"{plural(per_year_works, 'work')} of {n} with per-year data ("
-            + ", ".join(f"{source_name(s)}: {c}" for s, c in from_sources.most_common())
-            + ")"
-        )
-    else:
-        cpy_basis = "no per-year citation data (OpenAlex counts_by_year or citing works in the corpus)"
-    reported_years = [
-        Reported(
-            r.source,
-            round(sum(orjson.loads(r.counts_by_year).get(str(y), 0) for y in window) / len(window), 1),
-            r.seen_at,
-            False,
-        )
-        for r in reports
-        if r.counts_by_year
-    ]
-    citations_per_year = Figure(
-        None if cpy is None else round(cpy, 1),
-        cpy_basis,
-        None if cpy is not None else cpy_basis,
-        reported_years,
-    )
-
-    # --- main category
-    main_code = int(table.main_category[0]) if n else -1
-    main = facts.categories[main_code] if main_code >= 0 else None
-    if main:
-        with_category = sum(1 for c in facts.arrays.category if c >= 0)
-        same = int(np.sum(facts.arrays.category == main_code))
-        main_figure = Figure(
-            main,
-            f"the primary category of {same} of the {plural(with_category, 'work')} with an arXiv "
-            "category (ties: the most recent)",
-        )
-    else:
-        main_figure = Figure(None, "", "none of the works has an arXiv category")
-
-    # --- novelty
+    h_index, i10_index, citations = _citation_figures(me)
+    citations_per_year, series = _per_year(me)
+    main_category = _main_category(me)
     novelty_rows = _novelty_rows(conn, mine)
-    with_novelty = int(table.novelty_works[0]) if n else 0
-    value = None if math.isnan(table.novelty[0]) else round(float(table.novelty[0]))
-    novelty_basis = (
-        f"median of the novelty percentiles of {plural(with_novelty, 'work')} of {n}, "
-        "first- and last-author works counted twice"
-    )
-
-    # --- AI Score
-    distributions = distributions_for(conn, main)
-    score = ai_score(
-        {
-            "h_index": computed["h"],
-            "citations_per_year": cpy,
-            "novelty": None if value is None else float(table.novelty[0]),
-            "code_rate": float(table.code_rate[0]) if n else None,
-            "upvotes": float(table.upvotes[0]) if n else None,
-        },
-        n,
-        main,
-        distributions,
-    )
-
-    # --- cards, newest first (undated last), one page of them
-    at = facts.index(pairs.work_ids)
-    days, codes = facts.arrays.day[at], facts.arrays.category[at]
-    dated = days != f.UNKNOWN_DAY
-    order = np.lexsort((-np.asarray(pairs.work_ids), -np.where(dated, days, 0), ~dated))
-    newest_first = [pairs.work_ids[i] for i in order]
-    page_ids = newest_first[(page - 1) * per_page : page * per_page] if per_page else newest_first
-    unscored = {
-        w: (facts.categories[c] if c >= 0 else None, int(d) != f.UNKNOWN_DAY)
-        for w, c, d in zip(pairs.work_ids, codes.tolist(), days.tolist(), strict=True)
-        if w not in novelty_rows
-    }
-    missing = _no_novelty(conn, unscored)
-    by_id = cards(conn, page_ids, today)
-    works = [
-        ProfileWork(
-            by_id[work_id],
-            positions.get(work_id),
-            works_facts[work_id].citations if work_id in works_facts else None,
-            works_facts[work_id].source if work_id in works_facts else None,
-            novelty_rows.get(work_id) or missing[work_id],
-        )
-        for work_id in page_ids
-    ]
-    novelty_reason = None
-    if value is None:
-        why = Counter(nv.reason for nv in [*missing.values(), *novelty_rows.values()] if nv.reason)
-        others = "; ".join(f"{reason} ({count})" for reason, count in why.most_common())
-        novelty_reason = f"{with_novelty} of {plural(n, 'work')} have a novelty score, {MIN_WORKS} are needed"
-        if others:
-            novelty_reason += f" — {others}"
-    novelty = Figure(value, novelty_basis, novelty_reason)
-
+    works, unscored = _cards_page(conn, me, novelty_rows, page, per_page)
+    novelty = _novelty(me, novelty_rows, unscored)
+    names = conn.execute(
+        select(a.name).where(a.author_id == author_id).group_by(a.name).order_by(func.count().desc(), a.name)
+    ).scalars()
     return Profile(
         author_id=author_id,
         name=row.name,
-        names=names or [row.name],
+        names=list(names) or [row.name],
         ids=_ids(conn, author_id),
         affiliations=_affiliations(conn, [author_id]).get(author_id, []),
         merged_from=list(
             conn.execute(select(t.authors.c.id).where(t.authors.c.merged_into == author_id)).scalars()
         ),
         today=today,
-        main_category=main_figure,
-        papers=papers,
-        h_index=figure("h", "h_index"),
-        i10_index=figure("i10", "i10_index"),
-        citations=figure("citations", "citation_count"),
+        main_category=main_category,
+        papers=_papers(conn, me),
+        h_index=h_index,
+        i10_index=i10_index,
+        citations=citations,
         citations_per_year=citations_per_year,
         series=series,
         novelty=novelty,
-        ai_score=score,
+        ai_score=ai_score(
+            {
+                "h_index": h_index.value,
+                "citations_per_year": me.first(me.table.citations_per_year)
+                if citations_per_year.value is not None
+                else None,
+                "novelty": me.first(me.table.novelty) if novelty.value is not None else None,
+                "code_rate": me.first(me.table.code_rate),
+                "upvotes": me.first(me.table.upvotes),
+            },
+            me.n,
+            main_category.value,
+            distributions_for(conn, main_category.value),
+        ),
         ai_score_as_of=last_refresh(conn),
         works=works,
         page=page,
         per_page=per_page,
         coauthors=_coauthors(conn, author_id),
     )
+
+
+def _papers(conn: Connection, me: _Author) -> Figure:
+    basis = f"works in the corpus with this author: {len(me.positions)} in their author lists"
+    if claimed_only := me.n - len(me.positions):
+        stmt = select(t.author_works.c.source).where(t.author_works.c.author_id == me.id).distinct()
+        claimers = ", ".join(source_name(s) for s in sorted(conn.execute(stmt).scalars()))
+        basis += f", {claimed_only} more listed by {claimers}"
+    reported = [
+        Reported(r.source, r.works_count, r.seen_at, r.works_count != me.n)
+        for r in me.reports
+        if r.works_count is not None
+    ]
+    return Figure(me.n, basis, reported=reported)
+
+
+def _citation_figures(me: _Author) -> tuple[Figure, Figure, Figure]:
+    """h-index, i10-index and citations, with what the sources report beside them."""
+    cited = bool(me.first(me.table.cited_works))
+    computed = {
+        "h_index": me.first(me.table.h_index) if cited else None,
+        "i10_index": me.first(me.table.i10_index) if cited else None,
+        "citation_count": me.first(me.table.citations) if cited else None,
+    }
+    no_data = f"no citation data for any of the {plural(me.n, 'work')}" if me.n else "no works in the corpus"
+    facts = {w: me.facts.citations[w] for w in me.works if w in me.facts.citations}
+    basis = _citation_basis(facts, me.n) if cited else no_data
+
+    def figure(column: str) -> Figure:
+        value = computed[column]
+        reported = []
+        for r in me.reports:
+            stated = getattr(r, column)
+            if stated is None:
+                continue
+            differs = value is not None and stated != value
+            note = None
+            if differs and r.works_count and r.works_count > me.n:
+                note = (
+                    f"{source_name(r.source)} counts {r.works_count:,} works; the corpus has {me.n:,} of them"
+                )
+            problems = _problems(r.h_index, r.works_count, r.citation_count) if column == "h_index" else []
+            reported.append(Reported(r.source, stated, r.seen_at, differs, problems, note))
+        return Figure(value, basis, None if value is not None else no_data, reported)
+
+    return figure("h_index"), figure("i10_index"), figure("citation_count")
+
+
+def _per_year(me: _Author) -> tuple[Figure, dict[int, int]]:
+    """Citations per year (mean of the last five years), and the whole series (gaps are 0)."""
+    series: dict[int, int] = {}
+    from_sources: Counter[str] = Counter()
+    for work_id in me.works:
+        fact = me.facts.citations.get(work_id)
+        if fact and fact.per_year:
+            from_sources[fact.per_year_from or fact.source] += 1
+            for year, count in fact.per_year.items():
+                series[year] = series.get(year, 0) + count
+    if series:
+        series = {y: series.get(y, 0) for y in range(min(series), max(max(series), me.today.year) + 1)}
+    window = f.recent_years(me.today)
+    reported = [
+        Reported(
+            r.source,
+            round(sum(orjson.loads(r.counts_by_year).get(str(y), 0) for y in window) / len(window), 1),
+            r.seen_at,
+            False,
+        )
+        for r in me.reports
+        if r.counts_by_year
+    ]
+    with_data = me.first(me.table.per_year_works) or 0
+    if not with_data:
+        basis = "no per-year citation data (OpenAlex counts_by_year or citing works in the corpus)"
+        return Figure(None, basis, basis, reported), series
+    sources = ", ".join(f"{source_name(s)}: {c}" for s, c in from_sources.most_common())
+    basis = (
+        f"mean over {window.start}–{window.stop - 1} of the yearly citations of "
+        f"{plural(with_data, 'work')} of {me.n} with per-year data ({sources})"
+    )
+    return Figure(round(me.first(me.table.citations_per_year), 1), basis, reported=reported), series
+
+
+def _main_category(me: _Author) -> Figure:
+    code = me.first(me.table.main_category)
+    if code is None or code < 0:
+        return Figure(None, "", "none of the works has an arXiv category")
+    categories = me.facts.arrays.category
+    same, known = int(np.sum(categories == code)), int(np.sum(categories >= 0))
+    basis = (
+        f"the primary category of {same} of the {plural(known, 'work')} with an arXiv category "
+        "(ties: the most recent)"
+    )
+    return Figure(me.facts.categories[code], basis)
+
+
+def _cards_page(
+    conn: Connection, me: _Author, scored: dict[int, WorkNovelty], page: int, per_page: int | None
+) -> tuple[list[ProfileWork], dict[int, WorkNovelty]]:
+    """One page of cards, newest first (undated last); and why each unscored work has no novelty."""
+    at = me.facts.index(me.works)
+    days, codes = me.facts.arrays.day[at], me.facts.arrays.category[at]
+    dated = days != f.UNKNOWN_DAY
+    order = np.lexsort((-np.asarray(me.works), -np.where(dated, days, 0), ~dated))
+    newest_first = [me.works[i] for i in order]
+    page_ids = newest_first[(page - 1) * per_page : page * per_page] if per_page else newest_first
+    unscored = _no_novelty(
+        conn,
+        {
+            w: (me.facts.categories[c] if c >= 0 else None, bool(d))
+            for w, c, d in zip(me.works, codes.tolist(), dated.tolist(), strict=True)
+            if w not in scored
+        },
+    )
+    by_id = cards(conn, page_ids, me.today)
+    citations = me.facts.citations
+    works = [
+        ProfileWork(
+            by_id[w],
+            me.positions.get(w),
+            citations[w].citations if w in citations else None,
+            citations[w].source if w in citations else None,
+            scored.get(w) or unscored[w],
+        )
+        for w in page_ids
+    ]
+    return works, unscored
+
+
+def _novelty(me: _Author, scored: dict[int, WorkNovelty], unscored: dict[int, WorkNovelty]) -> Figure:
+    with_novelty = me.first(me.table.novelty_works) or 0
+    median = me.first(me.table.novelty)
+    value = None if median is None or math.isnan(median) else round(median)
+    basis = (
+        f"median of the novelty percentiles of {plural(with_novelty, 'work')} of {me.n}, "
+        "first- and last-author works counted twice"
+    )
+    if value is not None:
+        return Figure(value, basis)
+    why = Counter(nv.reason for nv in [*unscored.values(), *scored.values()] if nv.reason)
+    reason = f"{with_novelty} of {plural(me.n, 'work')} have a novelty score, {MIN_WORKS} are needed"
+    if why:
+        reason += " — " + "; ".join(f"{text} ({count})" for text, count in why.most_common())
+    return Figure(None, basis, reason)
 
 
 def _ids(conn: Connection, author_id: int) -> dict[str, list[str]]:

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from paperradar.identity import authors as identity
 from paperradar.store import overrides, queries
 from paperradar.store import schema as t
-from paperradar.store.sql import chunks
+from paperradar.store.sql import chunks, raw_rows
 
 MAX_TEAM = 50  # works with more authors are no evidence of who someone is
 EVIDENCE_WORKS = 100  # an author's latest works whose co-authors are compared
@@ -61,7 +61,7 @@ def _coauthors(
     a = t.authorships.c
     rows: list[Any] = []
     if everyone:
-        rows = list(conn.execute(select(a.work_id, a.author_id)).all())
+        rows = raw_rows(conn, select(a.work_id, a.author_id))
     else:
         works: set[int] = set()
         for chunk in chunks(sorted(involved)):

@@ -1,4 +1,4 @@
-"""Small SQL helpers shared by every writer, portable across SQLite and PostgreSQL."""
+"""Small SQL helpers shared by the writers and bulk readers, portable across SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Date, DateTime, Dialect, Table, func, select, text
+from sqlalchemy import ClauseElement, Connection, Date, DateTime, Dialect, Table, func, select, text
 
 CHUNK = 900  # bound parameters per IN (...) list: safe on every SQLite build and PostgreSQL
 OnConflict = Literal["error", "ignore", "update"]
@@ -163,3 +163,19 @@ def allocate_ids(conn: Connection, table: Table, count: int, retired: Any = None
     if retired is not None:
         top = max(top, int(conn.execute(select(func.coalesce(func.max(retired), 0))).scalar_one()))
     return list(range(top + 1, top + 1 + count))
+
+
+def raw_rows(conn: Connection, stmt: ClauseElement) -> list[tuple[Any, ...]]:
+    """All rows of ``stmt`` as plain tuples from the driver's cursor, in ``conn``'s transaction.
+
+    For bulk reads of millions of rows (metrics over a whole corpus), where building
+    SQLAlchemy rows costs more than the query. Values come as the driver gives them (SQLite: dates
+    as text), and bound values are inlined, so this is for numbers and ids, never user text.
+    """
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
