@@ -81,25 +81,45 @@ def test_initials_and_full_name_become_one_person_when_they_share_a_co_author(
     write(
         tmp_path / "a.jsonl",
         snapshot_line(
-            "2506.00001", "Natalie Mackraz, Barry-John Theobald", "Bias transfer in language models"
+            "2506.00001",
+            "Natalie Mackraz, Barry-John Theobald, Katherine Metcalf",
+            "Bias transfer in language models",
         ),
         snapshot_line(
-            "2506.00002", "N. Mackraz, Barry John Theobald", "Preference alignment from writing samples"
+            "2506.00002", "N. Mackraz, Barry John Theobald, K. Metcalf", "Preference alignment from samples"
         ),
         snapshot_line("2506.00004", "Nathan Mackraz, Ada Lovelace", "Someone else of that family name"),
     )
     import_file(engine, tmp_path / "a.jsonl")
     natalie = author_of(engine, "2506.00001", "Mackraz")
     assert author_of(engine, "2506.00002", "Mackraz") != natalie  # different name keys at import
-    assert refresh_metrics(engine).variants == 1
-    # "N. Mackraz" with Theobald (hyphen or not, one co-author) is Natalie; Nathan stays himself.
+    # N. Mackraz and K. Metcalf are initials only: each needs two co-authors in common, and has them.
+    assert refresh_metrics(engine).variants == 2
+    assert author_of(engine, "2506.00002", "Metcalf") == author_of(engine, "2506.00001", "Metcalf")
+    # "N. Mackraz" with Theobald (hyphen or not) and Metcalf is Natalie; Nathan stays himself.
     assert author_of(engine, "2506.00002", "Mackraz") == natalie
     assert profile_works(engine, natalie) == {"2506.00001", "2506.00002"}
     assert author_of(engine, "2506.00004", "Mackraz") != natalie
     with engine.connect() as conn:
         assert profiles.profile(conn, natalie).name == "Natalie Mackraz"  # type: ignore[union-attr]
         log = conn.execute(select(t.author_overrides.c.action, t.author_overrides.c.author_id)).all()
-    assert log == [("variant", natalie)]
+    assert ("variant", natalie) in log
+
+
+def test_initials_with_one_co_author_in_common_are_too_little(engine: Engine, tmp_path: Path) -> None:
+    write(
+        tmp_path / "a.jsonl",
+        snapshot_line(
+            "2506.00001", "Natalie Mackraz, Barry-John Theobald", "Bias transfer in language models"
+        ),
+        snapshot_line("2506.00002", "N. Mackraz, Barry-John Theobald", "Preference alignment from samples"),
+        snapshot_line("2506.00003", "Natalie Mackraz, Barry-John Theobald", "A third paper of hers"),
+        snapshot_line("2506.00005", "Natalie E. Mackraz, Barry-John Theobald", "Full names need one"),
+    )
+    import_file(engine, tmp_path / "a.jsonl")
+    assert refresh_metrics(engine).variants == 1  # "Natalie E." joins "Natalie"; "N." stays apart
+    assert author_of(engine, "2506.00005", "Mackraz") == author_of(engine, "2506.00001", "Mackraz")
+    assert author_of(engine, "2506.00002", "Mackraz") != author_of(engine, "2506.00001", "Mackraz")
 
 
 def test_initials_that_fit_two_people_equally_are_left_alone(engine: Engine, tmp_path: Path) -> None:

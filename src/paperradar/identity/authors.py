@@ -98,3 +98,9 @@ def fullness(name_key: str) -> tuple[int, int]:
     """How spelled-out a name is: full given names first, then length (the kept spelling of a merge)."""
     given = name_key.split()[:-1]
     return sum(1 for g in given if len(g) > 1), len(name_key)
+
+
+def initials_only(name_key: str) -> bool:
+    """``e w dijkstra``: every given name is an initial."""
+    given = name_key.split()[:-1]
+    return bool(given) and all(len(g) == 1 for g in given)

@@ -2,8 +2,9 @@
 
 ``E. W. Dijkstra`` and ``Edsger W. Dijkstra`` have different name keys, so imports keep them
 apart. Two such authors are merged when their names are variants of each other
-(:func:`paperradar.identity.authors.variant_of`), they share at least one co-author (by
-family name and initial), they carry no conflicting external ids, and no user split them.
+(:func:`paperradar.identity.authors.variant_of`), they share a co-author (by family name and
+initial; two when one spelling is initials only, as "J. Wang" may be anyone), they carry no
+conflicting external ids, and no user split them.
 An initials-only name that fits two different full names (``N. Mackraz`` beside ``Natalie``
 and ``Nathan``) joins only the one it shares clearly more co-authors with.
 
@@ -28,6 +29,8 @@ from paperradar.store.sql import chunks, raw_rows
 
 MAX_TEAM = 50  # works with more authors are no evidence of who someone is
 EVIDENCE_WORKS = 100  # an author's latest works whose co-authors are compared
+# "J. Wang" may be anyone: an initials-only spelling needs two co-authors in common, not one.
+MIN_SHARED_INITIALS = 2
 WHOLE_CORPUS_AT = 10_000  # authors to compare from which every authorship is read at once
 
 
@@ -138,7 +141,10 @@ def reconcile(conn: Connection, touched: Sequence[int] | None = None) -> list[tu
         conflict = identity.conflicts(
             {s: next(iter(v)) for s, v in known.get(x, {}).items() if len(v) == 1}, known.get(y, {})
         )
-        if shared and not conflict and frozenset((x, y)) not in separated:
+        needed = (
+            MIN_SHARED_INITIALS if identity.initials_only(keys[x]) or identity.initials_only(keys[y]) else 1
+        )
+        if shared >= needed and not conflict and frozenset((x, y)) not in separated:
             evidence[x][y] = evidence[y][x] = shared
     chosen: dict[int, set[int]] = {}
     for x, partners in evidence.items():
