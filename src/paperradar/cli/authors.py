@@ -284,7 +284,10 @@ def split_author(
 def refresh(
     ctx: typer.Context,
     full: Annotated[
-        bool, typer.Option("--full", help="Recompute every author, not only those touched.")
+        bool,
+        typer.Option(
+            "--full", help="Recompute every author and every paper's novelty, not only what changed."
+        ),
     ] = False,
     novelty: Annotated[
         bool, typer.Option("--novelty/--no-novelty", help="Score paper novelty first.")
