@@ -395,6 +395,27 @@ metric_distributions = Table(
     sqlite_with_rowid=False,
 )
 
+votes = Table(
+    "votes",
+    metadata,
+    # Local upvotes: one per user and work (the key makes a second vote a no-op, under any
+    # concurrency). Hugging Face's counts stay in ``community``, as their own source.
+    Column("work_id", Integer, ForeignKey("works.id"), primary_key=True),
+    Column("voter", String(255), primary_key=True),  # a user name
+    Column("voted_at", DateTime(timezone=True), nullable=False, index=True),
+    sqlite_with_rowid=False,
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    # A paper a local user put on a day's feed (the first submission of a work counts).
+    Column("work_id", Integer, ForeignKey("works.id"), primary_key=True),
+    Column("submitter", String(255), nullable=False),  # a user name
+    Column("day", Date, nullable=False, index=True),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+)
+
 # Tables whose rows hang off a work: re-pointed when two works merge.
 WORK_CHILD_TABLES = (
     work_ids,
@@ -407,6 +428,8 @@ WORK_CHILD_TABLES = (
     author_works,
     author_pins,
     work_novelty,
+    votes,
+    submissions,
 )
 
 # Tables whose rows hang off an author: re-pointed when a user merges two authors.

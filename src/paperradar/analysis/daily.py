@@ -1,0 +1,202 @@
+"""Daily papers: which papers belong to a day, and what each listing item shows.
+
+A paper is on a day's feed when Hugging Face featured it that day, when a local user submitted
+it for that day, or — for arXiv papers neither of those know — when arXiv announced it that day
+(:func:`announced_on`). Each item carries the paper card plus the community signals: upvotes
+(Hugging Face's count and local votes, kept apart and summed for display), the organisation,
+the submitter, the number of authors.
+
+Trending (DESIGN §4): every upvote decays with a half-life of 24 hours, score = Σ 0.5^(age/24 h),
+over the votes of the window (day, week, month); ties go to the more recent. Hugging Face gives
+counts, not vote times, so its votes count as cast at the start of the featured day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, and_, func, select
+
+from paperradar import records as r
+from paperradar.analysis.cards import Card, cards
+from paperradar.store import schema as t
+
+EASTERN = ZoneInfo("America/New_York")
+CUTOFF = dt.time(14, 0)  # arXiv's daily submission deadline, US Eastern
+HALF_LIFE_HOURS = 24.0
+Window = Literal["day", "week", "month"]
+WINDOWS: dict[str, dt.timedelta] = {
+    "day": dt.timedelta(days=1),
+    "week": dt.timedelta(days=7),
+    "month": dt.timedelta(days=30),
+}
+
+
+def announced_on(submitted: dt.datetime) -> dt.date:
+    """The date of the arXiv listing that announces a paper submitted at ``submitted``.
+
+    Submissions close at 14:00 US Eastern on weekdays; Monday–Thursday's are announced at 20:00
+    Eastern that evening, Friday's (and the weekend's, up to Monday 14:00) on Sunday evening.
+    The listing carries the date of the next day — 20:00 Eastern is already that day in UTC.
+    """
+    local = (
+        submitted.astimezone(EASTERN)
+        if submitted.tzinfo
+        else submitted.replace(tzinfo=dt.UTC).astimezone(EASTERN)
+    )
+    day = local.date()
+    if local.weekday() >= 5 or local.time() >= CUTOFF:  # after the deadline: the next weekday's cycle
+        day += dt.timedelta(days=1)
+        while day.weekday() >= 5:
+            day += dt.timedelta(days=1)
+    announce = day if day.weekday() < 4 else day + dt.timedelta(days=2)  # Friday's cycle: Sunday
+    return announce + dt.timedelta(days=1)
+
+
+@dataclass
+class FeedItem:
+    card: Card
+    day: dt.date  # the feed day it is on
+    why: str  # "featured on Hugging Face", "submitted here by ada", "announced on arXiv"
+    hf_upvotes: int
+    local_votes: int
+    organisation: str | None  # handle, e.g. "CohereLabs"
+    organisation_name: str | None
+    submitter: str | None
+
+    @property
+    def upvotes(self) -> int:
+        """What is shown: Hugging Face's upvotes plus local votes."""
+        return self.hf_upvotes + self.local_votes
+
+
+def _featured(conn: Connection, first: dt.date, last: dt.date) -> dict[int, tuple[dt.date, str, str | None]]:
+    """work → (day, why, submitter) for Hugging Face features and local submissions in the range."""
+    cm, sub = t.community.c, t.submissions.c
+    found: dict[int, tuple[dt.date, str, str | None]] = {}
+    stmt = select(cm.work_id, cm.featured_day, cm.source, cm.submitter).where(
+        cm.featured_day >= first, cm.featured_day <= last
+    )
+    for work_id, day, source, submitter in conn.execute(stmt.order_by(cm.featured_day)):
+        name = "Hugging Face" if source == r.HUGGINGFACE else source
+        found.setdefault(work_id, (day, f"featured on {name}", submitter))
+    stmt = select(sub.work_id, sub.day, sub.submitter).where(sub.day >= first, sub.day <= last)
+    for work_id, day, submitter in conn.execute(stmt):
+        found.setdefault(work_id, (day, f"submitted here by {submitter}", submitter))
+    return found
+
+
+def _announced(conn: Connection, first: dt.date, last: dt.date, known: set[int]) -> dict[int, dt.date]:
+    """arXiv works announced in the range that no feature or submission placed already."""
+    w, v = t.works.c, t.work_versions.c
+    stmt = (
+        select(w.id, w.published, v.date)
+        .outerjoin(t.work_versions, and_(v.work_id == w.id, v.version == "v1"))
+        .where(w.arxiv_id.is_not(None), w.published >= first - dt.timedelta(days=4), w.published <= last)
+    )
+    found = {}
+    for work_id, published, submitted in conn.execute(stmt):
+        if work_id in known:
+            continue
+        when = submitted or dt.datetime.combine(published, dt.time(12), dt.UTC)
+        day = announced_on(when)
+        if first <= day <= last:
+            found[work_id] = day
+    return found
+
+
+def feed(conn: Connection, first: dt.date, last: dt.date, today: dt.date | None = None) -> list[FeedItem]:
+    """The papers of the days ``first``–``last``: most upvoted first, then the newest day."""
+    today = today or dt.date.today()
+    placed = _featured(conn, first, last)
+    announced = _announced(conn, first, last, set(placed))
+    ids = [*placed, *announced]
+    if not ids:
+        return []
+    cm = t.community.c
+    hf: dict[int, int] = defaultdict(int)
+    organisation: dict[int, tuple[str | None, str | None]] = {}
+    org = t.organisations.c
+    stmt = (
+        select(cm.work_id, cm.source, cm.upvotes, org.key, org.name)
+        .outerjoin(t.organisations, org.id == cm.organisation_id)
+        .where(cm.work_id.in_(ids))
+    )
+    for work_id, source, upvotes, key, name in conn.execute(stmt):
+        if source == r.HUGGINGFACE and upvotes:
+            hf[work_id] = max(hf[work_id], upvotes)
+        if key and work_id not in organisation:
+            organisation[work_id] = (key.split(":", 1)[-1], name)
+    stmt_votes = (
+        select(t.votes.c.work_id, func.count()).where(t.votes.c.work_id.in_(ids)).group_by(t.votes.c.work_id)
+    )
+    votes: dict[int, int] = {work_id: n for work_id, n in conn.execute(stmt_votes)}
+    shown = cards(conn, ids, today)
+    items = []
+    for work_id in ids:
+        if work_id in placed:
+            day, why, submitter = placed[work_id]
+        else:
+            day, why, submitter = announced[work_id], "announced on arXiv", None
+        handle, name = organisation.get(work_id, (None, None))
+        items.append(
+            FeedItem(
+                shown[work_id], day, why, hf.get(work_id, 0), votes.get(work_id, 0), handle, name, submitter
+            )
+        )
+    items.sort(key=lambda i: (-i.upvotes, -i.day.toordinal(), -i.card.work_id))
+    return items
+
+
+@dataclass
+class Trending:
+    card: Card
+    score: float
+    hf_upvotes: int
+    local_votes: int
+    latest_vote: dt.datetime
+
+
+def trending(
+    conn: Connection, window: Window = "day", now: dt.datetime | None = None, limit: int = 30
+) -> list[Trending]:
+    """Papers by time-decayed upvotes cast within the window before ``now``."""
+    now = now or dt.datetime.now(dt.UTC)
+    since = now - WINDOWS[window]
+    cm, v = t.community.c, t.votes.c
+    votes: dict[int, list[tuple[dt.datetime, int]]] = defaultdict(list)  # work → (cast at, how many)
+    from_hf: dict[int, int] = defaultdict(int)
+    stmt = select(cm.work_id, cm.featured_day, cm.upvotes).where(
+        cm.source == r.HUGGINGFACE,
+        cm.upvotes > 0,
+        cm.featured_day >= since.date(),
+        cm.featured_day <= now.date(),
+    )
+    for work_id, day, upvotes in conn.execute(stmt):
+        cast = dt.datetime.combine(day, dt.time(0), dt.UTC)
+        if since <= cast <= now:
+            votes[work_id].append((cast, int(upvotes)))
+            from_hf[work_id] += int(upvotes)
+    local: dict[int, int] = defaultdict(int)
+    for work_id, at in conn.execute(
+        select(v.work_id, v.voted_at).where(v.voted_at >= since, v.voted_at <= now)
+    ):
+        votes[work_id].append((at if at.tzinfo else at.replace(tzinfo=dt.UTC), 1))
+        local[work_id] += 1
+    ranked = sorted(
+        (
+            (
+                sum(n * 0.5 ** ((now - at).total_seconds() / 3600 / HALF_LIFE_HOURS) for at, n in cast),
+                max(cast)[0],
+                w,
+            )
+            for w, cast in votes.items()
+        ),
+        key=lambda s: (-s[0], -s[1].timestamp(), -s[2]),
+    )[:limit]
+    shown = cards(conn, [w for _, _, w in ranked], now.date())
+    return [Trending(shown[w], score, from_hf[w], local[w], latest) for score, latest, w in ranked]

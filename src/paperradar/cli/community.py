@@ -1,0 +1,223 @@
+"""Daily papers and community commands: the day's feed, trending, upvotes and submissions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import textwrap
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from paperradar.analysis.daily import WINDOWS, FeedItem, Window, feed, trending
+from paperradar.cli.app import app, console, err, print_json, store_engine
+from paperradar.store import community, queries
+from paperradar.store.database import writing
+from paperradar.text import plural
+
+ENV_USER = "PAPERRADAR_USER"
+
+
+def _user(value: str | None) -> str:
+    return value or os.environ.get(ENV_USER) or getpass.getuser()
+
+
+UserOption = Annotated[
+    str | None,
+    typer.Option("--user", help=f"Who votes or submits (default: ${ENV_USER}, else your login name)."),
+]
+
+
+def _date(text: str | None) -> dt.date:
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        err.print(f"[red]error:[/] {text!r} is not a date (YYYY-MM-DD)")
+        raise typer.Exit(2) from None
+
+
+def _item_json(item: FeedItem) -> dict[str, Any]:
+    return {
+        **item.card.as_dict(),
+        "feed_day": item.day,
+        "why": item.why,
+        "upvotes": item.upvotes,
+        "upvotes_huggingface": item.hf_upvotes,
+        "upvotes_local": item.local_votes,
+        "organisation": item.organisation,
+        "organisation_name": item.organisation_name,
+        "submitter": item.submitter,
+    }
+
+
+def _print_item(item: FeedItem, abstracts: bool) -> None:
+    card = item.card
+    head = " · ".join(x for x in (card.tag, card.date) if x)
+    code = "  [green]Code[/]" if card.has_code else ""
+    console.print(f"\n[bold]{escape(card.title)}[/]", highlight=False)
+    if abstracts and card.abstract:
+        console.print(
+            f"[dim]{escape(textwrap.shorten(card.abstract, 300, placeholder=' …'))}[/]", highlight=False
+        )
+    who = f"[magenta]{escape(item.organisation)}[/]" if item.organisation else None
+    if who is None and card.n_authors:
+        who = plural(card.n_authors, "author")
+    votes = f"▲ {item.upvotes}" + (
+        f" [dim]({item.hf_upvotes} HF + {item.local_votes} here)[/]" if item.local_votes else ""
+    )
+    parts = [p for p in (who, escape(head) if head else None, votes) if p]
+    console.print(" · ".join(parts) + code + f"  [dim]{escape(item.why)}[/]", highlight=False)
+
+
+@app.command()
+def daily(
+    ctx: typer.Context,
+    day: Annotated[
+        str | None, typer.Argument(metavar="[DATE]", help="The day, YYYY-MM-DD (default: today).")
+    ] = None,
+    week: Annotated[bool, typer.Option("--week", help="The seven days ending on DATE.")] = False,
+    month: Annotated[bool, typer.Option("--month", help="The calendar month of DATE.")] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Items to print (0: all).")] = 30,
+    abstracts: Annotated[
+        bool, typer.Option("--abstracts/--no-abstracts", help="Print the abstracts.")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Every item as JSON.")] = False,
+) -> None:
+    """The papers of a day (or week, or month): featured on Hugging Face, submitted here, or announced
+    on arXiv; most upvoted first. Upvotes are Hugging Face's plus local votes.
+
+    Example: [cyan]paperradar daily 2026-06-12[/]   [cyan]paperradar daily 2026-06-12 --week[/]
+    """
+    last = _date(day)
+    first = last
+    if week:
+        first = last - dt.timedelta(days=6)
+    elif month:
+        first = last.replace(day=1)
+        last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    with store_engine(ctx).connect() as conn:
+        items = feed(conn, first, last)
+    shown = items[:limit] if limit else items
+    if as_json:
+        print_json(
+            {"first": first, "last": last, "total": len(items), "items": [_item_json(i) for i in shown]}
+        )
+        return
+    span = f"{first:%a %b %-d, %Y}" if first == last else f"{first:%b %-d} – {last:%b %-d, %Y}"
+    console.print(f"[bold]Daily papers · {span}[/]  [dim]{plural(len(items), 'paper')}[/]")
+    console.print("[dim]Get trending papers in your email inbox: paperradar digest (coming soon)[/]")
+    previous, following = first - dt.timedelta(days=1), last + dt.timedelta(days=1)
+    console.print(f"[dim]← paperradar daily {previous}   ·   paperradar daily {following} →[/]")
+    for item in shown:
+        _print_item(item, abstracts)
+    if limit and len(items) > limit:
+        console.print(f"\n[dim]… and {len(items) - limit:,} more (-n 0 shows all)[/]")
+
+
+@app.command("trending")
+def trending_command(
+    ctx: typer.Context,
+    window: Annotated[str, typer.Option(help="day, week or month: the votes counted.")] = "day",
+    at: Annotated[
+        str | None, typer.Option("--at", help="As of this day's end, YYYY-MM-DD (default: now).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON, with each score.")] = False,
+) -> None:
+    """Papers by upvotes that fade with a 24-hour half-life: score = Σ 0.5^(age in hours / 24).
+
+    Example: [cyan]paperradar trending --window week[/]   [cyan]paperradar trending --at 2026-06-12[/]
+    """
+    if window not in WINDOWS:
+        err.print(f"[red]error:[/] --window must be day, week or month, not {window!r}")
+        raise typer.Exit(2)
+    now = dt.datetime.now(dt.UTC)
+    if at:
+        now = dt.datetime.combine(_date(at), dt.time(23, 59, 59), dt.UTC)
+    chosen: Window = window  # type: ignore[assignment]
+    with store_engine(ctx).connect() as conn:
+        found = trending(conn, chosen, now, limit)
+    if as_json:
+        print_json(
+            {
+                "window": window,
+                "as_of": now,
+                "items": [
+                    {
+                        **f.card.as_dict(),
+                        "score": round(f.score, 4),
+                        "upvotes_huggingface": f.hf_upvotes,
+                        "upvotes_local": f.local_votes,
+                        "latest_vote": f.latest_vote,
+                    }
+                    for f in found
+                ],
+            }
+        )
+        return
+    console.print(f"[bold]Trending · past {window} to {now:%Y-%m-%d %H:%M} UTC[/]")
+    if not found:
+        console.print(f"no upvotes in the {window} before {now:%Y-%m-%d} (try --window month, or --at DATE)")
+    for i, f in enumerate(found, start=1):
+        votes = f.hf_upvotes + f.local_votes
+        console.print(
+            f"{i:>2}. [bold]{escape(f.card.title)}[/] [dim]{f.score:.2f} · ▲ {votes}[/]", highlight=False
+        )
+
+
+def _work(ctx: typer.Context, ident: str) -> int:
+    with store_engine(ctx).connect() as conn:
+        work_id = queries.resolve_work(conn, ident)
+    if work_id is None:
+        err.print(f"[red]error:[/] no work {ident!r} in the store (import or sync it first)")
+        raise typer.Exit(1)
+    return work_id
+
+
+@app.command()
+def upvote(
+    ctx: typer.Context,
+    ident: Annotated[str, typer.Argument(metavar="ID", help="arXiv id, DOI or internal id.")],
+    undo: Annotated[bool, typer.Option("--undo", help="Take your vote back.")] = False,
+    user: UserOption = None,
+) -> None:
+    """Upvote a paper: one vote per user, shown on top of Hugging Face's count.
+
+    Example: [cyan]paperradar upvote 2606.00467[/]   [cyan]paperradar upvote 2606.00467 --undo[/]
+    """
+    work_id, voter = _work(ctx, ident), _user(user)
+    with writing(store_engine(ctx)) as conn:
+        changed = (
+            community.undo_upvote(conn, work_id, voter) if undo else community.upvote(conn, work_id, voter)
+        )
+        total = community.local_votes(conn, work_id)
+    if undo:
+        console.print(f"vote {'taken back' if changed else 'was not there'}; {plural(total, 'local vote')}")
+    else:
+        console.print(
+            f"{'upvoted' if changed else 'already upvoted'} as {voter}; {plural(total, 'local vote')}"
+        )
+
+
+@app.command()
+def submit(
+    ctx: typer.Context,
+    ident: Annotated[str, typer.Argument(metavar="ID", help="arXiv id or URL of a paper in the store.")],
+    day: Annotated[str | None, typer.Option("--day", help="The feed day (default: today).")] = None,
+    user: UserOption = None,
+) -> None:
+    """Put a paper on a day's feed (the first submission of a paper counts).
+
+    Example: [cyan]paperradar submit https://arxiv.org/abs/2606.00467[/]
+    """
+    work_id, submitter = _work(ctx, ident), _user(user)
+    with writing(store_engine(ctx)) as conn:
+        first, on = community.submit(conn, work_id, submitter, _date(day))
+    if first == submitter:
+        console.print(f"on the feed of {on} (submitted by {first})")
+    else:
+        console.print(f"already submitted by {first} for {on}")

@@ -1,0 +1,88 @@
+"""`paperradar daily / trending / upvote / submit` as a user runs them, on the demo corpus."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from typer.testing import CliRunner
+
+from paperradar.cli import app
+
+Run = Callable[..., tuple[int, str]]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    runner = CliRunner()
+    target = tmp_path_factory.mktemp("demo") / "demo.db"
+    built = runner.invoke(
+        app, ["demo", "--no-serve", "--no-embed", "--path", str(target)], catch_exceptions=False
+    )
+    assert built.exit_code == 0, built.output
+
+    def invoke(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, ["--db", str(target), *args], catch_exceptions=False)
+        return result.exit_code, result.output
+
+    return invoke
+
+
+def test_the_daily_page_lists_the_day_most_upvoted_first(run: Run) -> None:
+    code, out = run("daily", "2026-06-12", "--no-abstracts", "-n", "2")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("Daily papers · Fri Jun 12, 2026") and "30 papers" in lines[0]
+    assert "paperradar daily 2026-06-11" in out and "paperradar daily 2026-06-13" in out
+    assert "EvoArena: Tracking Memory Evolution for Robust LLM Agents in Dynamic Environments" in lines
+    assert any(line.startswith("MIT · Jun 11 · ▲ 118  Code") for line in lines)
+    assert "… and 28 more" in out
+
+
+def test_week_and_month_views(run: Run) -> None:
+    _, week = run("daily", "2026-06-14", "--week", "--json", "-n", "0")
+    _, month = run("daily", "2026-06-30", "--month", "--json", "-n", "0")
+    week_data, month_data = json.loads(week), json.loads(month)
+    assert (week_data["first"], week_data["last"]) == ("2026-06-08", "2026-06-14")
+    assert (month_data["first"], month_data["last"]) == ("2026-06-01", "2026-06-30")
+    featured = [i for i in week_data["items"] if i["why"] == "featured on Hugging Face"]
+    assert len(featured) == 30
+    assert month_data["total"] >= week_data["total"]
+
+
+def test_votes_add_to_hugging_faces_count_once_per_user(run: Run) -> None:
+    assert run("upvote", "2606.00467", "--user", "ada") == (0, "upvoted as ada; 1 local vote\n")
+    assert run("upvote", "2606.00467", "--user", "ada") == (0, "already upvoted as ada; 1 local vote\n")
+    run("upvote", "2606.00467", "--user", "bob")
+    _, out = run("daily", "2026-06-12", "--json", "-n", "0")
+    item = next(i for i in json.loads(out)["items"] if i["arxiv_id"] == "2606.00467")
+    assert (item["upvotes_huggingface"], item["upvotes_local"], item["upvotes"]) == (0, 2, 2)
+    assert run("upvote", "2606.00467", "--undo", "--user", "bob")[1] == "vote taken back; 1 local vote\n"
+    code, out = run("upvote", "9999.99999")
+    assert code == 1 and "no work '9999.99999'" in out
+
+
+def test_trending_as_of_the_featured_day(run: Run) -> None:
+    code, out = run("trending", "--at", "2026-06-12", "-n", "2")
+    assert code == 0
+    assert out.splitlines()[1].startswith(" 1. EvoArena")
+    code, out = run("trending", "--window", "year")
+    assert code == 2 and "--window must be day, week or month" in out
+
+
+def test_submit_puts_a_paper_on_a_day(run: Run) -> None:
+    code, out = run("submit", "https://arxiv.org/abs/2104.12255", "--day", "2026-06-13", "--user", "ada")
+    assert code == 0 and out == "on the feed of 2026-06-13 (submitted by ada)\n"
+    _, again = run("submit", "2104.12255", "--user", "bob")
+    assert again == "already submitted by ada for 2026-06-13\n"
+    _, day = run("daily", "2026-06-13", "--json")
+    assert [i["why"] for i in json.loads(day)["items"] if i["arxiv_id"] == "2104.12255"] == [
+        "submitted here by ada"
+    ]
+
+
+def test_every_community_command_has_help_with_an_example() -> None:
+    for command in ("daily", "trending", "upvote", "submit"):
+        result = CliRunner().invoke(app, [command, "--help"])
+        assert result.exit_code == 0 and "Example:" in result.output, command
