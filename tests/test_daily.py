@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import Engine
 
-from paperradar.analysis.daily import HALF_LIFE_HOURS, announced_on, feed, trending
+from paperradar.analysis.daily import HALF_LIFE_HOURS, announced_on, feed, organisation_page, trending
 from paperradar.ingest import import_file
 from paperradar.store import community, queries
 from paperradar.store.database import writing
@@ -137,3 +137,27 @@ def test_submitted_papers_join_the_days_feed(engine: Engine) -> None:
     assert [(i.card.arxiv_id, i.why, i.submitter) for i in items] == [
         ("0704.0001", "submitted here by ada", "ada")
     ]
+
+
+def test_organisations_have_members_and_the_papers_they_tag(engine: Engine) -> None:
+    import_file(engine, HF)
+    paper = work(engine, "2606.00467")
+    with writing(engine) as conn:
+        org = community.create_organisation(conn, "apple-ml", "Apple Machine Learning Research", "ada")
+        with pytest.raises(community.OrganisationError, match="already an organisation"):
+            community.create_organisation(conn, "apple-ml", "Again", "bob")
+        with pytest.raises(community.OrganisationError, match="not a handle"):
+            community.create_organisation(conn, "no spaces", "Bad", "bob")
+        assert community.add_member(conn, org, "bob") and not community.add_member(conn, org, "bob")
+        assert community.tag(conn, org, paper, "bob") and not community.tag(conn, org, paper, "ada")
+        with pytest.raises(community.OrganisationError, match="eve is not a member"):
+            community.tag(conn, org, paper, "eve")
+    with engine.connect() as conn:
+        page = organisation_page(conn, org)
+        caltech = organisation_page(conn, community.organisation_id(conn, "caltech"))  # type: ignore[arg-type]
+    assert (page.handle, page.name, page.source) == ("apple-ml", "Apple Machine Learning Research", "local")
+    assert page.members == [("ada", "admin"), ("bob", "member")]
+    assert [(i.card.arxiv_id, i.why) for i in page.papers] == [("2606.00467", "tagged by bob")]
+    # A Hugging Face organisation's page lists what Hugging Face lists under it.
+    assert [i.card.arxiv_id for i in caltech.papers] == ["2606.00467"]
+    assert caltech.papers[0].why == "listed under it by Hugging Face"

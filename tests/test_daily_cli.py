@@ -86,3 +86,25 @@ def test_every_community_command_has_help_with_an_example() -> None:
     for command in ("daily", "trending", "upvote", "submit"):
         result = CliRunner().invoke(app, [command, "--help"])
         assert result.exit_code == 0 and "Example:" in result.output, command
+
+
+def test_organisation_commands(run: Run) -> None:
+    assert run("org", "create", "apple-ml", "--name", "Apple ML Research", "--user", "ada")[0] == 0
+    assert run("org", "create", "apple-ml", "--name", "Again")[1].startswith("error: there is already")
+    assert run("org", "add-member", "apple-ml", "bob") == (0, "bob added to apple-ml\n")
+    assert run("org", "tag", "apple-ml", "2606.00467", "--user", "bob") == (
+        0,
+        "2606.00467 tagged to apple-ml\n",
+    )
+    code, out = run("org", "tag", "apple-ml", "2606.00467", "--user", "eve")
+    assert code == 1 and "eve is not a member of this organisation" in out
+    _, page = run("org", "show", "apple-ml", "--json")
+    data = json.loads(page)
+    assert data["members"] == [{"user": "ada", "role": "admin"}, {"user": "bob", "role": "member"}]
+    assert [p["arxiv_id"] for p in data["papers"]] == ["2606.00467"]
+    code, out = run("org", "show", "CohereLabs")
+    assert code == 0 and "Making, not Taking, the Best of N" in out
+    assert run("org", "show", "nobody")[0] == 1
+    for command in ("create", "add-member", "tag", "show"):
+        result = CliRunner().invoke(app, ["org", command, "--help"])
+        assert "Example:" in result.output, command

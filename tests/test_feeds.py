@@ -94,10 +94,19 @@ def test_hostile_text_stays_text(run: Callable[..., tuple[int, bytes]], form: st
 def test_bad_requests_say_why(run: Callable[..., tuple[int, bytes]]) -> None:
     runner = CliRunner()
     for args, message in (
-        (["feed", "weekly"], "the feed kind is daily, trending, author or search"),
+        (["feed", "weekly"], "the feed kind is daily, trending, author, org or search"),
         (["feed", "daily", "--format", "json"], "--format must be rss or atom"),
         (["feed", "trending", "year"], "trending is over day, week or month"),
     ):
         result = runner.invoke(app, args)
         assert result.exit_code == 2 and message in result.output
     assert "Example:" in runner.invoke(app, ["feed", "--help"]).output
+
+
+@pytest.mark.parametrize("form", ["rss", "atom"])
+def test_an_organisations_feed(run: Callable[..., tuple[int, bytes]], form: str) -> None:
+    code, document = run("org", "CohereLabs", "--format", form)
+    parsed = feedparser.parse(document)
+    assert code == 0 and not parsed.bozo
+    assert parsed.feed.title == "Papers of Cohere Labs"
+    assert [e.title for e in parsed.entries] == ["Making, not Taking, the Best of N"]

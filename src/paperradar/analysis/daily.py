@@ -23,6 +23,7 @@ from sqlalchemy import Connection, and_, func, select
 
 from paperradar import records as r
 from paperradar.analysis.cards import Card, cards
+from paperradar.analysis.profiles import source_name
 from paperradar.store import schema as t
 
 EASTERN = ZoneInfo("America/New_York")
@@ -82,8 +83,7 @@ def _featured(conn: Connection, first: dt.date, last: dt.date) -> dict[int, tupl
         cm.featured_day >= first, cm.featured_day <= last
     )
     for work_id, day, source, submitter in conn.execute(stmt.order_by(cm.featured_day)):
-        name = "Hugging Face" if source == r.HUGGINGFACE else source
-        found.setdefault(work_id, (day, f"featured on {name}", submitter))
+        found.setdefault(work_id, (day, f"featured on {source_name(source)}", submitter))
     stmt = select(sub.work_id, sub.day, sub.submitter).where(sub.day >= first, sub.day <= last)
     for work_id, day, submitter in conn.execute(stmt):
         found.setdefault(work_id, (day, f"submitted here by {submitter}", submitter))
@@ -109,18 +109,19 @@ def _announced(conn: Connection, first: dt.date, last: dt.date, known: set[int])
     return found
 
 
-def feed(conn: Connection, first: dt.date, last: dt.date, today: dt.date | None = None) -> list[FeedItem]:
-    """The papers of the days ``first``–``last``: most upvoted first, then the newest day."""
-    today = today or dt.date.today()
-    placed = _featured(conn, first, last)
-    announced = _announced(conn, first, last, set(placed))
-    ids = [*placed, *announced]
-    if not ids:
-        return []
-    cm = t.community.c
+@dataclass
+class _Signals:
+    """The community signals of some works: Hugging Face upvotes, local votes, organisation."""
+
+    hf: dict[int, int]
+    local: dict[int, int]
+    organisation: dict[int, tuple[str, str]]  # work → (handle, name)
+
+
+def _signals(conn: Connection, ids: list[int]) -> _Signals:
+    cm, org, v = t.community.c, t.organisations.c, t.votes.c
     hf: dict[int, int] = defaultdict(int)
-    organisation: dict[int, tuple[str | None, str | None]] = {}
-    org = t.organisations.c
+    organisation: dict[int, tuple[str, str]] = {}
     stmt = (
         select(cm.work_id, cm.source, cm.upvotes, org.key, org.name)
         .outerjoin(t.organisations, org.id == cm.organisation_id)
@@ -131,23 +132,31 @@ def feed(conn: Connection, first: dt.date, last: dt.date, today: dt.date | None 
             hf[work_id] = max(hf[work_id], upvotes)
         if key and work_id not in organisation:
             organisation[work_id] = (key.split(":", 1)[-1], name)
-    stmt_votes = (
-        select(t.votes.c.work_id, func.count()).where(t.votes.c.work_id.in_(ids)).group_by(t.votes.c.work_id)
-    )
-    votes: dict[int, int] = {work_id: n for work_id, n in conn.execute(stmt_votes)}
+    counted = select(v.work_id, func.count()).where(v.work_id.in_(ids)).group_by(v.work_id)
+    return _Signals(hf, {work_id: n for work_id, n in conn.execute(counted)}, organisation)
+
+
+def _items(
+    conn: Connection, placed: dict[int, tuple[dt.date, str, str | None]], today: dt.date
+) -> list[FeedItem]:
+    """Listing items for works placed on a day (work → (day, why, submitter))."""
+    ids = list(placed)
+    signals = _signals(conn, ids)
     shown = cards(conn, ids, today)
     items = []
-    for work_id in ids:
-        if work_id in placed:
-            day, why, submitter = placed[work_id]
-        else:
-            day, why, submitter = announced[work_id], "announced on arXiv", None
-        handle, name = organisation.get(work_id, (None, None))
-        items.append(
-            FeedItem(
-                shown[work_id], day, why, hf.get(work_id, 0), votes.get(work_id, 0), handle, name, submitter
-            )
-        )
+    for work_id, (day, why, submitter) in placed.items():
+        handle, name = signals.organisation.get(work_id, (None, None))
+        hf, local = signals.hf.get(work_id, 0), signals.local.get(work_id, 0)
+        items.append(FeedItem(shown[work_id], day, why, hf, local, handle, name, submitter))
+    return items
+
+
+def feed(conn: Connection, first: dt.date, last: dt.date, today: dt.date | None = None) -> list[FeedItem]:
+    """The papers of the days ``first``–``last``: most upvoted first, then the newest day."""
+    placed = _featured(conn, first, last)
+    for work_id, day in _announced(conn, first, last, set(placed)).items():
+        placed[work_id] = (day, "announced on arXiv", None)
+    items = _items(conn, placed, today or dt.date.today()) if placed else []
     items.sort(key=lambda i: (-i.upvotes, -i.day.toordinal(), -i.card.work_id))
     return items
 
@@ -200,3 +209,35 @@ def trending(
     )[:limit]
     shown = cards(conn, [w for _, _, w in ranked], now.date())
     return [Trending(shown[w], score, from_hf[w], local[w], latest) for score, latest, w in ranked]
+
+
+@dataclass
+class OrganisationPage:
+    handle: str
+    name: str
+    source: str  # "local" or "huggingface"
+    members: list[tuple[str, str]]  # (user, role)
+    papers: list[FeedItem]  # newest first
+
+
+def organisation_page(conn: Connection, org_id: int, today: dt.date | None = None) -> OrganisationPage:
+    """An organisation with its members and papers: those a source lists under it (Hugging Face)
+    and those its members tagged, newest first."""
+    org, cm, wo, w = t.organisations.c, t.community.c, t.work_organisations.c, t.works.c
+    row = conn.execute(select(org.key, org.name, org.source).where(org.id == org_id)).one()
+    placed: dict[int, tuple[dt.date, str, str | None]] = {}
+    listed = select(cm.work_id, cm.featured_day, cm.source, w.published).join(t.works, w.id == cm.work_id)
+    for work_id, day, source, published in conn.execute(listed.where(cm.organisation_id == org_id)):
+        placed[work_id] = (day or published or dt.date.min, f"listed under it by {source_name(source)}", None)
+    tagged = select(wo.work_id, wo.tagged_by, w.published).join(t.works, w.id == wo.work_id)
+    for work_id, by, published in conn.execute(tagged.where(wo.organisation_id == org_id)):
+        placed.setdefault(work_id, (published or dt.date.min, f"tagged by {by}", by))
+    papers = _items(conn, placed, today or dt.date.today()) if placed else []
+    papers.sort(key=lambda i: (i.day, i.card.work_id), reverse=True)
+    m = t.organisation_members.c
+    members = conn.execute(
+        select(m.member, m.role).where(m.organisation_id == org_id).order_by(m.role, m.member)
+    )
+    return OrganisationPage(
+        row.key.split(":", 1)[-1], row.name, row.source, [(u, r_) for u, r_ in members], papers
+    )

@@ -38,6 +38,7 @@ SOURCE_NAMES = {
     "semantic_scholar": "Semantic Scholar",
     "openalex": "OpenAlex",
     "seed_cards": "the captured profile page",
+    "seed_listings": "the captured daily listings",
     "huggingface": "Hugging Face",
     "citing works": "the citing works in the corpus",
 }

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from paperradar.analysis.daily import WINDOWS, FeedItem, Window, feed, trending
+from paperradar.analysis.daily import WINDOWS, FeedItem, Window, feed, organisation_page, trending
 from paperradar.cli.app import app, console, err, print_json, store_engine
 from paperradar.store import community, queries
 from paperradar.store.database import writing
@@ -221,3 +221,109 @@ def submit(
         console.print(f"on the feed of {on} (submitted by {first})")
     else:
         console.print(f"already submitted by {first} for {on}")
+
+
+org_app = typer.Typer(
+    no_args_is_help=True,
+    help="Organisations: a lab or reading group with members and the papers they tag.\n\n"
+    "Example: [cyan]paperradar org create apple-ml --name 'Apple Machine Learning Research'[/]",
+)
+app.add_typer(org_app, name="org")
+
+
+def _organisation(ctx: typer.Context, handle: str) -> int:
+    with store_engine(ctx).connect() as conn:
+        found = community.organisation_id(conn, handle)
+    if found is None:
+        err.print(f"[red]error:[/] no organisation {handle!r} (paperradar org create {handle} --name …)")
+        raise typer.Exit(1)
+    return found
+
+
+@org_app.command("create")
+def org_create(
+    ctx: typer.Context,
+    handle: Annotated[str, typer.Argument(help="Short handle, e.g. apple-ml.")],
+    name: Annotated[str, typer.Option("--name", help="The full name.")],
+    user: UserOption = None,
+) -> None:
+    """Create an organisation; you become its admin.
+
+    Example: [cyan]paperradar org create apple-ml --name 'Apple Machine Learning Research'[/]
+    """
+    try:
+        with writing(store_engine(ctx)) as conn:
+            community.create_organisation(conn, handle, name, _user(user))
+    except community.OrganisationError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"organisation {handle} created, admin {_user(user)}")
+
+
+@org_app.command("add-member")
+def org_add_member(
+    ctx: typer.Context,
+    handle: Annotated[str, typer.Argument(help="The organisation.")],
+    member: Annotated[str, typer.Argument(help="The user to add.")],
+) -> None:
+    """Add a member to an organisation.
+
+    Example: [cyan]paperradar org add-member apple-ml ada[/]
+    """
+    org_id = _organisation(ctx, handle)
+    with writing(store_engine(ctx)) as conn:
+        added = community.add_member(conn, org_id, member)
+    console.print(f"{member} {'added to' if added else 'is already in'} {handle}")
+
+
+@org_app.command("tag")
+def org_tag(
+    ctx: typer.Context,
+    handle: Annotated[str, typer.Argument(help="The organisation.")],
+    ident: Annotated[str, typer.Argument(metavar="ID", help="arXiv id, DOI or internal id.")],
+    user: UserOption = None,
+) -> None:
+    """Tag a paper to an organisation (members only).
+
+    Example: [cyan]paperradar org tag apple-ml 2310.17722[/]
+    """
+    org_id, work_id = _organisation(ctx, handle), _work(ctx, ident)
+    try:
+        with writing(store_engine(ctx)) as conn:
+            added = community.tag(conn, org_id, work_id, _user(user))
+    except community.OrganisationError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"{ident} {'tagged to' if added else 'was already tagged to'} {handle}")
+
+
+@org_app.command("show")
+def org_show(
+    ctx: typer.Context,
+    handle: Annotated[str, typer.Argument(help="The organisation (local or Hugging Face handle).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """An organisation's page: its members and papers, newest first.
+
+    Example: [cyan]paperradar org show CohereLabs[/]
+    """
+    org_id = _organisation(ctx, handle)
+    with store_engine(ctx).connect() as conn:
+        page = organisation_page(conn, org_id)
+    if as_json:
+        print_json(
+            {
+                "handle": page.handle,
+                "name": page.name,
+                "source": page.source,
+                "members": [{"user": u, "role": r} for u, r in page.members],
+                "papers": [_item_json(i) for i in page.papers],
+            }
+        )
+        return
+    console.print(f"[bold]{escape(page.name)}[/] [magenta]{escape(page.handle)}[/]  [dim]{page.source}[/]")
+    if page.members:
+        console.print("Members: " + escape(", ".join(f"{u} ({r})" for u, r in page.members)))
+    console.print(f"[bold]{plural(len(page.papers), 'Paper')}[/]")
+    for item in page.papers:
+        _print_item(item, abstracts=False)

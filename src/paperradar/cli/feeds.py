@@ -1,4 +1,4 @@
-"""``paperradar feed``: RSS 2.0 or Atom for a day, trending, an author or a saved search."""
+"""``paperradar feed``: RSS 2.0 or Atom for a day, trending, an author, an organisation or a saved search."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ import typer
 
 from paperradar.analysis import profiles
 from paperradar.analysis.cards import cards
-from paperradar.analysis.daily import WINDOWS, feed, trending
+from paperradar.analysis.daily import WINDOWS, feed, organisation_page, trending
 from paperradar.cli.app import app, err, store_engine
 from paperradar.search.hybrid import Searcher
+from paperradar.store import community
 from paperradar.web.feeds import FORMATS, Entry, Format, render
 
-KINDS = ("daily", "trending", "author", "search")
+KINDS = ("daily", "trending", "author", "org", "search")
 SITE = "urn:paperradar"
 
 
@@ -29,7 +30,7 @@ def feed_command(
         str | None,
         typer.Argument(
             help="daily: a date (default today); trending: day|week|month; author: a name or id; "
-            "search: the query."
+            "org: a handle; search: the query."
         ),
     ] = None,
     form: Annotated[str, typer.Option("--format", "-f", help="rss (2.0) or atom.")] = "atom",
@@ -48,7 +49,7 @@ def feed_command(
     Or: [cyan]paperradar feed author "Natalie Mackraz"[/]   [cyan]paperradar feed search "diffusion"[/]
     """
     if kind not in KINDS:
-        err.print(f"[red]error:[/] the feed kind is daily, trending, author or search, not {kind!r}")
+        err.print(f"[red]error:[/] the feed kind is daily, trending, author, org or search, not {kind!r}")
         raise typer.Exit(2)
     if form not in FORMATS:
         err.print(f"[red]error:[/] --format must be rss or atom, not {form!r}")
@@ -100,6 +101,21 @@ def feed_command(
             ]
             title, feed_id = f"Papers by {profile.name}", f"{SITE}:author:{profile.author_id}"
             path = f"/authors/{profile.author_id}"
+        elif kind == "org":
+            org_id = community.organisation_id(conn, what or "")
+            if org_id is None:
+                err.print(f"[red]error:[/] no organisation {what!r}")
+                raise typer.Exit(1)
+            page = organisation_page(conn, org_id)
+            entries = [
+                Entry(i.card, i.card.authors, dt.datetime.combine(i.day, dt.time(0), dt.UTC), i.why)
+                for i in page.papers[:limit]
+            ]
+            title, feed_id, path = (
+                f"Papers of {page.name}",
+                f"{SITE}:org:{page.handle}",
+                f"/orgs/{page.handle}",
+            )
         else:
             if not what:
                 err.print("[red]error:[/] give the search query")

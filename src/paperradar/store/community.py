@@ -47,3 +47,64 @@ def submit(conn: Connection, work_id: int, submitter: str, day: dt.date) -> tupl
         select(t.submissions.c.submitter, t.submissions.c.day).where(t.submissions.c.work_id == work_id)
     ).one()
     return first.submitter, first.day
+
+
+# ------------------------------------------------------------------------------ organisations
+class OrganisationError(ValueError):
+    """An organisation operation that cannot be done (unknown handle, taken handle…)."""
+
+
+def organisation_id(conn: Connection, handle: str) -> int | None:
+    """A local organisation (``local:<handle>``), else a Hugging Face one (``hf:<handle>``)."""
+    org = t.organisations.c
+    for key in (f"local:{handle}", f"hf:{handle}"):
+        found = conn.execute(select(org.id).where(org.key == key)).scalar()
+        if found is not None:
+            return int(found)
+    return None
+
+
+def create_organisation(conn: Connection, handle: str, name: str, admin: str) -> int:
+    if not handle or not handle.replace("-", "").replace("_", "").isalnum():
+        raise OrganisationError(f"{handle!r} is not a handle: letters, digits, - and _ only")
+    if organisation_id(conn, handle) is not None:
+        raise OrganisationError(f"there is already an organisation {handle!r}")
+    now = dt.datetime.now(dt.UTC)
+    org_id = conn.execute(
+        insert(t.organisations)
+        .values(
+            key=f"local:{handle}", name=name, short_name=handle, kind="local", source="local", seen_at=now
+        )
+        .returning(t.organisations.c.id)
+    ).scalar_one()
+    add_member(conn, org_id, admin, "admin")
+    return int(org_id)
+
+
+def add_member(conn: Connection, org_id: int, member: str, role: str = "member") -> bool:
+    row = {"organisation_id": org_id, "member": member, "role": role, "joined_at": dt.datetime.now(dt.UTC)}
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(t.organisation_members).values(**row))
+    except IntegrityError:
+        return False
+    return True
+
+
+def tag(conn: Connection, org_id: int, work_id: int, member: str) -> bool:
+    """Tag a paper to an organisation; only its members may."""
+    m = t.organisation_members.c
+    if conn.execute(select(m.member).where(m.organisation_id == org_id, m.member == member)).first() is None:
+        raise OrganisationError(f"{member} is not a member of this organisation")
+    row = {
+        "work_id": work_id,
+        "organisation_id": org_id,
+        "tagged_by": member,
+        "tagged_at": dt.datetime.now(dt.UTC),
+    }
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(t.work_organisations).values(**row))
+    except IntegrityError:
+        return False
+    return True

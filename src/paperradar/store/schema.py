@@ -416,6 +416,27 @@ submissions = Table(
     Column("submitted_at", DateTime(timezone=True), nullable=False),
 )
 
+organisation_members = Table(
+    "organisation_members",
+    metadata,
+    Column("organisation_id", Integer, ForeignKey("organisations.id"), primary_key=True),
+    Column("member", String(255), primary_key=True),  # a user name
+    Column("role", String(16), nullable=False),  # admin | member
+    Column("joined_at", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+work_organisations = Table(
+    "work_organisations",
+    metadata,
+    # A paper a member tagged to an organisation (Hugging Face's own tags stay in ``community``).
+    Column("work_id", Integer, ForeignKey("works.id"), primary_key=True),
+    Column("organisation_id", Integer, ForeignKey("organisations.id"), primary_key=True, index=True),
+    Column("tagged_by", String(255), nullable=False),
+    Column("tagged_at", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,
+)
+
 # Tables whose rows hang off a work: re-pointed when two works merge.
 WORK_CHILD_TABLES = (
     work_ids,
@@ -430,6 +451,7 @@ WORK_CHILD_TABLES = (
     work_novelty,
     votes,
     submissions,
+    work_organisations,
 )
 
 # Tables whose rows hang off an author: re-pointed when a user merges two authors.
