@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from paperradar.cli import app
+from tests.conftest import FIXTURES
+from tests.replay import Answer, replay_server
 
 Run = Callable[..., tuple[int, str]]
 
@@ -108,3 +111,39 @@ def test_organisation_commands(run: Run) -> None:
     for command in ("create", "add-member", "tag", "show"):
         result = CliRunner().invoke(app, ["org", command, "--help"])
         assert "Example:" in result.output, command
+
+
+def test_submitting_a_paper_the_store_lacks_fetches_it_from_arxiv(db_url: str, tmp_path: Path) -> None:
+    recorded = (FIXTURES / "arxiv_api" / "id_1707.08567_s0_m100_6a1afebfc6a3.body.xml").read_bytes()
+
+    def answer(_path: str, query: dict[str, str]) -> Answer:
+        assert query["id_list"] == "1707.08567"
+        return 200, recorded, {"Content-Type": "application/atom+xml"}
+
+    runner = CliRunner()
+    with replay_server(answer) as (url, seen):
+        env = {
+            "PAPERRADAR_CONFIG": str(tmp_path / "config.toml"),
+            "PAPERRADAR_CACHE_DIR": str(tmp_path / "cache"),
+            "PAPERRADAR_ARXIV_API_URL": f"{url}/api/query",
+        }
+        refused = runner.invoke(app, ["--db", db_url, "submit", "1707.08567", "--no-fetch"], env=env)
+        assert refused.exit_code == 1 and "no work '1707.08567' in the store (--no-fetch)" in refused.output
+        assert not seen
+        args = [
+            "--db",
+            db_url,
+            "submit",
+            "https://arxiv.org/abs/1707.08567v2",
+            "--day",
+            "2026-06-12",
+            "--user",
+            "ada",
+        ]
+        done = runner.invoke(app, args, env=env)
+    assert done.exit_code == 0, done.output
+    assert "on the feed of 2026-06-12 (submitted by ada)" in done.output and len(seen) == 1
+    day = runner.invoke(app, ["--db", db_url, "daily", "2026-06-12", "--json"])
+    assert [i["arxiv_id"] for i in json.loads(day.output)["items"]] == ["1707.08567"]
+    nothing = runner.invoke(app, ["--db", db_url, "submit", "not-an-id"])
+    assert nothing.exit_code == 1 and "no work 'not-an-id' in the store" in nothing.output

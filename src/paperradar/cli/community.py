@@ -13,8 +13,11 @@ from rich.markup import escape
 
 from paperradar.analysis.daily import WINDOWS, FeedItem, Window, feed, organisation_page, trending
 from paperradar.cli.app import app, console, err, print_json, store_engine
+from paperradar.cli.sync import SYNC_ERRORS, Session
+from paperradar.identity import ids
 from paperradar.store import community, queries
 from paperradar.store.database import writing
+from paperradar.sync.arxiv_api import run_query
 from paperradar.text import plural
 
 ENV_USER = "PAPERRADAR_USER"
@@ -203,18 +206,56 @@ def upvote(
         )
 
 
+def _fetch_from_arxiv(ctx: typer.Context, arxiv: str) -> int | None:
+    """Fetch one paper by id from the arXiv API into the store; its id, or ``None`` with a reason."""
+    session = Session(ctx)
+    try:
+        with console.status(f"fetching {arxiv} from arXiv…"), session.client("arxiv_api") as client:
+            run_query(session.engine, client, ids=[arxiv], max_results=1, after_batch=session.follower.step)
+    except SYNC_ERRORS as exc:
+        err.print(
+            f"[red]error:[/] {arxiv} is not in the store and arXiv could not be asked: {escape(str(exc))}"
+        )
+        return None
+    finally:
+        session.close()
+    with store_engine(ctx).connect() as conn:
+        found = queries.resolve_work(conn, arxiv)
+    if found is None:
+        err.print(f"[red]error:[/] arXiv does not know {arxiv}")
+    return found
+
+
 @app.command()
 def submit(
     ctx: typer.Context,
-    ident: Annotated[str, typer.Argument(metavar="ID", help="arXiv id or URL of a paper in the store.")],
+    ident: Annotated[
+        str, typer.Argument(metavar="ID", help="arXiv id or URL (or a DOI of a paper in the store).")
+    ],
     day: Annotated[str | None, typer.Option("--day", help="The feed day (default: today).")] = None,
+    fetch: Annotated[
+        bool, typer.Option("--fetch/--no-fetch", help="Fetch a paper the store lacks from the arXiv API.")
+    ] = True,
     user: UserOption = None,
 ) -> None:
-    """Put a paper on a day's feed (the first submission of a paper counts).
+    """Put a paper on a day's feed (the first submission of a paper counts). A paper the store does
+    not have yet is fetched from arXiv first.
 
     Example: [cyan]paperradar submit https://arxiv.org/abs/2606.00467[/]
     """
-    work_id, submitter = _work(ctx, ident), _user(user)
+    submitter = _user(user)
+    with store_engine(ctx).connect() as conn:
+        work_id = queries.resolve_work(conn, ident)
+    if work_id is None:
+        arxiv = ids.arxiv_id(ident)
+        if arxiv is None or not fetch:
+            err.print(
+                f"[red]error:[/] no work {ident!r} in the store" + ("" if arxiv is None else " (--no-fetch)")
+            )
+            raise typer.Exit(1)
+        work_id = _fetch_from_arxiv(ctx, arxiv)
+        if work_id is None:
+            raise typer.Exit(1)
     with writing(store_engine(ctx)) as conn:
         first, on = community.submit(conn, work_id, submitter, _date(day))
     if first == submitter:

@@ -52,7 +52,7 @@ ENRICH_PER_RUN = 5000  # works `sync all` enriches per service and run: a backlo
 """What one source can fail with without stopping the others: each is said in one line."""
 
 
-class _Session:
+class Session:
     """What the sync commands share: the config, the store, and the keyword index following it."""
 
     def __init__(self, ctx: typer.Context) -> None:
@@ -78,7 +78,7 @@ class _Session:
 
 
 def _arxiv_set(
-    session: _Session, set_spec: str, from_date: dt.date | None, until: dt.date | None, prefix: str
+    session: Session, set_spec: str, from_date: dt.date | None, until: dt.date | None, prefix: str
 ) -> None:
     with Progress(
         TextColumn("[bold blue]{task.description}"),
@@ -115,7 +115,7 @@ def _arxiv_set(
     )
 
 
-def _hf_days(session: _Session, first: dt.date, last: dt.date) -> None:
+def _hf_days(session: Session, first: dt.date, last: dt.date) -> None:
     span = f"{first}" if first == last else f"{first} → {last}"
     try:
         with console.status(f"Hugging Face {span}…") as status, session.client("huggingface") as client:
@@ -155,7 +155,7 @@ def sync_arxiv(
     Example: [cyan]paperradar sync arxiv --set cs --from 2026-11-01[/]
     """
     from_date, until = _day(from_day), _day(until_day)
-    session = _Session(ctx)
+    session = Session(ctx)
     chosen = sets or list(session.config.arxiv_sets)
     if not chosen:
         session.close()
@@ -187,7 +187,7 @@ def sync_arxiv_query(
     """
     if not query and not ids:
         raise typer.BadParameter("give a search query or at least one --id")
-    session = _Session(ctx)
+    session = Session(ctx)
     label = query or ",".join(ids or [])
     try:
         with console.status(f"arXiv API {label}…") as status, session.client("arxiv_api") as client:
@@ -227,7 +227,7 @@ def sync_hf(
     """
     if date is not None and (from_day or until_day):
         raise typer.BadParameter("give either --date or --from/--until")
-    session = _Session(ctx)
+    session = Session(ctx)
     first, last = _hf_window(session.config, _day(date) or _day(from_day), _day(date) or _day(until_day))
     try:
         _hf_days(session, first, last)
@@ -253,7 +253,7 @@ def sync_all(ctx: typer.Context) -> None:
 
     Example: [cyan]paperradar sync all[/]   (cron: [cyan]0 6 * * * paperradar sync all[/])
     """
-    session = _Session(ctx)
+    session = Session(ctx)
     sources = session.config.sources
     try:
         if sources["arxiv_oai"].enabled:
@@ -306,7 +306,7 @@ def enrich(
     names = {"s2": "semantic_scholar", "semantic_scholar": "semantic_scholar", "openalex": "openalex"}
     if service not in names:
         raise typer.BadParameter(f"{service!r}: choose s2 or openalex")
-    session = _Session(ctx)
+    session = Session(ctx)
     try:
         _enrich(
             session, names[service], missing_only=missing_only, limit=limit, author=author, authors=authors
@@ -318,7 +318,7 @@ def enrich(
 
 
 def _enrich(
-    session: _Session,
+    session: Session,
     source: str,
     *,
     missing_only: bool,
