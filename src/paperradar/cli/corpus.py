@@ -308,6 +308,7 @@ def demo(
         f'      [cyan]paperradar --db {target} search "language models"[/]\n'
         f"      [cyan]paperradar --db {target} related 2606.00467[/]\n"
         f'      [cyan]paperradar --db {target} author "Natalie Mackraz"[/]\n'
+        f"      [cyan]paperradar --db {target} daily 2026-06-12[/]\n"
         f"      [cyan]paperradar --db {target} stats[/]"
     )
     if serve:
