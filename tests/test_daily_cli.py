@@ -86,7 +86,7 @@ def test_submit_puts_a_paper_on_a_day(run: Run) -> None:
 
 
 def test_every_community_command_has_help_with_an_example() -> None:
-    for command in ("daily", "trending", "upvote", "submit"):
+    for command in ("daily", "trending", "upvote", "submit", "serve"):
         result = CliRunner().invoke(app, [command, "--help"])
         assert result.exit_code == 0 and "Example:" in result.output, command
 

@@ -368,3 +368,21 @@ def org_show(
     console.print(f"[bold]{plural(len(page.papers), 'Paper')}[/]")
     for item in page.papers:
         _print_item(item, abstracts=False)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
+) -> None:
+    """Serve the web app and its JSON API (/api/v1, documented at /docs).
+
+    Example: [cyan]paperradar serve --port 8000[/]
+    """
+    import uvicorn
+
+    from paperradar.web.app import create_app
+
+    console.print(f"paperradar on [bold]http://{host}:{port}/[/] (Ctrl-C stops)")
+    uvicorn.run(create_app(store_engine(ctx)), host=host, port=port, log_level="warning")

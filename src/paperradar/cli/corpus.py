@@ -312,4 +312,6 @@ def demo(
         f"      [cyan]paperradar --db {target} stats[/]"
     )
     if serve:
-        console.print("[yellow]The web app is not built yet: the demo database is ready for the CLI.[/]")
+        from paperradar.cli.community import serve as serve_web  # the web stack loads only when asked
+
+        serve_web(ctx, host="127.0.0.1", port=8000)

@@ -1,0 +1,210 @@
+"""The web app: server-rendered pages (Jinja2, autoescaped) and the JSON API under ``/api/v1``.
+
+One store per app; every page has a JSON twin with the same data, and FastAPI documents the API
+at ``/docs`` (OpenAPI). Everything shown comes from :mod:`paperradar.analysis`; the app only
+chooses, pages and renders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Connection, Engine, func, select
+
+from paperradar import __version__
+from paperradar.analysis import profiles
+from paperradar.analysis.cards import cards, category_tag
+from paperradar.analysis.daily import FeedItem, feed, trending
+from paperradar.search.hybrid import Searcher
+from paperradar.store import queries
+from paperradar.store import schema as t
+from paperradar.store.database import open_store
+from paperradar.web.feeds import Entry, Format, render
+
+HERE = Path(__file__).parent
+PER_PAGE = 30
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses, dates and the like as JSON-ready values."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return _plain(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def _item(item: FeedItem) -> dict[str, Any]:
+    return {
+        **_plain(item.card),
+        "feed_day": item.day.isoformat(),
+        "why": item.why,
+        "upvotes": item.upvotes,
+        "upvotes_huggingface": item.hf_upvotes,
+        "upvotes_local": item.local_votes,
+        "organisation": item.organisation,
+        "organisation_name": item.organisation_name,
+    }
+
+
+def create_app(db: str | Engine | None = None) -> FastAPI:
+    engine = db if isinstance(db, Engine) else open_store(db)
+    app = FastAPI(title="paperradar", version=__version__, docs_url="/docs", redoc_url=None)
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals.update(
+        delta=lambda days: dt.timedelta(days=days), source_name=profiles.source_name, tag=category_tag
+    )
+    searcher = Searcher(engine)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @contextmanager
+    def reading() -> Iterator[Connection]:
+        with engine.connect() as conn:
+            yield conn
+
+    def latest_day(conn: Connection) -> dt.date:
+        """Today, or the newest day something was featured when today has nothing yet."""
+        newest = conn.execute(select(func.max(t.community.c.featured_day))).scalar()
+        return min(dt.date.today(), newest) if newest else dt.date.today()
+
+    def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(
+            request, name, {"version": __version__, **context}, status_code=status
+        )
+
+    # ------------------------------------------------------------------ daily papers
+    @app.get("/api/v1/daily/{day}", tags=["daily"])
+    def api_daily(
+        day: dt.date, offset: int = Query(0, ge=0), limit: int = Query(PER_PAGE, ge=1, le=200)
+    ) -> Any:
+        """A day's papers (Hugging Face features, local submissions, arXiv announcements), most
+        upvoted first. ``upvotes`` = ``upvotes_huggingface`` + ``upvotes_local``."""
+        with reading() as conn:
+            items = feed(conn, day, day)
+        return {
+            "day": day,
+            "total": len(items),
+            "offset": offset,
+            "items": [_item(i) for i in items[offset : offset + limit]],
+        }
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request) -> HTMLResponse:
+        with reading() as conn:
+            day = latest_day(conn)
+            items = feed(conn, day, day)[:PER_PAGE]
+            hot = trending(conn, "week", dt.datetime.combine(day, dt.time(23, 59), dt.UTC), 10)
+        return page(request, "daily.html", day=day, items=items, trending=hot, total=len(items), home=True)
+
+    @app.get("/daily/{day}", response_class=HTMLResponse, include_in_schema=False)
+    def daily_page(request: Request, day: dt.date) -> HTMLResponse:
+        with reading() as conn:
+            items = feed(conn, day, day)
+        return page(request, "daily.html", day=day, items=items, trending=[], total=len(items), home=False)
+
+    @app.get("/daily/{day}/feed.{form}", include_in_schema=False)
+    def daily_feed(request: Request, day: dt.date, form: str) -> Response:
+        if form not in ("rss", "atom"):
+            raise HTTPException(404, "feeds come as .rss or .atom")
+        kind: Format = "rss" if form == "rss" else "atom"
+        with reading() as conn:
+            items = feed(conn, day, day)
+        entries = [
+            Entry(
+                i.card,
+                i.card.authors,
+                dt.datetime.combine(i.day, dt.time(0), dt.UTC),
+                f"▲ {i.upvotes} · {i.why}",
+            )
+            for i in items
+        ]
+        document = render(
+            kind,
+            f"urn:paperradar:daily:{day}",
+            f"Daily papers · {day:%b %-d, %Y}",
+            "paperradar",
+            str(request.url_for("daily_page", day=day)),
+            entries,
+        )
+        return Response(
+            document, media_type="application/rss+xml" if form == "rss" else "application/atom+xml"
+        )
+
+    # ------------------------------------------------------------------ authors
+    def load_profile(conn: Connection, author_id: int, page_number: int) -> profiles.Profile:
+        found = profiles.profile(conn, author_id, page=page_number)
+        if found is None:
+            raise HTTPException(404, f"no author {author_id}")
+        return found
+
+    @app.get("/api/v1/authors/{author_id}", tags=["authors"])
+    def api_author(author_id: int, page: int = Query(1, ge=1)) -> Any:
+        """An author's profile: every figure with its provenance, and one page of paper cards."""
+        with reading() as conn:
+            return JSONResponse(_plain(load_profile(conn, author_id, page).as_dict()))
+
+    @app.get("/api/v1/authors", tags=["authors"])
+    def api_find_authors(q: str = Query(..., min_length=1, max_length=200)) -> Any:
+        """Authors a name may mean (case, accents, initials and "Last, First" forgiven)."""
+        with reading() as conn:
+            return {"query": q, "matches": _plain(profiles.find(conn, q))}
+
+    @app.get("/authors/{author_id}", response_class=HTMLResponse, include_in_schema=False)
+    def author_page(
+        request: Request, author_id: int, page_number: int = Query(1, ge=1, alias="page")
+    ) -> HTMLResponse:
+        with reading() as conn:
+            profile = load_profile(conn, author_id, page_number)
+        return page(request, "author.html", p=profile)
+
+    # ------------------------------------------------------------------ papers
+    @app.get("/api/v1/papers/{ident:path}", tags=["papers"])
+    def api_paper(ident: str) -> Any:
+        """Everything every source said about one work (arXiv id, DOI or internal id)."""
+        with reading() as conn:
+            work_id = queries.resolve_work(conn, ident)
+            if work_id is None:
+                raise HTTPException(404, f"no work {ident!r}")
+            return JSONResponse(_plain(queries.work_detail(conn, work_id)))
+
+    # ------------------------------------------------------------------ search
+    def run_search(q: str, limit: int) -> tuple[list[Any], list[str]]:
+        searcher.lexical.catch_up(engine)
+        result = searcher.search(q, limit)
+        with reading() as conn:
+            shown = cards(conn, [h.work_id for h in result.hits], dt.date.today())
+        return [shown[h.work_id] for h in result.hits if h.work_id in shown], result.notes
+
+    @app.get("/api/v1/search", tags=["search"])
+    def api_search(
+        q: str = Query(..., min_length=1, max_length=2000), limit: int = Query(20, ge=1, le=200)
+    ) -> Any:
+        """Keyword + meaning (hybrid) search with the filters au: ti: cat: year: has:code."""
+        found, notes = run_search(q, limit)
+        return {"query": q, "notes": notes, "results": _plain(found)}
+
+    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
+    def search_page(request: Request, q: str = Query("", max_length=2000)) -> HTMLResponse:
+        found, notes = run_search(q, 30) if q.strip() else ([], [])
+        return page(request, "search.html", query=q, results=found, notes=notes)
+
+    @app.exception_handler(HTTPException)
+    def http_error(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+        return page(request, "error.html", exc.status_code, code=exc.status_code, message=exc.detail)
+
+    return app

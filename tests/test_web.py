@@ -1,0 +1,110 @@
+"""The web app's pages and JSON API through the ASGI app, on the demo corpus."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import feedparser
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from paperradar.cli import app as cli
+from paperradar.web.app import create_app
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    folder = tmp_path_factory.mktemp("web")
+    db = folder / "demo.db"
+    built = CliRunner().invoke(cli, ["demo", "--no-serve", "--no-embed", "--path", str(db)])
+    assert built.exit_code == 0, built.output
+    hostile = folder / "hostile.jsonl"
+    hostile.write_text(
+        json.dumps(
+            {
+                "id": "2606.99998",
+                "authors": "Ada Lovelace",
+                "title": "<script>alert('x')</script> Attention at $2.2 \\times$",
+                "abstract": "An abstract with <img src=x onerror=alert(1)> and $\\alpha < \\beta$.",
+                "categories": "cs.LG",
+                "versions": [{"version": "v1", "created": "Thu, 11 Jun 2026 10:00:00 GMT"}],
+                "authors_parsed": [["Lovelace", "Ada", ""]],
+            }
+        )
+        + "\n"
+    )
+    assert CliRunner().invoke(cli, ["--db", str(db), "import", str(hostile)]).exit_code == 0
+    with TestClient(create_app(str(db))) as test_client:
+        yield test_client
+
+
+def test_the_home_page_shows_the_latest_day_and_trending(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "Daily papers" in page.text and "Friday, Jun 12, 2026" in page.text
+    assert "EvoArena: Tracking Memory Evolution" in page.text and "▲ 118" in page.text
+    assert "Trending this week" in page.text
+    assert "Get trending papers in your email inbox!" in page.text
+
+
+def test_the_daily_api_pages_and_sums_upvotes(client: TestClient) -> None:
+    data = client.get("/api/v1/daily/2026-06-12", params={"limit": 5}).json()
+    assert data["total"] == 31 and len(data["items"]) == 5  # 30 featured + one arXiv announcement
+    first = data["items"][0]
+    assert first["upvotes"] == first["upvotes_huggingface"] + first["upvotes_local"] == 118
+    rest = client.get("/api/v1/daily/2026-06-12", params={"offset": 5, "limit": 100}).json()["items"]
+    assert len(rest) == 26
+    assert client.get("/api/v1/daily/not-a-date").status_code == 422
+
+
+def test_the_author_page_and_api_carry_the_provenance(client: TestClient) -> None:
+    matches = client.get("/api/v1/authors", params={"q": "mackraz, natalie"}).json()["matches"]
+    assert len(matches) == 1
+    author = matches[0]["id"]
+    profile = client.get(f"/api/v1/authors/{author}").json()
+    assert profile["papers"]["value"] == 7 and profile["h_index"]["value"] is None
+    assert profile["h_index"]["reported"][0]["problems"] == [
+        "impossible: h-index 23 > 7 papers",
+        "impossible: h-index 23² = 529 > 146 citations",
+    ]
+    page = client.get(f"/authors/{author}")
+    assert page.status_code == 200
+    assert "Natalie Mackraz" in page.text and "7 Papers" in page.text
+    assert "impossible: h-index 23 &gt; 7 papers" in page.text  # escaped, shown
+    assert "Andrew Szot, Max Schwarzer, Harsh Agrawal et al. · apple-ml, gatech" in page.text
+
+
+def test_user_text_is_escaped_everywhere(client: TestClient) -> None:
+    page = client.get("/daily/2026-06-12")
+    assert "<script>alert" not in page.text and "<img src=x" not in page.text
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Attention at $2.2 \\times$" in page.text
+    found = client.get("/search", params={"q": "Lovelace attention"})
+    assert found.status_code == 200 and "<script>alert" not in found.text and "&lt;script&gt;" in found.text
+
+
+def test_feeds_errors_and_the_openapi_schema(client: TestClient) -> None:
+    atom = client.get("/daily/2026-06-12/feed.atom")
+    parsed = feedparser.parse(atom.content)
+    assert atom.status_code == 200 and not parsed.bozo and len(parsed.entries) == 31
+    assert parsed.feed.link.endswith("/daily/2026-06-12")
+    missing = client.get("/authors/999999999")
+    assert (
+        missing.status_code == 404
+        and "no author 999999999" in missing.text
+        and "Traceback" not in missing.text
+    )
+    assert client.get("/api/v1/authors/999999999").json() == {"error": "no author 999999999"}
+    assert (
+        client.get("/api/v1/papers/2606.00467")
+        .json()["title"]
+        .startswith("On the Limits of LLM Adaptability")
+    )
+    schema = client.get("/openapi.json").json()
+    assert {"/api/v1/daily/{day}", "/api/v1/authors/{author_id}", "/api/v1/search"} <= set(schema["paths"])
+
+
+def test_search_api(client: TestClient) -> None:
+    data = client.get("/api/v1/search", params={"q": "sparse attention"}).json()
+    assert any(r["title"] == "MiniMax Sparse Attention" for r in data["results"])
