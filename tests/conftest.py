@@ -9,6 +9,7 @@ to run the SQLite half only (never in CI).
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -67,3 +68,28 @@ def engine(db_url: str) -> Iterator[Engine]:
     store = open_store(db_url)
     yield store
     store.dispose()
+
+
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo database (no embeddings: fast), built once per test process."""
+    from typer.testing import CliRunner
+
+    from paperradar.cli import app
+
+    target = tmp_path_factory.mktemp("demo-template") / "demo.db"
+    built = CliRunner().invoke(app, ["demo", "--no-serve", "--no-embed", "--path", str(target)])
+    assert built.exit_code == 0, built.output
+    with sqlite3.connect(target) as conn:  # everything into the main file, so a copy of it is whole
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return target
+
+
+@pytest.fixture(scope="module")
+def demo_db(_demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh copy of the demo database for one test module to change as it likes."""
+    import shutil
+
+    copy = tmp_path_factory.mktemp("demo") / "demo.db"
+    shutil.copyfile(_demo_template, copy)
+    return copy

@@ -15,18 +15,12 @@ Run = Callable[..., tuple[int, str]]
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    """The demo database (no embeddings: fast), and a way to run commands on it."""
+def run(demo_db: Path) -> Run:
+    """Commands on this module's copy of the demo database."""
     runner = CliRunner()
-    target = tmp_path_factory.mktemp("demo") / "demo.db"
-    built = runner.invoke(
-        app, ["demo", "--no-serve", "--no-embed", "--path", str(target)], catch_exceptions=False
-    )
-    assert built.exit_code == 0, built.output
-    assert "authors recomputed (every author)" in built.output
 
     def invoke(*args: str) -> tuple[int, str]:
-        result = runner.invoke(app, ["--db", str(target), *args], catch_exceptions=False)
+        result = runner.invoke(app, ["--db", str(demo_db), *args], catch_exceptions=False)
         return result.exit_code, result.output
 
     return invoke
@@ -150,3 +144,4 @@ def test_every_author_command_has_help_with_an_example() -> None:
 def test_demo_prints_the_profile_command(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["demo", "--no-serve", "--no-embed", "--path", str(tmp_path / "d.db")])
     assert 'author "Natalie Mackraz"' in result.output
+    assert "authors recomputed (every author)" in result.output

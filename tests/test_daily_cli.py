@@ -17,16 +17,12 @@ Run = Callable[..., tuple[int, str]]
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+def run(demo_db: Path) -> Run:
+    """Commands on this module's copy of the demo database."""
     runner = CliRunner()
-    target = tmp_path_factory.mktemp("demo") / "demo.db"
-    built = runner.invoke(
-        app, ["demo", "--no-serve", "--no-embed", "--path", str(target)], catch_exceptions=False
-    )
-    assert built.exit_code == 0, built.output
 
     def invoke(*args: str) -> tuple[int, str]:
-        result = runner.invoke(app, ["--db", str(target), *args], catch_exceptions=False)
+        result = runner.invoke(app, ["--db", str(demo_db), *args], catch_exceptions=False)
         return result.exit_code, result.output
 
     return invoke

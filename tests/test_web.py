@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import feedparser
 import pytest
@@ -15,12 +16,9 @@ from paperradar.web.app import create_app
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    folder = tmp_path_factory.mktemp("web")
-    db = folder / "demo.db"
-    built = CliRunner().invoke(cli, ["demo", "--no-serve", "--no-embed", "--path", str(db)])
-    assert built.exit_code == 0, built.output
-    hostile = folder / "hostile.jsonl"
+def client(demo_db: Path) -> Iterator[TestClient]:
+    db = demo_db
+    hostile = db.parent / "hostile.jsonl"
     hostile.write_text(
         json.dumps(
             {
