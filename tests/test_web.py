@@ -106,3 +106,26 @@ def test_feeds_errors_and_the_openapi_schema(client: TestClient) -> None:
 def test_search_api(client: TestClient) -> None:
     data = client.get("/api/v1/search", params={"q": "sparse attention"}).json()
     assert any(r["title"] == "MiniMax Sparse Attention" for r in data["results"])
+
+
+def test_the_paper_page_shows_every_source(client: TestClient) -> None:
+    page = client.get("/papers/2606.00467")
+    assert page.status_code == 200
+    assert "On the Limits of LLM Adaptability" in page.text and "Identifiers" in page.text
+    assert "Hugging Face · featured 2026-06-12" in page.text
+    assert client.get("/papers/9999.99999").status_code == 404
+    daily = client.get("/daily/2026-06-12").text
+    assert 'href="/papers/2606.00467"' in daily  # every card leads to its paper page
+
+
+def test_organisation_page_and_trending_api(client: TestClient) -> None:
+    page = client.get("/orgs/CohereLabs")
+    assert page.status_code == 200 and "Making, not Taking, the Best of N" in page.text
+    org = client.get("/api/v1/orgs/CohereLabs").json()
+    assert org["name"] == "Cohere Labs" and [p["title"] for p in org["papers"]] == [
+        "Making, not Taking, the Best of N"
+    ]
+    assert client.get("/api/v1/orgs/nobody").status_code == 404
+    hot = client.get("/api/v1/trending", params={"window": "day", "at": "2026-06-12T12:00:00Z"}).json()
+    assert hot["items"][0]["title"].startswith("EvoArena") and hot["items"][0]["upvotes_huggingface"] == 118
+    assert client.get("/api/v1/trending", params={"window": "year"}).status_code == 422

@@ -23,9 +23,9 @@ from sqlalchemy import Connection, Engine, func, select
 from paperradar import __version__
 from paperradar.analysis import profiles
 from paperradar.analysis.cards import cards, category_tag
-from paperradar.analysis.daily import FeedItem, feed, trending
+from paperradar.analysis.daily import FeedItem, OrganisationPage, Window, feed, organisation_page, trending
 from paperradar.search.hybrid import Searcher
-from paperradar.store import queries
+from paperradar.store import community, queries
 from paperradar.store import schema as t
 from paperradar.store.database import open_store
 from paperradar.web.feeds import Entry, Format, render
@@ -200,6 +200,72 @@ def create_app(db: str | Engine | None = None) -> FastAPI:
     def search_page(request: Request, q: str = Query("", max_length=2000)) -> HTMLResponse:
         found, notes = run_search(q, 30) if q.strip() else ([], [])
         return page(request, "search.html", query=q, results=found, notes=notes)
+
+    @app.get("/papers/{ident:path}", response_class=HTMLResponse, include_in_schema=False)
+    def paper_page(request: Request, ident: str) -> HTMLResponse:
+        with reading() as conn:
+            work_id = queries.resolve_work(conn, ident)
+            if work_id is None:
+                raise HTTPException(404, f"no work {ident!r}")
+            detail = queries.work_detail(conn, work_id)
+            card = cards(conn, [work_id], dt.date.today())[work_id]
+            related = searcher.related(work_id, 8).hits if searcher.semantic_ready() else []
+            neighbours = cards(conn, [h.work_id for h in related], dt.date.today())
+        return page(
+            request,
+            "paper.html",
+            d=detail,
+            c=card,
+            related=[neighbours[h.work_id] for h in related if h.work_id in neighbours],
+        )
+
+    # ------------------------------------------------------------------ trending and organisations
+    @app.get("/api/v1/trending", tags=["daily"])
+    def api_trending(
+        window: Window = "day", at: dt.datetime | None = None, limit: int = Query(30, ge=1, le=200)
+    ) -> Any:
+        """Papers by upvotes fading with a 24-hour half-life, over the votes of the window."""
+        now = at if at and at.tzinfo else (at.replace(tzinfo=dt.UTC) if at else dt.datetime.now(dt.UTC))
+        with reading() as conn:
+            found = trending(conn, window, now, limit)
+        return {
+            "window": window,
+            "as_of": now,
+            "items": [
+                {
+                    **_plain(f.card),
+                    "score": f.score,
+                    "upvotes_huggingface": f.hf_upvotes,
+                    "upvotes_local": f.local_votes,
+                }
+                for f in found
+            ],
+        }
+
+    def load_organisation(conn: Connection, handle: str) -> OrganisationPage:
+        org_id = community.organisation_id(conn, handle)
+        if org_id is None:
+            raise HTTPException(404, f"no organisation {handle!r}")
+        return organisation_page(conn, org_id)
+
+    @app.get("/api/v1/orgs/{handle}", tags=["organisations"])
+    def api_organisation(handle: str) -> Any:
+        """An organisation: its members and papers (listed by Hugging Face or tagged by members)."""
+        with reading() as conn:
+            org = load_organisation(conn, handle)
+        return {
+            "handle": org.handle,
+            "name": org.name,
+            "source": org.source,
+            "members": [{"user": u, "role": r} for u, r in org.members],
+            "papers": [_item(i) for i in org.papers],
+        }
+
+    @app.get("/orgs/{handle}", response_class=HTMLResponse, include_in_schema=False)
+    def organisation_html(request: Request, handle: str) -> HTMLResponse:
+        with reading() as conn:
+            org = load_organisation(conn, handle)
+        return page(request, "org.html", org=org)
 
     @app.exception_handler(HTTPException)
     def http_error(request: Request, exc: HTTPException) -> Response:
