@@ -49,6 +49,7 @@ def test_the_home_page_shows_the_latest_day_and_trending(client: TestClient) -> 
 
 def test_the_daily_api_pages_and_sums_upvotes(client: TestClient) -> None:
     data = client.get("/api/v1/daily/2026-06-12", params={"limit": 5}).json()
+    assert (data["first"], data["last"]) == ("2026-06-12", "2026-06-12")
     assert data["total"] == 31 and len(data["items"]) == 5  # 30 featured + one arXiv announcement
     first = data["items"][0]
     assert first["upvotes"] == first["upvotes_huggingface"] + first["upvotes_local"] == 118
@@ -129,3 +130,17 @@ def test_organisation_page_and_trending_api(client: TestClient) -> None:
     hot = client.get("/api/v1/trending", params={"window": "day", "at": "2026-06-12T12:00:00Z"}).json()
     assert hot["items"][0]["title"].startswith("EvoArena") and hot["items"][0]["upvotes_huggingface"] == 118
     assert client.get("/api/v1/trending", params={"window": "year"}).status_code == 422
+
+
+def test_week_and_month_views_with_navigation(client: TestClient) -> None:
+    week = client.get("/daily/2026-06-14", params={"span": "week"})
+    assert week.status_code == 200 and "Jun 8 – Jun 14, 2026" in week.text
+    assert (
+        'href="/daily/2026-06-07?span=week"' in week.text
+        and 'href="/daily/2026-06-21?span=week"' in week.text
+    )
+    month = client.get("/api/v1/daily/2026-06-20", params={"span": "month", "limit": 1}).json()
+    assert (month["first"], month["last"]) == ("2026-06-01", "2026-06-30") and month["total"] >= 31
+    day = client.get("/daily/2026-06-12")
+    assert 'href="/daily/2026-06-11?span=day"' in day.text and 'href="/daily/2026-06-13?span=day"' in day.text
+    assert client.get("/daily/2026-06-12", params={"span": "year"}).status_code == 422

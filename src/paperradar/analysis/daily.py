@@ -37,6 +37,19 @@ WINDOWS: dict[str, dt.timedelta] = {
 }
 
 
+Span = Literal["day", "week", "month"]
+
+
+def days_of(day: dt.date, span: Span = "day") -> tuple[dt.date, dt.date]:
+    """First and last day of a feed view: the day, the seven days ending on it, or its month."""
+    if span == "week":
+        return day - dt.timedelta(days=6), day
+    if span == "month":
+        first = day.replace(day=1)
+        return first, (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return day, day
+
+
 def announced_on(submitted: dt.datetime) -> dt.date:
     """The date of the arXiv listing that announces a paper submitted at ``submitted``.
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from paperradar.analysis.daily import WINDOWS, FeedItem, Window, feed, organisation_page, trending
+from paperradar.analysis.daily import WINDOWS, FeedItem, Window, days_of, feed, organisation_page, trending
 from paperradar.cli.app import app, console, err, print_json, store_engine
 from paperradar.cli.sync import SYNC_ERRORS, Session
 from paperradar.identity import ids
@@ -95,13 +95,7 @@ def daily(
 
     Example: [cyan]paperradar daily 2026-06-12[/]   [cyan]paperradar daily 2026-06-12 --week[/]
     """
-    last = _date(day)
-    first = last
-    if week:
-        first = last - dt.timedelta(days=6)
-    elif month:
-        first = last.replace(day=1)
-        last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    first, last = days_of(_date(day), "week" if week else "month" if month else "day")
     with store_engine(ctx).connect() as conn:
         items = feed(conn, first, last)
     shown = items[:limit] if limit else items

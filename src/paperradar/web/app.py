@@ -23,7 +23,16 @@ from sqlalchemy import Connection, Engine, func, select
 from paperradar import __version__
 from paperradar.analysis import profiles
 from paperradar.analysis.cards import cards, category_tag
-from paperradar.analysis.daily import FeedItem, OrganisationPage, Window, feed, organisation_page, trending
+from paperradar.analysis.daily import (
+    FeedItem,
+    OrganisationPage,
+    Span,
+    Window,
+    days_of,
+    feed,
+    organisation_page,
+    trending,
+)
 from paperradar.search.hybrid import Searcher
 from paperradar.store import community, queries
 from paperradar.store import schema as t
@@ -88,32 +97,58 @@ def create_app(db: str | Engine | None = None) -> FastAPI:
     # ------------------------------------------------------------------ daily papers
     @app.get("/api/v1/daily/{day}", tags=["daily"])
     def api_daily(
-        day: dt.date, offset: int = Query(0, ge=0), limit: int = Query(PER_PAGE, ge=1, le=200)
+        day: dt.date,
+        span: Span = "day",
+        offset: int = Query(0, ge=0),
+        limit: int = Query(PER_PAGE, ge=1, le=200),
     ) -> Any:
-        """A day's papers (Hugging Face features, local submissions, arXiv announcements), most
-        upvoted first. ``upvotes`` = ``upvotes_huggingface`` + ``upvotes_local``."""
+        """The papers of a day, or of the week ending on it, or of its month (Hugging Face features,
+        local submissions, arXiv announcements), most upvoted first.
+        ``upvotes`` = ``upvotes_huggingface`` + ``upvotes_local``."""
+        first, last = days_of(day, span)
         with reading() as conn:
-            items = feed(conn, day, day)
+            items = feed(conn, first, last)
         return {
-            "day": day,
+            "first": first,
+            "last": last,
             "total": len(items),
             "offset": offset,
             "items": [_item(i) for i in items[offset : offset + limit]],
         }
 
+    def daily_view(request: Request, day: dt.date, span: Span, home: bool) -> HTMLResponse:
+        first, last = days_of(day, span)
+        with reading() as conn:
+            items = feed(conn, first, last)
+            hot = (
+                trending(conn, "week", dt.datetime.combine(last, dt.time(23, 59), dt.UTC), 10) if home else []
+            )
+        step = {"day": dt.timedelta(days=1), "week": dt.timedelta(days=7)}.get(span)
+        previous = day - step if step else first - dt.timedelta(days=1)
+        following = day + step if step else last + dt.timedelta(days=1)
+        return page(
+            request,
+            "daily.html",
+            day=day,
+            first=first,
+            last=last,
+            span=span,
+            previous=previous,
+            following=following,
+            items=items[: PER_PAGE * 4],
+            trending=hot,
+            total=len(items),
+        )
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request) -> HTMLResponse:
         with reading() as conn:
             day = latest_day(conn)
-            items = feed(conn, day, day)[:PER_PAGE]
-            hot = trending(conn, "week", dt.datetime.combine(day, dt.time(23, 59), dt.UTC), 10)
-        return page(request, "daily.html", day=day, items=items, trending=hot, total=len(items), home=True)
+        return daily_view(request, day, "day", home=True)
 
     @app.get("/daily/{day}", response_class=HTMLResponse, include_in_schema=False)
-    def daily_page(request: Request, day: dt.date) -> HTMLResponse:
-        with reading() as conn:
-            items = feed(conn, day, day)
-        return page(request, "daily.html", day=day, items=items, trending=[], total=len(items), home=False)
+    def daily_page(request: Request, day: dt.date, span: Span = "day") -> HTMLResponse:
+        return daily_view(request, day, span, home=False)
 
     @app.get("/daily/{day}/feed.{form}", include_in_schema=False)
     def daily_feed(request: Request, day: dt.date, form: str) -> Response:
