@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, func, select
@@ -86,6 +86,20 @@ class FeedItem:
     def upvotes(self) -> int:
         """What is shown: Hugging Face's upvotes plus local votes."""
         return self.hf_upvotes + self.local_votes
+
+    def as_dict(self) -> dict[str, Any]:
+        """The card's fields and the listing's, upvotes split by where they come from."""
+        return {
+            **self.card.as_dict(),
+            "feed_day": self.day,
+            "why": self.why,
+            "upvotes": self.upvotes,
+            "upvotes_huggingface": self.hf_upvotes,
+            "upvotes_local": self.local_votes,
+            "organisation": self.organisation,
+            "organisation_name": self.organisation_name,
+            "submitter": self.submitter,
+        }
 
 
 def _featured(conn: Connection, first: dt.date, last: dt.date) -> dict[int, tuple[dt.date, str, str | None]]:

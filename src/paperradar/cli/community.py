@@ -6,7 +6,7 @@ import datetime as dt
 import getpass
 import os
 import textwrap
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -41,20 +41,6 @@ def _date(text: str | None) -> dt.date:
     except ValueError:
         err.print(f"[red]error:[/] {text!r} is not a date (YYYY-MM-DD)")
         raise typer.Exit(2) from None
-
-
-def _item_json(item: FeedItem) -> dict[str, Any]:
-    return {
-        **item.card.as_dict(),
-        "feed_day": item.day,
-        "why": item.why,
-        "upvotes": item.upvotes,
-        "upvotes_huggingface": item.hf_upvotes,
-        "upvotes_local": item.local_votes,
-        "organisation": item.organisation,
-        "organisation_name": item.organisation_name,
-        "submitter": item.submitter,
-    }
 
 
 def _print_item(item: FeedItem, abstracts: bool) -> None:
@@ -100,9 +86,7 @@ def daily(
         items = feed(conn, first, last)
     shown = items[:limit] if limit else items
     if as_json:
-        print_json(
-            {"first": first, "last": last, "total": len(items), "items": [_item_json(i) for i in shown]}
-        )
+        print_json({"first": first, "last": last, "total": len(items), "items": [i.as_dict() for i in shown]})
         return
     span = f"{first:%a %b %-d, %Y}" if first == last else f"{first:%b %-d} – {last:%b %-d, %Y}"
     console.print(f"[bold]Daily papers · {span}[/]  [dim]{plural(len(items), 'paper')}[/]")
@@ -352,7 +336,7 @@ def org_show(
                 "name": page.name,
                 "source": page.source,
                 "members": [{"user": u, "role": r} for u, r in page.members],
-                "papers": [_item_json(i) for i in page.papers],
+                "papers": [i.as_dict() for i in page.papers],
             }
         )
         return

@@ -24,7 +24,6 @@ from paperradar import __version__
 from paperradar.analysis import profiles
 from paperradar.analysis.cards import cards, category_tag
 from paperradar.analysis.daily import (
-    FeedItem,
     OrganisationPage,
     Span,
     Window,
@@ -54,19 +53,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     return value
-
-
-def _item(item: FeedItem) -> dict[str, Any]:
-    return {
-        **_plain(item.card),
-        "feed_day": item.day.isoformat(),
-        "why": item.why,
-        "upvotes": item.upvotes,
-        "upvotes_huggingface": item.hf_upvotes,
-        "upvotes_local": item.local_votes,
-        "organisation": item.organisation,
-        "organisation_name": item.organisation_name,
-    }
 
 
 def create_app(db: str | Engine | None = None) -> FastAPI:
@@ -113,7 +99,7 @@ def create_app(db: str | Engine | None = None) -> FastAPI:
             "last": last,
             "total": len(items),
             "offset": offset,
-            "items": [_item(i) for i in items[offset : offset + limit]],
+            "items": [_plain(i.as_dict()) for i in items[offset : offset + limit]],
         }
 
     def daily_view(request: Request, day: dt.date, span: Span, home: bool) -> HTMLResponse:
@@ -293,7 +279,7 @@ def create_app(db: str | Engine | None = None) -> FastAPI:
             "name": org.name,
             "source": org.source,
             "members": [{"user": u, "role": r} for u, r in org.members],
-            "papers": [_item(i) for i in org.papers],
+            "papers": [_plain(i.as_dict()) for i in org.papers],
         }
 
     @app.get("/orgs/{handle}", response_class=HTMLResponse, include_in_schema=False)
