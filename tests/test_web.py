@@ -144,3 +144,22 @@ def test_week_and_month_views_with_navigation(client: TestClient) -> None:
     day = client.get("/daily/2026-06-12")
     assert 'href="/daily/2026-06-11?span=day"' in day.text and 'href="/daily/2026-06-13?span=day"' in day.text
     assert client.get("/daily/2026-06-12", params={"span": "year"}).status_code == 422
+
+
+def test_the_metrics_page_explains_every_formula_and_profiles_link_to_it(client: TestClient) -> None:
+    page = client.get("/metrics")
+    assert page.status_code == 200
+    for anchor in (
+        "h-index",
+        "i10",
+        "per-year",
+        "main-category",
+        "paper-novelty",
+        "novelty",
+        "ai-score",
+        "trending",
+    ):
+        assert f'id="{anchor}"' in page.text, anchor
+    assert "100 × (0.30·h-index + 0.25·citations per year (last 5 years) + 0.20·Novelty %" in page.text
+    author = client.get("/api/v1/authors", params={"q": "Natalie Mackraz"}).json()["matches"][0]["id"]
+    assert 'href="/metrics#ai-score"' in client.get(f"/authors/{author}").text

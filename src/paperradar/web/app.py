@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from paperradar import __version__
 from paperradar.analysis import profiles
+from paperradar.analysis.ai_score import LABELS, WEIGHTS
 from paperradar.analysis.cards import cards, category_tag
 from paperradar.analysis.daily import (
     OrganisationPage,
@@ -32,6 +33,8 @@ from paperradar.analysis.daily import (
     organisation_page,
     trending,
 )
+from paperradar.analysis.metrics import MIN_WORKS
+from paperradar.analysis.novelty import WINDOW_MONTHS, K
 from paperradar.search.hybrid import Searcher
 from paperradar.store import community, queries
 from paperradar.store import schema as t
@@ -287,6 +290,18 @@ def create_app(db: str | Engine | None = None) -> FastAPI:
         with reading() as conn:
             org = load_organisation(conn, handle)
         return page(request, "org.html", org=org)
+
+    @app.get("/metrics", response_class=HTMLResponse, include_in_schema=False)
+    def metrics_page(request: Request) -> HTMLResponse:
+        return page(
+            request,
+            "metrics.html",
+            k=K,
+            window=WINDOW_MONTHS,
+            min_works=MIN_WORKS,
+            weights=list(WEIGHTS.items()),
+            labels=LABELS,
+        )
 
     @app.exception_handler(HTTPException)
     def http_error(request: Request, exc: HTTPException) -> Response:
