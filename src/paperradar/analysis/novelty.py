@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy import Connection, Engine, bindparam, delete, select, update
 
+from paperradar.search.embeddings import DIM
 from paperradar.search.vectors import VectorIndex
 from paperradar.store import schema as t
 from paperradar.store.database import writing
@@ -53,7 +54,7 @@ def _window_start(month: int) -> int:
 def _aligned(vectors: VectorIndex, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(ids that have a vector, their vectors in that order)``."""
     found, rows = vectors.rows_of(ids)
-    matrix = np.empty((len(rows), vectors.vectors_at(rows[:0]).shape[1]), dtype=np.float32)
+    matrix = np.empty((len(rows), DIM), dtype=np.float32)
     matrix[np.argsort(np.argsort(rows))] = vectors.vectors_at(rows)  # vectors_at returns row order
     return found, matrix
 

@@ -16,7 +16,7 @@ from paperradar.analysis.daily import WINDOWS, feed, organisation_page, trending
 from paperradar.cli.app import app, err, store_engine
 from paperradar.search.hybrid import Searcher
 from paperradar.store import community
-from paperradar.web.feeds import FORMATS, Entry, Format, render
+from paperradar.web.feeds import FORMATS, Entry, Format, daily_feed, render
 
 KINDS = ("daily", "trending", "author", "org", "search")
 SITE = "urn:paperradar"
@@ -56,27 +56,19 @@ def feed_command(
         raise typer.Exit(2)
     engine = store_engine(ctx)
     now = dt.datetime.now(dt.UTC)
+    chosen: Format = form  # type: ignore[assignment]
+    base = base_url.rstrip("/")
     with engine.connect() as conn:
         if kind == "daily":
             day = dt.date.fromisoformat(what) if what else now.date()
-            items = feed(conn, day, day)[:limit]
-            entries = [
-                Entry(
-                    i.card,
-                    i.card.authors,
-                    dt.datetime.combine(i.day, dt.time(0), dt.UTC),
-                    f"▲ {i.upvotes} · {i.why}",
-                )
-                for i in items
-            ]
-            title, feed_id, path = f"Daily papers · {day:%b %-d, %Y}", f"{SITE}:daily:{day}", f"/daily/{day}"
+            document = daily_feed(chosen, day, feed(conn, day, day)[:limit], f"{base}/daily/{day}")
         elif kind == "trending":
             window = what or "day"
             if window not in WINDOWS:
                 err.print(f"[red]error:[/] trending is over day, week or month, not {window!r}")
                 raise typer.Exit(2)
             found = trending(conn, window, now, limit)  # type: ignore[arg-type]
-            entries = [Entry(t.card, t.card.authors, t.latest_vote, f"score {t.score:.2f}") for t in found]
+            entries = [Entry(t.card, t.latest_vote, f"score {t.score:.2f}") for t in found]
             title, feed_id, path = (
                 f"Trending papers · past {window}",
                 f"{SITE}:trending:{window}",
@@ -91,14 +83,7 @@ def feed_command(
                 raise typer.Exit(1)
             profile = profiles.profile(conn, matches[0]["id"], per_page=limit)
             assert profile is not None
-            entries = [
-                Entry(
-                    w.card,
-                    w.card.authors,
-                    dt.datetime.combine(w.card.published or now.date(), dt.time(0), dt.UTC),
-                )
-                for w in profile.works
-            ]
+            entries = [Entry(w.card, w.card.published or now.date()) for w in profile.works]
             title, feed_id = f"Papers by {profile.name}", f"{SITE}:author:{profile.author_id}"
             path = f"/authors/{profile.author_id}"
         elif kind == "org":
@@ -107,10 +92,7 @@ def feed_command(
                 err.print(f"[red]error:[/] no organisation {what!r}")
                 raise typer.Exit(1)
             page = organisation_page(conn, org_id)
-            entries = [
-                Entry(i.card, i.card.authors, dt.datetime.combine(i.day, dt.time(0), dt.UTC), i.why)
-                for i in page.papers[:limit]
-            ]
+            entries = [Entry(i.card, i.day, i.why) for i in page.papers[:limit]]
             title, feed_id, path = (
                 f"Papers of {page.name}",
                 f"{SITE}:org:{page.handle}",
@@ -124,18 +106,14 @@ def feed_command(
             searcher.lexical.catch_up(engine)
             hits = searcher.search(what, limit).hits
             shown = cards(conn, [h.work_id for h in hits], now.date())
-            entries = [
-                Entry(c, c.authors, dt.datetime.combine(c.published or now.date(), dt.time(0), dt.UTC))
-                for h in hits
-                if (c := shown.get(h.work_id))
-            ]
+            entries = [Entry(c, c.published or now.date()) for h in hits if (c := shown.get(h.work_id))]
             title, feed_id, path = (
                 f"Search: {what}",
                 f"{SITE}:search:{quote(what)}",
                 f"/search?q={quote(what)}",
             )
-    chosen: Format = form  # type: ignore[assignment]
-    document = render(chosen, feed_id, title, f"{title} — paperradar", base_url.rstrip("/") + path, entries)
+        if kind != "daily":
+            document = render(chosen, feed_id, title, f"{title} — paperradar", base + path, entries)
     if out:
         out.write_bytes(document)
     else:

@@ -39,7 +39,8 @@ from paperradar.search.hybrid import Searcher
 from paperradar.store import community, queries
 from paperradar.store import schema as t
 from paperradar.store.database import open_store
-from paperradar.web.feeds import Entry, Format, render
+from paperradar.web import feeds
+from paperradar.web.feeds import Format
 
 HERE = Path(__file__).parent
 PER_PAGE = 30
@@ -146,23 +147,7 @@ def create_app(db: str | Engine | None = None) -> FastAPI:
         kind: Format = "rss" if form == "rss" else "atom"
         with reading() as conn:
             items = feed(conn, day, day)
-        entries = [
-            Entry(
-                i.card,
-                i.card.authors,
-                dt.datetime.combine(i.day, dt.time(0), dt.UTC),
-                f"▲ {i.upvotes} · {i.why}",
-            )
-            for i in items
-        ]
-        document = render(
-            kind,
-            f"urn:paperradar:daily:{day}",
-            f"Daily papers · {day:%b %-d, %Y}",
-            "paperradar",
-            str(request.url_for("daily_page", day=day)),
-            entries,
-        )
+        document = feeds.daily_feed(kind, day, items, str(request.url_for("daily_page", day=day)))
         return Response(
             document, media_type="application/rss+xml" if form == "rss" else "application/atom+xml"
         )

@@ -15,6 +15,7 @@ from feedgen.feed import FeedGenerator
 
 from paperradar import __version__
 from paperradar.analysis.cards import Card
+from paperradar.analysis.daily import FeedItem
 
 Format = Literal["rss", "atom"]
 FORMATS = ("rss", "atom")
@@ -23,9 +24,21 @@ FORMATS = ("rss", "atom")
 @dataclass(frozen=True)
 class Entry:
     card: Card
-    authors: Sequence[str]  # as shown on the card
-    when: dt.datetime  # when the paper entered this list (feed day, vote, publication)
+    when: dt.date | dt.datetime  # when the paper entered this list (a day is its start, UTC)
     note: str | None = None  # e.g. "▲ 118 · featured on Hugging Face"
+
+    @property
+    def moment(self) -> dt.datetime:
+        if isinstance(self.when, dt.datetime):
+            return self.when
+        return dt.datetime.combine(self.when, dt.time(0), dt.UTC)
+
+
+def daily_feed(kind: Format, day: dt.date, items: Sequence[FeedItem], link: str) -> bytes:
+    """A day's listing as a feed (the CLI's ``feed daily`` and the web's ``/daily/{day}/feed.*``)."""
+    entries = [Entry(i.card, i.day, f"▲ {i.upvotes} · {i.why}") for i in items]
+    title = f"Daily papers · {day:%b %-d, %Y}"
+    return render(kind, f"urn:paperradar:daily:{day}", title, f"{title} — paperradar", link, entries)
 
 
 def paper_link(card: Card) -> str:
@@ -47,7 +60,7 @@ def render(
     fg.link(href=link, rel="alternate")
     fg.generator("paperradar", __version__)
     fg.language("en")
-    newest = max((e.when for e in entries), default=dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
+    newest = max((e.moment for e in entries), default=dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
     fg.updated(newest)
     for entry in reversed(entries):  # feedgen prepends: add the last first to keep the order
         card = entry.card
@@ -61,11 +74,11 @@ def render(
         head = " · ".join(x for x in (byline, entry.note) if x)
         item.description("\n\n".join(x for x in (head, card.abstract) if x) or card.title or "")
         if kind == "atom":  # RSS wants an e-mail address for an author: the names are in the text
-            for name in entry.authors:
+            for name in card.authors:
                 item.author(name=name)
         if card.category:
             item.category(term=card.category)
-        item.published(entry.when)
-        item.updated(entry.when)
+        item.published(entry.moment)
+        item.updated(entry.moment)
     out: bytes = fg.atom_str(pretty=True) if kind == "atom" else fg.rss_str(pretty=True)
     return out
