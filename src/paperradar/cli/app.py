@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import Engine
 
@@ -76,6 +79,19 @@ def progress_bar() -> Progress:
         console=err,
         transient=True,
     )
+
+
+@contextmanager
+def refused(*errors: type[Exception]) -> Iterator[None]:
+    """Turn an expected refusal (an unknown author, a taken handle…) into ``error: …`` and exit 1.
+
+    Put it outside ``writing(...)``: the transaction rolls back first, so nothing half-done stays.
+    """
+    try:
+        yield
+    except errors as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(1) from exc
 
 
 def print_json(data: Any) -> None:

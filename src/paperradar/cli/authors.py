@@ -16,7 +16,7 @@ from paperradar.analysis.cards import category_tag
 from paperradar.analysis.novelty import refresh_novelty
 from paperradar.analysis.profiles import Figure, Profile, source_name
 from paperradar.analysis.refresh import refresh_metrics
-from paperradar.cli.app import app, console, err, print_json, progress_bar, store_engine
+from paperradar.cli.app import app, console, err, print_json, progress_bar, refused, store_engine
 from paperradar.search.embeddings import Embedder
 from paperradar.search.hybrid import vector_dir
 from paperradar.store import overrides, queries
@@ -240,14 +240,9 @@ def merge_authors(
     Example: [cyan]paperradar author merge 1072 4410[/]
     """
     target = _one_author(ctx, keep, False)
-    with writing(store_engine(ctx)) as conn:
+    with refused(overrides.OverrideError), writing(store_engine(ctx)) as conn:
         for other in others:
-            drop = _one_author(ctx, other, False)
-            try:
-                overrides.merge(conn, target, drop)
-            except overrides.OverrideError as exc:
-                err.print(f"[red]error:[/] {exc}")
-                raise typer.Exit(1) from exc
+            overrides.merge(conn, target, _one_author(ctx, other, False))
     console.print(
         f"merged {len(others)} into author {target}; "
         "run [cyan]paperradar metrics refresh[/] to update the metrics"
@@ -271,12 +266,8 @@ def split_author(
     source = _one_author(ctx, author, False)
     target = _one_author(ctx, into, False) if into else None
     work_ids = _work_ids(ctx, works)
-    with writing(store_engine(ctx)) as conn:
-        try:
-            new = overrides.split(conn, source, work_ids, target)
-        except overrides.OverrideError as exc:
-            err.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(1) from exc
+    with refused(overrides.OverrideError), writing(store_engine(ctx)) as conn:
+        new = overrides.split(conn, source, work_ids, target)
     console.print(f"moved {plural(len(work_ids), 'work')} from author {source} to author {new}")
 
 

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from paperradar.analysis.daily import WINDOWS, FeedItem, Window, days_of, feed, organisation_page, trending
-from paperradar.cli.app import app, console, err, print_json, store_engine
+from paperradar.cli.app import app, console, err, print_json, refused, store_engine
 from paperradar.cli.sync import SYNC_ERRORS, Session
 from paperradar.identity import ids
 from paperradar.store import community, queries
@@ -270,12 +270,8 @@ def org_create(
 
     Example: [cyan]paperradar org create apple-ml --name 'Apple Machine Learning Research'[/]
     """
-    try:
-        with writing(store_engine(ctx)) as conn:
-            community.create_organisation(conn, handle, name, _user(user))
-    except community.OrganisationError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
+    with refused(community.OrganisationError), writing(store_engine(ctx)) as conn:
+        community.create_organisation(conn, handle, name, _user(user))
     console.print(f"organisation {handle} created, admin {_user(user)}")
 
 
@@ -307,12 +303,8 @@ def org_tag(
     Example: [cyan]paperradar org tag apple-ml 2310.17722[/]
     """
     org_id, work_id = _organisation(ctx, handle), _work(ctx, ident)
-    try:
-        with writing(store_engine(ctx)) as conn:
-            added = community.tag(conn, org_id, work_id, _user(user))
-    except community.OrganisationError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
+    with refused(community.OrganisationError), writing(store_engine(ctx)) as conn:
+        added = community.tag(conn, org_id, work_id, _user(user))
     console.print(f"{ident} {'tagged to' if added else 'was already tagged to'} {handle}")
 
 
