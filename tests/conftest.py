@@ -12,7 +12,7 @@ import os
 import sqlite3
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -93,3 +93,23 @@ def demo_db(_demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     copy = tmp_path_factory.mktemp("demo") / "demo.db"
     shutil.copyfile(_demo_template, copy)
     return copy
+
+
+Run = Callable[..., tuple[int, str]]
+"""Run ``paperradar`` with arguments; returns (exit status, output)."""
+
+
+@pytest.fixture(scope="module")
+def demo_run(demo_db: Path) -> Run:
+    """``paperradar`` commands on this module's copy of the demo database."""
+    from typer.testing import CliRunner
+
+    from paperradar.cli import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, ["--db", str(demo_db), *args], catch_exceptions=False)
+        return result.exit_code, result.output
+
+    return invoke

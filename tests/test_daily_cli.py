@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from paperradar.cli import app
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, Run
 from tests.replay import Answer, replay_server
-
-Run = Callable[..., tuple[int, str]]
 
 
 @pytest.fixture(scope="module")
-def run(demo_db: Path) -> Run:
-    """Commands on this module's copy of the demo database."""
-    runner = CliRunner()
-
-    def invoke(*args: str) -> tuple[int, str]:
-        result = runner.invoke(app, ["--db", str(demo_db), *args], catch_exceptions=False)
-        return result.exit_code, result.output
-
-    return invoke
+def run(demo_run: Run) -> Run:
+    return demo_run
 
 
 def test_the_daily_page_lists_the_day_most_upvoted_first(run: Run) -> None:
