@@ -68,9 +68,6 @@ class AuthorTable:
     code_rate: Floats
     upvotes: Ints
 
-    def cited(self) -> npt.NDArray[np.bool_]:
-        return self.cited_works > 0
-
 
 def _group_starts(sorted_keys: Ints) -> Ints:
     if not len(sorted_keys):

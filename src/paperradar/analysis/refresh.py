@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,7 +27,6 @@ from paperradar.store import schema as t
 from paperradar.store.database import writing
 from paperradar.store.sql import chunks, insert_rows, upsert
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
 WHOLE_CORPUS_AT = 100_000  # works to load for the touched authors from which all are read at once
 
 
@@ -77,7 +76,6 @@ def refresh_metrics(
     full: bool = False,
     regraded: Sequence[int] = (),
     today: dt.date | None = None,
-    progress: Progress | None = None,
 ) -> RefreshResult:
     """Recompute the touched authors (every author with ``full``) and the peer distributions."""
     today = today or dt.date.today()
@@ -113,8 +111,6 @@ def refresh_metrics(
             for chunk in chunks(targets):
                 conn.execute(delete(t.author_metrics).where(t.author_metrics.c.author_id.in_(chunk)))
         insert_rows(conn, t.author_metrics, rows)
-        if progress:
-            progress("authors", result.authors, result.authors)
         result.seconds["store"] = time.perf_counter() - clock
         clock = time.perf_counter()
         result.distributions = _distributions(conn)
