@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,11 @@ from typer.testing import CliRunner
 
 from paperradar.cli import app as cli
 from paperradar.web.app import create_app
+
+
+def shown_text(html: str) -> str:
+    """The page's text as a reader sees it (tags dropped, spaces collapsed)."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +40,7 @@ def client(demo_db: Path) -> Iterator[TestClient]:
         + "\n"
     )
     assert CliRunner().invoke(cli, ["--db", str(db), "import", str(hostile)]).exit_code == 0
-    with TestClient(create_app(str(db))) as test_client:
+    with TestClient(create_app(str(db)), base_url="http://127.0.0.1:8000") as test_client:
         yield test_client
 
 
@@ -42,7 +48,7 @@ def test_the_home_page_shows_the_latest_day_and_trending(client: TestClient) -> 
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "Daily papers" in page.text and "Friday, Jun 12, 2026" in page.text
-    assert "EvoArena: Tracking Memory Evolution" in page.text and "▲ 118" in page.text
+    assert "EvoArena: Tracking Memory Evolution" in page.text and "▲ 118" in shown_text(page.text)
     assert "Trending this week" in page.text
     assert "Get trending papers in your email inbox!" in page.text
 

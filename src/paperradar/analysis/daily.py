@@ -163,6 +163,12 @@ def _signals(conn: Connection, ids: list[int]) -> _Signals:
     return _Signals(hf, {work_id: n for work_id, n in conn.execute(counted)}, organisation)
 
 
+def upvotes(conn: Connection, work_id: int) -> tuple[int, int]:
+    """A work's (Hugging Face upvotes, local votes): what is shown is their sum."""
+    signals = _signals(conn, [work_id])
+    return signals.hf.get(work_id, 0), signals.local.get(work_id, 0)
+
+
 def _items(
     conn: Connection, placed: dict[int, tuple[dt.date, str, str | None]], today: dt.date
 ) -> list[FeedItem]:

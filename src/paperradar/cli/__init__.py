@@ -3,7 +3,15 @@
 ``app`` holds the shared options; each module adds its commands to it.
 """
 
-from paperradar.cli import authors, community, corpus, feeds, search, sync  # noqa: F401 (they register their commands)
+from paperradar.cli import (  # noqa: F401 (they register their commands)
+    authors,
+    community,
+    corpus,
+    feeds,
+    search,
+    sync,
+    users,
+)
 from paperradar.cli.app import app, run
 
 __all__ = ["app", "run"]

@@ -3,33 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import os
+import ipaddress
 import textwrap
 from typing import Annotated
 
 import typer
 from rich.markup import escape
+from sqlalchemy import Engine
 
 from paperradar.analysis.daily import WINDOWS, FeedItem, Window, days_of, feed, organisation_page, trending
 from paperradar.cli.app import app, console, err, print_json, refused, store_engine
 from paperradar.cli.sync import SYNC_ERRORS, Session
 from paperradar.identity import ids
-from paperradar.store import community, queries
+from paperradar.store import accounts, community, queries
 from paperradar.store.database import writing
 from paperradar.sync.arxiv_api import run_query
 from paperradar.text import plural
 
-ENV_USER = "PAPERRADAR_USER"
-
 
 def _user(value: str | None) -> str:
-    return value or os.environ.get(ENV_USER) or getpass.getuser()
+    return value or accounts.local_user()
 
 
 UserOption = Annotated[
     str | None,
-    typer.Option("--user", help=f"Who votes or submits (default: ${ENV_USER}, else your login name)."),
+    typer.Option(
+        "--user", help=f"Who votes or submits (default: ${accounts.ENV_USER}, else your login name)."
+    ),
 ]
 
 
@@ -348,11 +348,39 @@ def serve(
 ) -> None:
     """Serve the web app and its JSON API (/api/v1, documented at /docs).
 
-    Example: [cyan]paperradar serve --port 8000[/]
+    On a loopback address with no accounts it acts as you, with no sign-in; on any other address,
+    or once `paperradar user add` made an account, everyone signs in.
+
+    Example: [cyan]paperradar serve --port 8000[/]   [cyan]paperradar serve --host 0.0.0.0[/]
     """
+    serve_app(store_engine(ctx), host, port)
+
+
+def serve_app(engine: Engine, host: str, port: int) -> None:
+    """Run the web app under uvicorn until Ctrl-C, saying who it acts as."""
     import uvicorn
 
     from paperradar.web.app import create_app
 
-    console.print(f"paperradar on [bold]http://{host}:{port}/[/] (Ctrl-C stops)")
-    uvicorn.run(create_app(store_engine(ctx)), host=host, port=port, log_level="warning")
+    local = is_loopback(host)
+    with engine.connect() as conn:
+        has_users = accounts.any_users(conn)
+    shown = f"[{host}]" if ":" in host else host
+    console.print(f"paperradar on [bold]http://{shown}:{port}/[/] (Ctrl-C stops)")
+    if local and not has_users:
+        console.print(f"no accounts: acting as {accounts.local_user()}, no sign-in (localhost only)")
+    elif not has_users:
+        err.print(
+            "[yellow]no accounts yet[/]: nobody can sign in; add one: [cyan]paperradar user add NAME[/]"
+        )
+    uvicorn.run(create_app(engine, local=local), host=host, port=port, log_level="warning")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether only this machine can reach ``host`` (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -39,6 +39,14 @@ def local_votes(conn: Connection, work_id: int) -> int:
     return int(conn.execute(select(func.count()).where(t.votes.c.work_id == work_id)).scalar_one())
 
 
+def voted_among(conn: Connection, voter: str, work_ids: list[int]) -> set[int]:
+    """Which of these works the user has upvoted."""
+    if not work_ids:
+        return set()
+    v = t.votes.c
+    return set(conn.execute(select(v.work_id).where(v.voter == voter, v.work_id.in_(work_ids))).scalars())
+
+
 def submit(conn: Connection, work_id: int, submitter: str, day: dt.date) -> tuple[str, dt.date]:
     """Put a work on a day's feed; returns who submitted it first, and for which day."""
     row = {"work_id": work_id, "submitter": submitter, "day": day, "submitted_at": dt.datetime.now(dt.UTC)}
@@ -79,6 +87,20 @@ def create_organisation(conn: Connection, handle: str, name: str, admin: str) ->
     ).scalar_one()
     add_member(conn, org_id, admin, "admin")
     return int(org_id)
+
+
+def organisations(conn: Connection) -> list[tuple[str, str, str, int]]:
+    """Every organisation as (handle, name, source, members), local ones first."""
+    org, m = t.organisations.c, t.organisation_members.c
+    members = (
+        select(m.organisation_id, func.count().label("n")).group_by(m.organisation_id).subquery("members")
+    )
+    rows = conn.execute(
+        select(org.key, org.name, org.source, func.coalesce(members.c.n, 0))
+        .outerjoin(members, members.c.organisation_id == org.id)
+        .order_by(org.source != "local", org.name)
+    )
+    return [(key.split(":", 1)[-1], name, source, int(n)) for key, name, source, n in rows]
 
 
 def add_member(conn: Connection, org_id: int, member: str, role: str = "member") -> bool:

@@ -437,6 +437,50 @@ work_organisations = Table(
     sqlite_with_rowid=False,
 )
 
+users = Table(
+    "users",
+    metadata,
+    # Accounts for a shared server. With none (and the app bound to localhost) the app runs as
+    # one local user with no login.
+    Column("name", String(255), primary_key=True),  # what votes, saves and members refer to
+    Column("email", String(320)),
+    Column("password_hash", Text, nullable=False),  # argon2id, with its parameters
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_login_at", DateTime(timezone=True)),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    # A signed-in browser: only the SHA-256 of its cookie is kept, so a copy of the database
+    # cannot sign anyone in; logging out deletes the row.
+    Column("token_hash", String(64), primary_key=True),
+    Column(
+        "user_name", String(255), ForeignKey("users.name", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    # Values the app generates once and keeps (the key that signs CSRF tokens and links).
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+library = Table(
+    "library",
+    metadata,
+    # A user's saved papers.
+    Column("owner", String(255), primary_key=True),  # a user name
+    Column("work_id", Integer, ForeignKey("works.id"), primary_key=True, index=True),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,
+)
+
 # Tables whose rows hang off a work: re-pointed when two works merge.
 WORK_CHILD_TABLES = (
     work_ids,
@@ -452,6 +496,7 @@ WORK_CHILD_TABLES = (
     votes,
     submissions,
     work_organisations,
+    library,
 )
 
 # Tables whose rows hang off an author: re-pointed when a user merges two authors.

@@ -8,23 +8,19 @@ chooses, pages and renders.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, is_dataclass
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import Connection, Engine, func, select
 
 from paperradar import __version__
 from paperradar.analysis import profiles
 from paperradar.analysis.ai_score import LABELS, WEIGHTS
-from paperradar.analysis.cards import cards, category_tag
+from paperradar.analysis.cards import cards
 from paperradar.analysis.daily import (
+    WINDOWS,
     OrganisationPage,
     Span,
     Window,
@@ -32,57 +28,41 @@ from paperradar.analysis.daily import (
     feed,
     organisation_page,
     trending,
+    upvotes,
 )
 from paperradar.analysis.metrics import MIN_WORKS
 from paperradar.analysis.novelty import WINDOW_MONTHS, K
+from paperradar.search import facets
 from paperradar.search.hybrid import Searcher
+from paperradar.search.query import parse
 from paperradar.store import community, queries
 from paperradar.store import schema as t
 from paperradar.store.database import open_store
-from paperradar.web import feeds
+from paperradar.web import account_pages, actions, feeds, hardening
 from paperradar.web.feeds import Format
+from paperradar.web.security import Security
+from paperradar.web.site import HERE, Site, plain
 
-HERE = Path(__file__).parent
 PER_PAGE = 30
 
 
-def _plain(value: Any) -> Any:
-    """Dataclasses, dates and the like as JSON-ready values."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return _plain(asdict(value))
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return value
-
-
-def create_app(db: str | Engine | None = None) -> FastAPI:
+def create_app(db: str | Engine | None = None, *, local: bool = True) -> FastAPI:
+    """The app over one store. ``local``: it listens on a loopback address only, so with no
+    accounts in the store it acts as the one local user (see :mod:`paperradar.web.security`)."""
     engine = db if isinstance(db, Engine) else open_store(db)
-    app = FastAPI(title="paperradar", version=__version__, docs_url="/docs", redoc_url=None)
-    templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.globals.update(
-        delta=lambda days: dt.timedelta(days=days), source_name=profiles.source_name, tag=category_tag
-    )
+    app = FastAPI(title="paperradar", version=__version__, docs_url=None, redoc_url=None)
+    site = Site(engine, Security(engine, local=local))
+    reading, page = site.reading, site.page
     searcher = Searcher(engine)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-
-    @contextmanager
-    def reading() -> Iterator[Connection]:
-        with engine.connect() as conn:
-            yield conn
+    app.include_router(actions.router(site))
+    app.include_router(account_pages.router(site))
+    hardening.install(app, site)
 
     def latest_day(conn: Connection) -> dt.date:
         """Today, or the newest day something was featured when today has nothing yet."""
         newest = conn.execute(select(func.max(t.community.c.featured_day))).scalar()
         return min(dt.date.today(), newest) if newest else dt.date.today()
-
-    def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        return templates.TemplateResponse(
-            request, name, {"version": __version__, **context}, status_code=status
-        )
 
     # ------------------------------------------------------------------ daily papers
     @app.get("/api/v1/daily/{day}", tags=["daily"])
@@ -103,7 +83,7 @@ def create_app(db: str | Engine | None = None) -> FastAPI:
             "last": last,
             "total": len(items),
             "offset": offset,
-            "items": [_plain(i.as_dict()) for i in items[offset : offset + limit]],
+            "items": [plain(i.as_dict()) for i in items[offset : offset + limit]],
         }
 
     def daily_view(request: Request, day: dt.date, span: Span, home: bool) -> HTMLResponse:
@@ -113,6 +93,7 @@ def create_app(db: str | Engine | None = None) -> FastAPI:
             hot = (
                 trending(conn, "week", dt.datetime.combine(last, dt.time(23, 59), dt.UTC), 10) if home else []
             )
+            marks = site.marks(conn, site.security.visitor(request).name, [i.card.work_id for i in items])
         step = {"day": dt.timedelta(days=1), "week": dt.timedelta(days=7)}.get(span)
         previous = day - step if step else first - dt.timedelta(days=1)
         following = day + step if step else last + dt.timedelta(days=1)
@@ -128,6 +109,7 @@ def create_app(db: str | Engine | None = None) -> FastAPI:
             items=items[: PER_PAGE * 4],
             trending=hot,
             total=len(items),
+            marks=marks,
         )
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -163,13 +145,13 @@ def create_app(db: str | Engine | None = None) -> FastAPI:
     def api_author(author_id: int, page: int = Query(1, ge=1)) -> Any:
         """An author's profile: every figure with its provenance, and one page of paper cards."""
         with reading() as conn:
-            return JSONResponse(_plain(load_profile(conn, author_id, page).as_dict()))
+            return JSONResponse(plain(load_profile(conn, author_id, page).as_dict()))
 
     @app.get("/api/v1/authors", tags=["authors"])
     def api_find_authors(q: str = Query(..., min_length=1, max_length=200)) -> Any:
         """Authors a name may mean (case, accents, initials and "Last, First" forgiven)."""
         with reading() as conn:
-            return {"query": q, "matches": _plain(profiles.find(conn, q))}
+            return {"query": q, "matches": plain(profiles.find(conn, q))}
 
     @app.get("/authors/{author_id}", response_class=HTMLResponse, include_in_schema=False)
     def author_page(
@@ -187,28 +169,77 @@ def create_app(db: str | Engine | None = None) -> FastAPI:
             work_id = queries.resolve_work(conn, ident)
             if work_id is None:
                 raise HTTPException(404, f"no work {ident!r}")
-            return JSONResponse(_plain(queries.work_detail(conn, work_id)))
+            return JSONResponse(plain(queries.work_detail(conn, work_id)))
 
     # ------------------------------------------------------------------ search
-    def run_search(q: str, limit: int) -> tuple[list[Any], list[str]]:
+    def run_search(q: str, offset: int, limit: int) -> tuple[list[Any], list[str], facets.Facets]:
+        """One page of the top ``facets.DEPTH`` results, and the facets of all of those."""
         searcher.lexical.catch_up(engine)
-        result = searcher.search(q, limit)
+        result = searcher.search(q, facets.DEPTH + 1)  # one more tells whether the list is cut
+        hits = [h.work_id for h in result.hits[: facets.DEPTH]]
+        wanted = hits[offset : offset + limit]
         with reading() as conn:
-            shown = cards(conn, [h.work_id for h in result.hits], dt.date.today())
-        return [shown[h.work_id] for h in result.hits if h.work_id in shown], result.notes
+            counted = facets.count(conn, hits, complete=len(result.hits) <= facets.DEPTH)
+            shown = cards(conn, wanted, dt.date.today())
+        return [shown[w] for w in wanted if w in shown], result.notes, counted
 
     @app.get("/api/v1/search", tags=["search"])
     def api_search(
-        q: str = Query(..., min_length=1, max_length=2000), limit: int = Query(20, ge=1, le=200)
+        q: str = Query(..., min_length=1, max_length=20_000),
+        offset: int = Query(0, ge=0),
+        limit: int = Query(20, ge=1, le=200),
     ) -> Any:
-        """Keyword + meaning (hybrid) search with the filters au: ti: cat: year: has:code."""
-        found, notes = run_search(q, limit)
-        return {"query": q, "notes": notes, "results": _plain(found)}
+        """Keyword + meaning (hybrid) search with the filters au: ti: cat: year: has:code.
+
+        Pages (``offset``, ``limit``) through the top 200 results; ``total`` counts those, and
+        ``facets`` counts them by primary category, year and code (``complete`` is false when
+        there were more than 200). A facet value's ``term`` is the filter that selects it, to add
+        to the query. Queries over 2,000 characters are cut, with a note saying so."""
+        found, notes, counted = run_search(q, offset, limit)
+        return {
+            "query": q,
+            "notes": notes,
+            "offset": offset,
+            "limit": limit,
+            "total": counted.counted,
+            "results": plain(found),
+            "facets": plain(counted),
+        }
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
-    def search_page(request: Request, q: str = Query("", max_length=2000)) -> HTMLResponse:
-        found, notes = run_search(q, 30) if q.strip() else ([], [])
-        return page(request, "search.html", query=q, results=found, notes=notes)
+    def search_page(
+        request: Request,
+        q: str = "",
+        cat: str = "",
+        year_from: str = Query("", alias="from"),
+        year_to: str = Query("", alias="to"),
+        code: str = "",
+        page_number: str = Query("1", alias="page"),
+    ) -> HTMLResponse:
+        # Every control is read leniently: what cannot be used is ignored with a note, never a 422.
+        query, notes = facets.from_form(q, cat, year_from, year_to, code not in ("", "0", "off", "false"))
+        number = int(page_number) if page_number.isascii() and page_number.isdigit() else 0
+        if not 1 <= number <= 10_000:
+            notes.append(f"ignored page {page_number[:20]!r}: showing the first page")
+            number = 1
+        found: list[Any] = []
+        counted: facets.Facets | None = None
+        if query.strip():
+            found, more, counted = run_search(query, (number - 1) * PER_PAGE, PER_PAGE)
+            notes = list(dict.fromkeys([*notes, *more]))
+        return page(
+            request,
+            "search.html",
+            query=query,
+            words=facets.words_of(query),
+            parsed=parse(query),
+            results=found,
+            notes=notes,
+            facets=counted,
+            page_number=number,
+            per_page=PER_PAGE,
+            refine=facets.refine,
+        )
 
     @app.get("/papers/{ident:path}", response_class=HTMLResponse, include_in_schema=False)
     def paper_page(request: Request, ident: str) -> HTMLResponse:
@@ -220,12 +251,19 @@ def create_app(db: str | Engine | None = None) -> FastAPI:
             card = cards(conn, [work_id], dt.date.today())[work_id]
             related = searcher.related(work_id, 8).hits if searcher.semantic_ready() else []
             neighbours = cards(conn, [h.work_id for h in related], dt.date.today())
+            hf, local = upvotes(conn, work_id)
+            shown = [work_id, *neighbours]
+            marks = site.marks(conn, site.security.visitor(request).name, shown)
         return page(
             request,
             "paper.html",
             d=detail,
             c=card,
+            upvotes=hf + local,
+            hf_upvotes=hf,
+            local_votes=local,
             related=[neighbours[h.work_id] for h in related if h.work_id in neighbours],
+            marks=marks,
         )
 
     # ------------------------------------------------------------------ trending and organisations
@@ -242,7 +280,7 @@ def create_app(db: str | Engine | None = None) -> FastAPI:
             "as_of": now,
             "items": [
                 {
-                    **_plain(f.card),
+                    **plain(f.card),
                     "score": f.score,
                     "upvotes_huggingface": f.hf_upvotes,
                     "upvotes_local": f.local_votes,
@@ -250,6 +288,19 @@ def create_app(db: str | Engine | None = None) -> FastAPI:
                 for f in found
             ],
         }
+
+    @app.get("/trending", response_class=HTMLResponse, include_in_schema=False)
+    def trending_page(request: Request, window: Window = "week") -> HTMLResponse:
+        now = dt.datetime.now(dt.UTC)
+        with reading() as conn:
+            found = trending(conn, window, now, PER_PAGE)
+            if not found:  # a corpus not synced lately: show the window ending with its newest day
+                now = dt.datetime.combine(latest_day(conn), dt.time(23, 59), dt.UTC)
+                found = trending(conn, window, now, PER_PAGE)
+            marks = site.marks(conn, site.security.visitor(request).name, [f.card.work_id for f in found])
+        return page(
+            request, "trending.html", window=window, windows=WINDOWS, as_of=now, items=found, marks=marks
+        )
 
     def load_organisation(conn: Connection, handle: str) -> OrganisationPage:
         org_id = community.organisation_id(conn, handle)
@@ -267,7 +318,7 @@ def create_app(db: str | Engine | None = None) -> FastAPI:
             "name": org.name,
             "source": org.source,
             "members": [{"user": u, "role": r} for u, r in org.members],
-            "papers": [_plain(i.as_dict()) for i in org.papers],
+            "papers": [plain(i.as_dict()) for i in org.papers],
         }
 
     @app.get("/orgs/{handle}", response_class=HTMLResponse, include_in_schema=False)
@@ -287,11 +338,5 @@ def create_app(db: str | Engine | None = None) -> FastAPI:
             weights=list(WEIGHTS.items()),
             labels=LABELS,
         )
-
-    @app.exception_handler(HTTPException)
-    def http_error(request: Request, exc: HTTPException) -> Response:
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-        return page(request, "error.html", exc.status_code, code=exc.status_code, message=exc.detail)
 
     return app

@@ -1,0 +1,114 @@
+"""``paperradar user``: accounts for a shared server (a laptop needs none)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from paperradar.cli.app import app, console, print_json, refused, store_engine
+from paperradar.store import accounts
+from paperradar.store.accounts import AccountError
+from paperradar.store.database import writing
+
+user_app = typer.Typer(
+    no_args_is_help=True,
+    help="Accounts for the web app. With none, `paperradar serve` on localhost acts as you, with no "
+    "sign-in; the first account turns sign-in on.\n\n"
+    "Example: [cyan]paperradar user add ada --admin[/]",
+)
+app.add_typer(user_app, name="user")
+
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from standard input (for scripts).")
+]
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@user_app.command("add")
+def user_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The user name (letters, digits, . _ -).")],
+    admin: Annotated[bool, typer.Option("--admin", help="May manage users and organisations.")] = False,
+    email: Annotated[str | None, typer.Option(help="Where digests go.")] = None,
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Add an account (asks for its password). The first account is always an admin.
+
+    Example: [cyan]paperradar user add ada --admin --email ada@example.org[/]
+    """
+    password = _password(password_stdin)
+    with refused(AccountError), writing(store_engine(ctx)) as conn:
+        first = not accounts.any_users(conn)
+        accounts.add_user(conn, name, password, email=email, admin=admin or first)
+    role = "admin" if admin or first else "user"
+    console.print(f"added {name} ({role})" + (": sign-in is now on in the web app" if first else ""))
+
+
+@user_app.command("list")
+def user_list(
+    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+) -> None:
+    """The accounts, with their role and last sign-in.
+
+    Example: [cyan]paperradar user list[/]
+    """
+    with store_engine(ctx).connect() as conn:
+        users = accounts.list_users(conn)
+    if as_json:
+        print_json([u.__dict__ for u in users])
+        return
+    if not users:
+        console.print("no accounts: the web app on localhost acts as you, with no sign-in")
+    for u in users:
+        seen = f"{u.last_login_at:%Y-%m-%d %H:%M}" if u.last_login_at else "never signed in"
+        console.print(f"{u.name}  {'admin' if u.is_admin else 'user'}  {u.email or '—'}  {seen}")
+
+
+@user_app.command("password")
+def user_password(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The user.")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Set a new password; the user's sessions end.
+
+    Example: [cyan]paperradar user password ada[/]
+    """
+    password = _password(password_stdin)
+    with refused(AccountError), writing(store_engine(ctx)) as conn:
+        accounts.set_password(conn, name, password)
+    console.print(f"new password set for {name}; their sessions have ended")
+
+
+@user_app.command("admin")
+def user_admin(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The user.")],
+    revoke: Annotated[bool, typer.Option("--revoke", help="Take admin away instead.")] = False,
+) -> None:
+    """Make a user an admin (or, with --revoke, no longer one).
+
+    Example: [cyan]paperradar user admin ada[/]
+    """
+    with refused(AccountError), writing(store_engine(ctx)) as conn:
+        accounts.set_admin(conn, name, not revoke)
+    console.print(f"{name} is {'no longer' if revoke else 'now'} an admin")
+
+
+@user_app.command("remove")
+def user_remove(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The user.")]) -> None:
+    """Remove an account and its sessions (their votes and saved papers stay).
+
+    Example: [cyan]paperradar user remove ada[/]
+    """
+    with refused(AccountError), writing(store_engine(ctx)) as conn:
+        accounts.remove_user(conn, name)
+    console.print(f"removed {name}")

@@ -1,0 +1,208 @@
+"""Accounts: users with argon2id password hashes, signed-in sessions, and the app's own secret.
+
+A shared server has users; a laptop has none and the web app then acts as one local user (see
+:mod:`paperradar.web.security`). Session cookies are random tokens of which only the SHA-256 is
+stored, so reading the database does not let anyone sign in, and signing out really ends them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, delete, exists, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from paperradar.store import schema as t
+
+ENV_USER = "PAPERRADAR_USER"
+SESSION_DAYS = 30
+MIN_PASSWORD = 8
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked when the user does not exist, so a wrong name takes as long as a wrong password."""
+    return _hasher.hash(secrets.token_hex(16))
+
+
+class AccountError(ValueError):
+    """An account operation that cannot be done, with the reason for the user."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    email: str | None
+    is_admin: bool
+    created_at: dt.datetime
+    last_login_at: dt.datetime | None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def local_user() -> str:
+    """Who acts when there are no accounts: ``$PAPERRADAR_USER``, else the login name (as in the CLI)."""
+    return os.environ.get(ENV_USER) or getpass.getuser()
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
+
+
+def any_users(conn: Connection) -> bool:
+    return bool(conn.execute(select(exists().select_from(t.users))).scalar())
+
+
+def add_user(
+    conn: Connection, name: str, password: str, *, email: str | None = None, admin: bool = False
+) -> User:
+    if not _NAME.match(name):
+        raise AccountError(f"{name!r} is not a user name: up to 64 letters, digits, '.', '_' or '-'")
+    check_password(password)
+    user = User(name, email or None, admin, _now(), None)
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                insert(t.users).values(
+                    name=name,
+                    email=user.email,
+                    password_hash=_hasher.hash(password),
+                    is_admin=admin,
+                    created_at=user.created_at,
+                )
+            )
+    except IntegrityError:
+        raise AccountError(f"there is already a user {name!r}") from None
+    return user
+
+
+def get_user(conn: Connection, name: str) -> User | None:
+    u = t.users.c
+    row = conn.execute(
+        select(u.name, u.email, u.is_admin, u.created_at, u.last_login_at).where(u.name == name)
+    ).first()
+    return User(*row) if row else None
+
+
+def list_users(conn: Connection) -> list[User]:
+    u = t.users.c
+    rows = conn.execute(select(u.name, u.email, u.is_admin, u.created_at, u.last_login_at).order_by(u.name))
+    return [User(*r) for r in rows]
+
+
+def _existing(conn: Connection, name: str) -> None:
+    if get_user(conn, name) is None:
+        raise AccountError(f"there is no user {name!r}")
+
+
+def set_password(conn: Connection, name: str, password: str) -> None:
+    """A new password; every session of the user ends."""
+    _existing(conn, name)
+    check_password(password)
+    conn.execute(update(t.users).where(t.users.c.name == name).values(password_hash=_hasher.hash(password)))
+    conn.execute(delete(t.sessions).where(t.sessions.c.user_name == name))
+
+
+def set_admin(conn: Connection, name: str, admin: bool) -> None:
+    _existing(conn, name)
+    if not admin and _last_admin(conn, name):
+        raise AccountError(f"{name!r} is the only admin: make someone else admin first")
+    conn.execute(update(t.users).where(t.users.c.name == name).values(is_admin=admin))
+
+
+def _last_admin(conn: Connection, name: str) -> bool:
+    u = t.users.c
+    admins = list(conn.execute(select(u.name).where(u.is_admin.is_(True))).scalars())
+    return admins == [name]
+
+
+def remove_user(conn: Connection, name: str) -> None:
+    """The account and its sessions go; votes and saved papers under the name stay."""
+    _existing(conn, name)
+    if _last_admin(conn, name) and len(list_users(conn)) > 1:
+        raise AccountError(f"{name!r} is the only admin: make someone else admin first")
+    conn.execute(delete(t.sessions).where(t.sessions.c.user_name == name))
+    conn.execute(delete(t.users).where(t.users.c.name == name))
+
+
+def authenticate(conn: Connection, name: str, password: str) -> User | None:
+    """The user when the password is right; rehashes when argon2's parameters have moved on."""
+    stored = conn.execute(select(t.users.c.password_hash).where(t.users.c.name == name)).scalar()
+    try:
+        _hasher.verify(stored or _dummy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if stored is None:
+        return None
+    values: dict[str, object] = {"last_login_at": _now()}
+    if _hasher.check_needs_rehash(stored):
+        values["password_hash"] = _hasher.hash(password)
+    conn.execute(update(t.users).where(t.users.c.name == name).values(values))
+    return get_user(conn, name)
+
+
+# ------------------------------------------------------------------------------ sessions
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(conn: Connection, name: str) -> str:
+    """A new session for the user; returns the cookie value (not stored anywhere)."""
+    token = secrets.token_urlsafe(32)
+    now = _now()
+    conn.execute(
+        insert(t.sessions).values(
+            token_hash=_digest(token),
+            user_name=name,
+            created_at=now,
+            expires_at=now + dt.timedelta(days=SESSION_DAYS),
+        )
+    )
+    return token
+
+
+def session_user(conn: Connection, token: str) -> User | None:
+    s = t.sessions.c
+    row = conn.execute(select(s.user_name, s.expires_at).where(s.token_hash == _digest(token))).first()
+    if row is None:
+        return None
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.UTC)
+    if expires <= _now():
+        return None
+    return get_user(conn, row.user_name)
+
+
+def end_session(conn: Connection, token: str) -> None:
+    conn.execute(delete(t.sessions).where(t.sessions.c.token_hash == _digest(token)))
+
+
+def end_expired_sessions(conn: Connection) -> int:
+    return int(conn.execute(delete(t.sessions).where(t.sessions.c.expires_at <= _now())).rowcount)
+
+
+# ------------------------------------------------------------------------------ the app's secret
+def secret(conn: Connection, key: str = "signing-key") -> bytes:
+    """A random key made on first use and kept in the store (shared by every worker process)."""
+    found = conn.execute(select(t.settings.c.value).where(t.settings.c.key == key)).scalar()
+    if found is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(t.settings).values(key=key, value=secrets.token_hex(32)))
+        except IntegrityError:
+            pass  # another process made it first: use theirs
+        found = conn.execute(select(t.settings.c.value).where(t.settings.c.key == key)).scalar_one()
+    return bytes.fromhex(found)

@@ -1,0 +1,93 @@
+"""What wraps every response: the Host check, the CSRF cookie, security headers, error pages.
+
+An error is a page (or, under ``/api/``, a JSON object) saying what went wrong — never a
+traceback. The Content-Security-Policy allows only this site's own scripts and styles, so even
+a title that slipped past escaping could not run anything.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from paperradar.web.security import CSRF_COOKIE
+from paperradar.web.site import Site
+
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+# Swagger UI starts from an inline script; only /docs gets that.
+DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
+    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+)
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def _problem(exc: RequestValidationError) -> str:
+    """The first invalid input, named the way the user wrote it (``year: not a valid integer``)."""
+    parts = []
+    for error in exc.errors()[:3]:
+        where = ".".join(str(p) for p in error.get("loc", ())[1:]) or "input"
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid input"
+
+
+def install(app: FastAPI, site: Site) -> None:
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if refusal := site.security.check_host(request):
+            return PlainTextResponse(refusal, 400)
+        response = await call_next(request)
+        seed = site.security.csrf_seed(request)  # the visitor's, or the one this page's forms carry
+        if request.cookies.get(CSRF_COOKIE) != seed:
+            response.set_cookie(
+                CSRF_COOKIE, seed, httponly=True, samesite="strict", secure=request.url.scheme == "https"
+            )
+        response.headers.update(HEADERS)
+        response.headers.setdefault(
+            "Content-Security-Policy", DOCS_CSP if request.url.path == "/docs" else CSP
+        )
+        return response
+
+    def error(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": message}, status_code=status, headers=headers)
+        response = site.page(request, "error.html", status, code=status, message=message)
+        response.headers.update(headers or {})
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: HTTPException) -> Response:
+        return error(request, exc.status_code, str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    def invalid(request: Request, exc: RequestValidationError) -> Response:
+        return error(request, 422, _problem(exc))
+
+    @app.exception_handler(Exception)
+    def crashed(request: Request, exc: Exception) -> Response:
+        log.exception("error answering %s %s", request.method, request.url.path)
+        return error(request, 500, f"something went wrong on our side ({type(exc).__name__}); it was logged")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="paperradar API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )

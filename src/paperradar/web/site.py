@@ -1,0 +1,96 @@
+"""What every route of the web app shares: the store, the templates, the guard, JSON shaping."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Connection, Engine
+
+from paperradar import __version__
+from paperradar.analysis import profiles
+from paperradar.analysis.cards import category_tag
+from paperradar.store import community, library, queries
+from paperradar.store.database import writing
+from paperradar.web.security import CSRF_FIELD, Security
+
+HERE = Path(__file__).parent
+
+
+def plain(value: Any) -> Any:
+    """Dataclasses, dates and the like as JSON-ready values."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return plain(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+@dataclass(frozen=True)
+class Marks:
+    """The works on a page that the visitor upvoted and saved."""
+
+    voted: set[int]
+    saved: set[int]
+
+
+class Site:
+    def __init__(self, engine: Engine, security: Security) -> None:
+        self.engine = engine
+        self.security = security
+        self.templates = Jinja2Templates(directory=HERE / "templates")
+        self.templates.env.globals.update(
+            delta=lambda days: dt.timedelta(days=days),
+            source_name=profiles.source_name,
+            tag=category_tag,
+            csrf_field=CSRF_FIELD,
+        )
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        with writing(self.engine) as conn:
+            yield conn
+
+    def page(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        visitor = self.security.visitor(request)
+        return self.templates.TemplateResponse(
+            request,
+            template,
+            {
+                "version": __version__,
+                "visitor": visitor,
+                "csrf": self.security.csrf_token(request),
+                "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+                "marks": Marks(set(), set()),
+                **context,
+            },
+            status_code=status,
+        )
+
+    def work_id(self, conn: Connection, ident: str) -> int:
+        work_id = queries.resolve_work(conn, ident)
+        if work_id is None:
+            raise HTTPException(404, f"no work {ident!r}")
+        return work_id
+
+    def marks(self, conn: Connection, user: str | None, work_ids: list[int]) -> Marks:
+        """Which of the shown works the user has upvoted and saved (to draw the buttons)."""
+        if not user:
+            return Marks(set(), set())
+        return Marks(community.voted_among(conn, user, work_ids), library.saved_among(conn, user, work_ids))

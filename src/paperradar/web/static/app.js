@@ -1,0 +1,75 @@
+// paperradar's only script: upvote and save without reloading the page, and the per-year chart.
+// Every button is a plain form first, so all of it works without JavaScript too.
+"use strict";
+
+function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
+}
+
+async function act(form, event) {
+  event.preventDefault();
+  const button = form.querySelector("button");
+  const undo = form.querySelector('input[name="undo"]');
+  button.disabled = true;
+  try {
+    const response = await fetch(form.dataset.api, {
+      method: undo ? "DELETE" : "PUT",
+      headers: { "X-CSRF-Token": csrfToken(), Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (response.status === 401) {
+      window.location = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+      return;
+    }
+    const body = await response.json();
+    if (!response.ok) {
+      button.title = body.error || "that did not work";
+      return;
+    }
+    const on = form.action.endsWith("/vote") ? body.voted : body.saved;
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    if (on && !undo) {
+      const hidden = document.createElement("input");
+      Object.assign(hidden, { type: "hidden", name: "undo", value: "1" });
+      form.appendChild(hidden);
+    } else if (!on && undo) {
+      undo.remove();
+    }
+    const count = button.querySelector(".n");
+    if (count) count.textContent = body.upvotes;
+    const label = button.querySelector(".label");
+    if (label) label.textContent = on ? "Saved" : "Save";
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function drawChart(canvas) {
+  if (typeof Chart === "undefined") return;
+  const years = JSON.parse(canvas.dataset.years);
+  const counts = JSON.parse(canvas.dataset.counts);
+  const style = getComputedStyle(document.documentElement);
+  const fg = style.getPropertyValue("--muted").trim() || "#666";
+  const accent = style.getPropertyValue("--accent").trim() || "#0b57d0";
+  new Chart(canvas, {
+    type: "bar",
+    data: { labels: years, datasets: [{ label: "Citations", data: counts, backgroundColor: accent }] },
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      plugins: { legend: { display: false } },
+      scales: {
+        x: { ticks: { color: fg }, grid: { display: false } },
+        y: { beginAtZero: true, ticks: { color: fg, precision: 0 } },
+      },
+    },
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form.act[data-api]").forEach((form) => {
+    form.addEventListener("submit", (event) => act(form, event));
+  });
+  document.querySelectorAll("canvas[data-years]").forEach(drawChart);
+});
