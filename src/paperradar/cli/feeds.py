@@ -6,7 +6,6 @@ import datetime as dt
 import sys
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
 
 import typer
 
@@ -16,10 +15,17 @@ from paperradar.analysis.daily import WINDOWS, feed, organisation_page, trending
 from paperradar.cli.app import app, err, store_engine
 from paperradar.search.hybrid import Searcher
 from paperradar.store import community
-from paperradar.web.feeds import FORMATS, Entry, Format, daily_feed, render
+from paperradar.web.feeds import (
+    FORMATS,
+    Format,
+    author_listing,
+    daily_listing,
+    organisation_listing,
+    search_listing,
+    trending_listing,
+)
 
 KINDS = ("daily", "trending", "author", "org", "search")
-SITE = "urn:paperradar"
 
 
 @app.command("feed")
@@ -57,23 +63,16 @@ def feed_command(
     engine = store_engine(ctx)
     now = dt.datetime.now(dt.UTC)
     chosen: Format = form  # type: ignore[assignment]
-    base = base_url.rstrip("/")
     with engine.connect() as conn:
         if kind == "daily":
             day = dt.date.fromisoformat(what) if what else now.date()
-            document = daily_feed(chosen, day, feed(conn, day, day)[:limit], f"{base}/daily/{day}")
+            listing = daily_listing(day, feed(conn, day, day)[:limit])
         elif kind == "trending":
             window = what or "day"
             if window not in WINDOWS:
                 err.print(f"[red]error:[/] trending is over day, week or month, not {window!r}")
                 raise typer.Exit(2)
-            found = trending(conn, window, now, limit)  # type: ignore[arg-type]
-            entries = [Entry(t.card, t.latest_vote, f"score {t.score:.2f}") for t in found]
-            title, feed_id, path = (
-                f"Trending papers · past {window}",
-                f"{SITE}:trending:{window}",
-                "/trending",
-            )
+            listing = trending_listing(window, trending(conn, window, now, limit))  # type: ignore[arg-type]
         elif kind == "author":
             matches = profiles.find(conn, what or "")
             if len(matches) != 1:
@@ -83,21 +82,15 @@ def feed_command(
                 raise typer.Exit(1)
             profile = profiles.profile(conn, matches[0]["id"], per_page=limit)
             assert profile is not None
-            entries = [Entry(w.card, w.card.published or now.date()) for w in profile.works]
-            title, feed_id = f"Papers by {profile.name}", f"{SITE}:author:{profile.author_id}"
-            path = f"/authors/{profile.author_id}"
+            listing = author_listing(profile)
         elif kind == "org":
             org_id = community.organisation_id(conn, what or "")
             if org_id is None:
                 err.print(f"[red]error:[/] no organisation {what!r}")
                 raise typer.Exit(1)
             page = organisation_page(conn, org_id)
-            entries = [Entry(i.card, i.day, i.why) for i in page.papers[:limit]]
-            title, feed_id, path = (
-                f"Papers of {page.name}",
-                f"{SITE}:org:{page.handle}",
-                f"/orgs/{page.handle}",
-            )
+            page.papers[limit:] = []
+            listing = organisation_listing(page)
         else:
             if not what:
                 err.print("[red]error:[/] give the search query")
@@ -106,14 +99,8 @@ def feed_command(
             searcher.lexical.catch_up(engine)
             hits = searcher.search(what, limit).hits
             shown = cards(conn, [h.work_id for h in hits], now.date())
-            entries = [Entry(c, c.published or now.date()) for h in hits if (c := shown.get(h.work_id))]
-            title, feed_id, path = (
-                f"Search: {what}",
-                f"{SITE}:search:{quote(what)}",
-                f"/search?q={quote(what)}",
-            )
-        if kind != "daily":
-            document = render(chosen, feed_id, title, f"{title} — paperradar", base + path, entries)
+            listing = search_listing(what, [c for h in hits if (c := shown.get(h.work_id))], now.date())
+    document = listing.document(chosen, base_url)
     if out:
         out.write_bytes(document)
     else:

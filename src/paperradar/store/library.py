@@ -12,7 +12,9 @@ from paperradar.store import schema as t
 
 
 def save(conn: Connection, owner: str, work_id: int) -> bool:
-    """Save a paper; ``False`` when it was already saved (saving twice keeps the first date)."""
+    """Save a paper; ``False`` when it was already saved (saving twice keeps the first date).
+    Saving takes back a "not for me"."""
+    undo_dislike(conn, owner, work_id)
     try:
         with conn.begin_nested():  # the key decides, even between two requests at once
             conn.execute(
@@ -48,3 +50,31 @@ def saved(conn: Connection, owner: str) -> list[tuple[int, dt.datetime]]:
         select(lib.work_id, lib.saved_at).where(lib.owner == owner).order_by(lib.saved_at.desc())
     )
     return [(r.work_id, r.saved_at) for r in rows]
+
+
+# ------------------------------------------------------------------------------ "not for me"
+def dislike(conn: Connection, owner: str, work_id: int) -> bool:
+    """Mark a paper as not for this user (a negative for recommendations); unsaves it."""
+    unsave(conn, owner, work_id)
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                insert(t.dislikes).values(owner=owner, work_id=work_id, disliked_at=dt.datetime.now(dt.UTC))
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def undo_dislike(conn: Connection, owner: str, work_id: int) -> bool:
+    done = conn.execute(
+        delete(t.dislikes).where(t.dislikes.c.owner == owner, t.dislikes.c.work_id == work_id)
+    )
+    return bool(done.rowcount)
+
+
+def disliked(conn: Connection, owner: str) -> list[int]:
+    d = t.dislikes.c
+    return list(
+        conn.execute(select(d.work_id).where(d.owner == owner).order_by(d.disliked_at.desc())).scalars()
+    )

@@ -474,11 +474,65 @@ settings = Table(
 library = Table(
     "library",
     metadata,
-    # A user's saved papers.
+    # A user's saved papers: the positives a user's recommendations learn from.
     Column("owner", String(255), primary_key=True),  # a user name
     Column("work_id", Integer, ForeignKey("works.id"), primary_key=True, index=True),
     Column("saved_at", DateTime(timezone=True), nullable=False),
+    Column("note", Text),
+    Column("read_at", DateTime(timezone=True)),  # None: not read yet
+    Column("origin", String(32), nullable=False, default="saved"),  # saved | bibtex | csl-json
     sqlite_with_rowid=False,
+)
+
+library_tags = Table(
+    "library_tags",
+    metadata,
+    Column("owner", String(255), primary_key=True),
+    Column("work_id", Integer, ForeignKey("works.id"), primary_key=True, index=True),
+    Column("tag", String(100), primary_key=True),
+    Index("ix_library_tags_owner_tag", "owner", "tag"),
+    sqlite_with_rowid=False,
+)
+
+dislikes = Table(
+    "dislikes",
+    metadata,
+    # "Not for me": the explicit negatives of a user's recommendations.
+    Column("owner", String(255), primary_key=True),
+    Column("work_id", Integer, ForeignKey("works.id"), primary_key=True, index=True),
+    Column("disliked_at", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    # A digest a user asked for: kind = daily-trending | weekly-trending | personal | author |
+    # search; target = the author id or the query, for those two.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("owner", String(255), nullable=False, index=True),
+    Column("email", String(320), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("target", Text, nullable=False, default=""),
+    Column("period", String(8), nullable=False),  # daily | weekly
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("unsubscribed_at", DateTime(timezone=True)),  # None: active
+    UniqueConstraint("owner", "kind", "target", "period", name="uq_subscriptions_what"),
+)
+
+digest_sends = Table(
+    "digest_sends",
+    metadata,
+    # The send log: one row per subscription and period (e.g. 2026-12-01, 2026-W49), so a digest
+    # goes out once however often the job runs; failed sends are retried by the next run.
+    Column("subscription_id", Integer, ForeignKey("subscriptions.id"), primary_key=True),
+    Column("period_key", String(16), primary_key=True),
+    Column("status", String(16), nullable=False),  # sending | sent | failed | empty
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("papers", Integer, nullable=False, default=0),
+    Column("message_id", String(255)),
+    Column("error", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 # Tables whose rows hang off a work: re-pointed when two works merge.
@@ -497,6 +551,8 @@ WORK_CHILD_TABLES = (
     submissions,
     work_organisations,
     library,
+    library_tags,
+    dislikes,
 )
 
 # Tables whose rows hang off an author: re-pointed when a user merges two authors.

@@ -8,10 +8,11 @@ chooses, pages and renders.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Connection, Engine, func, select
 
@@ -35,6 +36,7 @@ from paperradar.analysis.novelty import WINDOW_MONTHS, K
 from paperradar.search import facets
 from paperradar.search.hybrid import Searcher
 from paperradar.search.query import parse
+from paperradar.search.similar_authors import SimilarAuthor, similar_authors
 from paperradar.store import community, queries
 from paperradar.store import schema as t
 from paperradar.store.database import open_store
@@ -122,17 +124,50 @@ def create_app(db: str | Engine | None = None, *, local: bool = True) -> FastAPI
     def daily_page(request: Request, day: dt.date, span: Span = "day") -> HTMLResponse:
         return daily_view(request, day, span, home=False)
 
-    @app.get("/daily/{day}/feed.{form}", include_in_schema=False)
-    def daily_feed(request: Request, day: dt.date, form: str) -> Response:
-        if form not in ("rss", "atom"):
+    def feed_response(
+        request: Request, form: str, listing: Callable[[Connection], feeds.Listing]
+    ) -> Response:
+        if form not in feeds.FORMATS:
             raise HTTPException(404, "feeds come as .rss or .atom")
         kind: Format = "rss" if form == "rss" else "atom"
         with reading() as conn:
-            items = feed(conn, day, day)
-        document = feeds.daily_feed(kind, day, items, str(request.url_for("daily_page", day=day)))
-        return Response(
-            document, media_type="application/rss+xml" if form == "rss" else "application/atom+xml"
+            document = listing(conn).document(kind, str(request.base_url))
+        return Response(document, media_type=feeds.MEDIA_TYPES[kind])
+
+    @app.get("/daily/{day}/feed.{form}", include_in_schema=False)
+    def daily_feed(request: Request, day: dt.date, form: str) -> Response:
+        return feed_response(request, form, lambda conn: feeds.daily_listing(day, feed(conn, day, day)))
+
+    @app.get("/trending/feed.{form}", include_in_schema=False)
+    def trending_feed(request: Request, form: str, window: Window = "day") -> Response:
+        now = dt.datetime.now(dt.UTC)
+        return feed_response(
+            request, form, lambda conn: feeds.trending_listing(window, trending(conn, window, now, PER_PAGE))
         )
+
+    @app.get("/authors/{author_id}/feed.{form}", include_in_schema=False)
+    def author_feed(request: Request, author_id: int, form: str) -> Response:
+        return feed_response(
+            request, form, lambda conn: feeds.author_listing(load_profile(conn, author_id, 1))
+        )
+
+    @app.get("/orgs/{handle}/feed.{form}", include_in_schema=False)
+    def organisation_feed(request: Request, handle: str, form: str) -> Response:
+        return feed_response(
+            request, form, lambda conn: feeds.organisation_listing(load_organisation(conn, handle))
+        )
+
+    @app.get("/search/feed.{form}", include_in_schema=False)
+    def search_feed(
+        request: Request, form: str, q: str = Query(..., min_length=1, max_length=2000)
+    ) -> Response:
+        def listing(conn: Connection) -> feeds.Listing:
+            searcher.lexical.catch_up(engine)
+            hits = searcher.search(q, PER_PAGE).hits
+            shown = cards(conn, [h.work_id for h in hits], dt.date.today())
+            return feeds.search_listing(q, [c for h in hits if (c := shown.get(h.work_id))], dt.date.today())
+
+        return feed_response(request, form, listing)
 
     # ------------------------------------------------------------------ authors
     def load_profile(conn: Connection, author_id: int, page_number: int) -> profiles.Profile:
@@ -153,13 +188,50 @@ def create_app(db: str | Engine | None = None, *, local: bool = True) -> FastAPI
         with reading() as conn:
             return {"query": q, "matches": plain(profiles.find(conn, q))}
 
+    @app.get("/authors", response_class=HTMLResponse, include_in_schema=False)
+    def authors_page(request: Request, q: str = Query(..., min_length=1, max_length=200)) -> Response:
+        """A name from a byline: straight to the profile when only one person fits."""
+        with reading() as conn:
+            matches = profiles.find(conn, q)
+        if len(matches) == 1:
+            return RedirectResponse(f"/authors/{matches[0]['id']}", 303)
+        return page(request, "authors.html", q=q, matches=matches, status=200 if matches else 404)
+
     @app.get("/authors/{author_id}", response_class=HTMLResponse, include_in_schema=False)
     def author_page(
         request: Request, author_id: int, page_number: int = Query(1, ge=1, alias="page")
     ) -> HTMLResponse:
         with reading() as conn:
             profile = load_profile(conn, author_id, page_number)
-        return page(request, "author.html", p=profile)
+            marks = site.marks(
+                conn, site.security.visitor(request).name, [w.card.work_id for w in profile.works]
+            )
+        years = sorted(profile.series)
+        return page(
+            request,
+            "author.html",
+            p=profile,
+            years=years,
+            counts=[profile.series[y] for y in years],
+            similar=similar_to(author_id),
+            marks=marks,
+        )
+
+    def similar_to(author_id: int) -> list[SimilarAuthor] | None:
+        """People whose papers are closest in meaning; None before `paperradar index` ran."""
+        if not searcher.semantic_ready():
+            return None
+        return similar_authors(engine, searcher.vectors, author_id, 8)
+
+    @app.get("/api/v1/authors/{author_id}/similar", tags=["authors"])
+    def api_similar_authors(author_id: int) -> Any:
+        """Authors whose papers are closest in meaning to this author's (stored embeddings)."""
+        with reading() as conn:
+            load_profile(conn, author_id, 1)  # 404 for an unknown author
+        found = similar_to(author_id)
+        if found is None:
+            raise HTTPException(409, "no embeddings yet: run `paperradar index` first")
+        return {"author_id": author_id, "similar": plain(found)}
 
     # ------------------------------------------------------------------ papers
     @app.get("/api/v1/papers/{ident:path}", tags=["papers"])

@@ -10,15 +10,19 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import quote
 
 from feedgen.feed import FeedGenerator
 
 from paperradar import __version__
 from paperradar.analysis.cards import Card
-from paperradar.analysis.daily import FeedItem
+from paperradar.analysis.daily import FeedItem, OrganisationPage, Trending
+from paperradar.analysis.profiles import Profile
 
 Format = Literal["rss", "atom"]
 FORMATS = ("rss", "atom")
+MEDIA_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
+SITE = "urn:paperradar"
 
 
 @dataclass(frozen=True)
@@ -34,23 +38,69 @@ class Entry:
         return dt.datetime.combine(self.when, dt.time(0), dt.UTC)
 
 
-def daily_feed(kind: Format, day: dt.date, items: Sequence[FeedItem], link: str) -> bytes:
-    """A day's listing as a feed (the CLI's ``feed daily`` and the web's ``/daily/{day}/feed.*``)."""
+@dataclass(frozen=True)
+class Listing:
+    """What a feed holds: its stable id, title, where the web app shows it, and the entries."""
+
+    feed_id: str
+    title: str
+    path: str  # on the web app, e.g. /daily/2026-06-12
+    entries: list[Entry]
+
+    def document(self, kind: Format, base_url: str) -> bytes:
+        link = base_url.rstrip("/") + self.path
+        return render(
+            kind, self.feed_id, self.title, f"{self.title} — paperradar", link, self.entries, base_url
+        )
+
+
+def daily_listing(day: dt.date, items: Sequence[FeedItem]) -> Listing:
     entries = [Entry(i.card, i.day, f"▲ {i.upvotes} · {i.why}") for i in items]
-    title = f"Daily papers · {day:%b %-d, %Y}"
-    return render(kind, f"urn:paperradar:daily:{day}", title, f"{title} — paperradar", link, entries)
+    return Listing(f"{SITE}:daily:{day}", f"Daily papers · {day:%b %-d, %Y}", f"/daily/{day}", entries)
 
 
-def paper_link(card: Card) -> str:
+def trending_listing(window: str, found: Sequence[Trending]) -> Listing:
+    entries = [Entry(t.card, t.latest_vote, f"score {t.score:.2f}") for t in found]
+    path = f"/trending?window={window}"
+    return Listing(f"{SITE}:trending:{window}", f"Trending papers · past {window}", path, entries)
+
+
+def author_listing(profile: Profile) -> Listing:
+    entries = [Entry(w.card, w.card.published or profile.today) for w in profile.works]
+    path = f"/authors/{profile.author_id}"
+    return Listing(f"{SITE}:author:{profile.author_id}", f"Papers by {profile.name}", path, entries)
+
+
+def organisation_listing(page: OrganisationPage) -> Listing:
+    entries = [Entry(i.card, i.day, i.why) for i in page.papers]
+    return Listing(f"{SITE}:org:{page.handle}", f"Papers of {page.name}", f"/orgs/{page.handle}", entries)
+
+
+def search_listing(query: str, found: Sequence[Card], today: dt.date) -> Listing:
+    entries = [Entry(c, c.published or today) for c in found]
+    path = f"/search?q={quote(query)}"
+    return Listing(f"{SITE}:search:{quote(query)}", f"Search: {query}", path, entries)
+
+
+def paper_link(card: Card, base_url: str | None = None) -> str:
+    """arXiv's page, else the DOI's, else this paper on the web app (or a URN without one)."""
     if card.arxiv_id:
         return f"https://arxiv.org/abs/{card.arxiv_id}"
     if card.doi:
         return f"https://doi.org/{card.doi}"
+    if base_url:
+        return f"{base_url.rstrip('/')}/papers/{card.work_id}"
     return f"urn:paperradar:work:{card.work_id}"
 
 
 def render(
-    kind: Format, feed_id: str, title: str, description: str, link: str, entries: Sequence[Entry]
+    kind: Format,
+    feed_id: str,
+    title: str,
+    description: str,
+    link: str,
+    entries: Sequence[Entry],
+    base_url: str | None = None,
 ) -> bytes:
     """The feed document. ``feed_id`` is a stable URI naming the list (Atom needs one)."""
     fg = FeedGenerator()
@@ -65,7 +115,7 @@ def render(
     for entry in reversed(entries):  # feedgen prepends: add the last first to keep the order
         card = entry.card
         item = fg.add_entry()
-        url = paper_link(card)
+        url = paper_link(card, base_url)
         item.id(url)
         item.guid(url, permalink=url.startswith("http"))
         item.title(card.title or "(untitled)")

@@ -11,7 +11,9 @@ async function act(form, event) {
   event.preventDefault();
   const button = form.querySelector("button");
   const undo = form.querySelector('input[name="undo"]');
-  button.disabled = true;
+  // Not `disabled`: that would take the keyboard focus away from the button.
+  if (form.getAttribute("aria-busy") === "true") return;
+  form.setAttribute("aria-busy", "true");
   try {
     const response = await fetch(form.dataset.api, {
       method: undo ? "DELETE" : "PUT",
@@ -41,7 +43,7 @@ async function act(form, event) {
     const label = button.querySelector(".label");
     if (label) label.textContent = on ? "Saved" : "Save";
   } finally {
-    button.disabled = false;
+    form.removeAttribute("aria-busy");
   }
 }
 
