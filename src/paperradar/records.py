@@ -28,6 +28,7 @@ OPENALEX = "openalex"
 SEMANTIC_SCHOLAR = "semantic_scholar"
 PAPERS_WITH_CODE = "paperswithcode"
 BIBTEX = "bibtex"
+CSL_JSON = "csl_json"
 # The seed captures are two sites: a discovery site (profile page + paper cards) and daily
 # listing pages; each is its own source, so their differing details never overwrite each other.
 SEED_CARDS = "seed_cards"

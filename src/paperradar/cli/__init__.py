@@ -8,6 +8,7 @@ from paperradar.cli import (  # noqa: F401 (they register their commands)
     community,
     corpus,
     feeds,
+    library,
     search,
     sync,
     users,

@@ -19,6 +19,7 @@ def all_formats() -> list[Format]:
         arxiv_oai,
         arxiv_snapshot,
         bibtex,
+        csl_json,
         hf_papers,
         openalex,
         pwc_links,
@@ -37,6 +38,7 @@ def all_formats() -> list[Format]:
         arxiv_api,
         arxiv_snapshot,
         bibtex,
+        csl_json,
     ):
         formats.extend(module.FORMATS)
     return formats
