@@ -86,7 +86,7 @@ def test_the_api_votes_and_saves_with_the_csrf_header(
     saved = local.get("/api/v1/library").json()
     assert saved["user"] == "grace" and [i["arxiv_id"] for i in saved["items"]] == [PAPER]
     library = shown_text(local.get("/library").text)
-    assert "1 saved papers" in library and "EvoArena" in library and "Saved" in library
+    assert "1 saved paper," in library and "EvoArena" in library and "Saved" in library
     assert local.delete(f"/api/v1/papers/{PAPER}/save", headers=headers).json()["saved"] is False
     assert local.get("/api/v1/library").json()["total"] == 0
     missing = local.put("/api/v1/papers/9999.99999/save", headers=headers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -235,7 +236,7 @@ def test_template_documents_every_key_with_its_default(tmp_path: Path) -> None:
     # (apart from the example email and schedule).
     lines = [line[2:] if re.match(r"# [a-z_]+ = ", line) else line for line in TEMPLATE.splitlines()]
     data = tomllib.loads("\n".join(lines))
-    assert set(data) == {"contact_email", "schedule", "cache_dir", "arxiv", "huggingface", "sources"}
+    assert set(data) == {"contact_email", "schedule", "cache_dir", "arxiv", "huggingface", "sources", "smtp"}
     assert set(data["sources"]) == set(SOURCE_NAMES)
     for table in data["sources"].values():
         assert set(table) == {"enabled", "base_url", "api_key", "min_interval", "timeout", "max_retries"}
@@ -249,6 +250,9 @@ def test_template_documents_every_key_with_its_default(tmp_path: Path) -> None:
         schedule="daily 06:00",
         cache_dir=defaults.cache_dir,
         sources=defaults.sources,
+        smtp=replace(  # the example server and sender; every other [smtp] value is the default
+            defaults.smtp, host="smtp.example.org", port=587, from_address="paperradar <radar@example.org>"
+        ),
     )
 
 

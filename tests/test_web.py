@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 
 from paperradar.cli import app as cli
 from paperradar.web.app import create_app
+from tests.replay import replay_server
 
 
 def shown_text(html: str) -> str:
@@ -224,3 +226,41 @@ def test_an_embedded_corpus_shows_related_papers_and_similar_authors(tmp_path: P
         similar = embedded.get(f"/api/v1{author.headers['location']}/similar").json()["similar"]
         assert similar and all(0 < s["score"] <= 1 for s in similar)
         assert similar[0]["name"] in shown_text(profile.text)
+
+
+def test_submit_a_paper_from_the_web(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAPERRADAR_USER", "lin")
+    today = dt.date.today().isoformat()
+    token = re.search(r'name="csrf-token" content="(\w+)"', client.get("/").text).group(1)  # type: ignore[union-attr]
+    done = client.post(
+        "/submit", data={"csrf": token, "id": "https://arxiv.org/abs/2104.12255"}, follow_redirects=False
+    )
+    assert done.status_code == 303 and done.headers["location"] == f"/daily/{today}"
+    page = shown_text(client.get(done.headers["location"]).text)
+    assert "submitted here by lin" in page
+
+    recorded = (
+        Path(__file__).parent / "fixtures" / "arxiv_api" / "id_1707.08567_s0_m100_6a1afebfc6a3.body.xml"
+    ).read_bytes()
+    with replay_server(lambda _path, query: (200, recorded, {"Content-Type": "application/atom+xml"})) as (
+        url,
+        seen,
+    ):
+        monkeypatch.setenv("PAPERRADAR_CONFIG", str(tmp_path / "config.toml"))
+        monkeypatch.setenv("PAPERRADAR_CACHE_DIR", str(tmp_path / "cache"))
+        monkeypatch.setenv("PAPERRADAR_ARXIV_API_URL", f"{url}/api/query")
+        fetched = client.post(
+            "/api/v1/submissions", json={"id": "1707.08567"}, headers={"X-CSRF-Token": token}
+        )
+        assert fetched.status_code == 200 and len(seen) == 1
+        assert fetched.json()["submitter"] == "lin" and fetched.json()["day"] == today
+        again = client.post("/api/v1/submissions", json={"id": "1707.08567"}, headers={"X-CSRF-Token": token})
+        assert again.json()["submitter"] == "lin" and len(seen) == 1  # in the corpus now: not fetched again
+    feed = client.get(f"/api/v1/daily/{today}").json()["items"]
+    assert {"2104.12255", "1707.08567"} <= {i["arxiv_id"] for i in feed}
+    unknown = client.post("/api/v1/submissions", json={"id": "not-an-id"}, headers={"X-CSRF-Token": token})
+    assert unknown.status_code == 404 and "not an arXiv id" in unknown.json()["error"]
+    empty = client.post("/submit", data={"csrf": token, "id": " "})
+    assert empty.status_code == 400 and "give an arXiv id" in empty.text

@@ -18,6 +18,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,6 +36,18 @@ NOT_SET = "(not set)"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_HF_DAYS_BACK = 3
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+SMTP_SECURITY: tuple[str, ...] = ("starttls", "ssl", "none")
+SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+ENV_SMTP: dict[str, str] = {  # [smtp] key → the variable that overrides it
+    "host": "PAPERRADAR_SMTP_HOST",
+    "port": "PAPERRADAR_SMTP_PORT",
+    "security": "PAPERRADAR_SMTP_SECURITY",
+    "username": "PAPERRADAR_SMTP_USERNAME",
+    "password": "PAPERRADAR_SMTP_PASSWORD",
+    "from_address": "PAPERRADAR_SMTP_FROM",
+    "base_url": "PAPERRADAR_BASE_URL",
+}
 
 
 @dataclass(frozen=True)
@@ -65,10 +78,11 @@ SOURCE_LABELS: dict[str, str] = {
 }
 """Human names of the sources, for messages."""
 
-_TOP_KEYS = ("contact_email", "schedule", "cache_dir", "arxiv", "huggingface", "sources")
+_TOP_KEYS = ("contact_email", "schedule", "cache_dir", "arxiv", "huggingface", "sources", "smtp")
 _ARXIV_KEYS = ("sets", "categories")
 _HF_KEYS = ("days_back",)
 _SOURCE_KEYS = ("enabled", "base_url", "api_key", "min_interval", "timeout", "max_retries")
+_SMTP_KEYS = ("host", "port", "security", "username", "password", "from_address", "base_url", "timeout")
 # arXiv set specs ("cs", "physics:hep-th") and categories ("cs.LG", "astro-ph.CO"): no spaces or commas,
 # so "cs, math" written as one string is caught instead of matching nothing.
 _ARXIV_NAME = re.compile(r"[A-Za-z][A-Za-z0-9.:_-]*")
@@ -92,6 +106,37 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class SmtpConfig:
+    """Where digests are sent from; ``password`` is left out of ``repr`` so logs never hold it."""
+
+    host: str | None  # None: digests cannot be sent (a dry run still works)
+    port: int | None  # None: the standard port of ``security``
+    security: str  # starttls | ssl | none
+    username: str | None
+    password: str | None = field(repr=False)
+    from_address: str | None  # "paperradar <radar@example.org>" or a bare address
+    base_url: str  # the web app as readers reach it: paper links and unsubscribe links
+    timeout: float
+
+    @property
+    def port_number(self) -> int:
+        return self.port or SMTP_PORTS[self.security]
+
+
+def default_smtp() -> SmtpConfig:
+    return SmtpConfig(
+        host=None,
+        port=None,
+        security="starttls",
+        username=None,
+        password=None,
+        from_address=None,
+        base_url=DEFAULT_BASE_URL,
+        timeout=DEFAULT_TIMEOUT,
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything the sync and enrichment commands need to know about the user's wishes."""
 
@@ -102,6 +147,7 @@ class Config:
     schedule: str | None  # cron-like or "daily 06:00"; stored for `sync all` wrappers, not interpreted
     cache_dir: Path
     sources: dict[str, SourceConfig]
+    smtp: SmtpConfig = field(default_factory=default_smtp)
 
 
 def env_url_var(source: str) -> str:
@@ -197,6 +243,89 @@ def _url(where: str, key: str, value: object) -> str:
     return text.rstrip("/")  # callers append "/path"
 
 
+def _from_address(where: str, key: str, value: object) -> str:
+    """A bare address or ``Name <address>``: what goes into the From header."""
+    text = _text(where, key, value)
+    _, address = parseaddr(text)
+    if "@" not in address or any(c.isspace() for c in address):
+        raise ConfigError(
+            f"{where}: {key} must be an email address like radar@example.org "
+            f"or 'paperradar <radar@example.org>', got {_show(value)}"
+        )
+    return text
+
+
+def _host(where: str, key: str, value: object) -> str:
+    text = _text(where, key, value)
+    if "/" in text or any(c.isspace() for c in text):
+        raise ConfigError(
+            f"{where}: {key} must be a host name like smtp.example.org (no scheme), got {_show(value)}"
+        )
+    return text
+
+
+def _port(where: str, key: str, value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 65535:
+        raise ConfigError(f"{where}: {key} must be a port number from 1 to 65535, got {_show(value)}")
+    return value
+
+
+def _security(where: str, key: str, value: object) -> str:
+    if value not in SMTP_SECURITY:
+        raise ConfigError(f"{where}: {key} must be one of {', '.join(SMTP_SECURITY)}, got {_show(value)}")
+    return str(value)
+
+
+def _optional_text(where: str, key: str, value: object) -> str | None:
+    """A string where "" means not set (user names, passwords)."""
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: {key} must be a string, got a {type(value).__name__}")
+    return _text(where, key, value) if value.strip() else None
+
+
+def _smtp(where: str, table: object, base: SmtpConfig) -> SmtpConfig:
+    s = _table(where, "smtp", table, _SMTP_KEYS)
+    return SmtpConfig(
+        host=_host(where, "smtp.host", s["host"]) if "host" in s else base.host,
+        port=_port(where, "smtp.port", s["port"]) if "port" in s else base.port,
+        security=_security(where, "smtp.security", s["security"]) if "security" in s else base.security,
+        username=_optional_text(where, "smtp.username", s["username"]) if "username" in s else base.username,
+        password=_optional_text(where, "smtp.password", s["password"]) if "password" in s else base.password,
+        from_address=_from_address(where, "smtp.from_address", s["from_address"])
+        if "from_address" in s
+        else base.from_address,
+        base_url=_url(where, "smtp.base_url", s["base_url"]) if "base_url" in s else base.base_url,
+        timeout=_number(where, "smtp.timeout", s["timeout"], positive=True)
+        if "timeout" in s
+        else base.timeout,
+    )
+
+
+def _smtp_from_env(smtp: SmtpConfig, env: Mapping[str, str]) -> SmtpConfig:
+    values: dict[str, Any] = {}
+    for key, var in ENV_SMTP.items():
+        raw = env.get(var, "")
+        if not raw.strip():
+            continue
+        if key == "port":
+            if not raw.strip().isdigit():
+                raise ConfigError(
+                    f"environment: {var} must be a port number from 1 to 65535, got {_show(raw)}"
+                )
+            values[key] = _port("environment", var, int(raw.strip()))
+        elif key == "security":
+            values[key] = _security("environment", var, raw.strip().lower())
+        elif key == "host":
+            values[key] = _host("environment", var, raw)
+        elif key == "from_address":
+            values[key] = _from_address("environment", var, raw)
+        elif key == "base_url":
+            values[key] = _url("environment", var, raw)
+        else:
+            values[key] = _text("environment", var, raw)
+    return SmtpConfig(**{**smtp.__dict__, **values}) if values else smtp
+
+
 def _number(where: str, key: str, value: object, *, positive: bool) -> float:
     number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
     if math.isfinite(number) and (number > 0 or (number == 0 and not positive)):
@@ -287,6 +416,7 @@ def _from_file(path: Path, data: dict[str, Any], base: Config) -> Config:
             raise _unknown(where, f"sources.{name}", SOURCE_NAMES, what="source")
         sources[name] = _source(where, name, table, base.sources[name])
 
+    smtp = _smtp(where, data["smtp"], base.smtp) if "smtp" in data else base.smtp
     cache_dir = base.cache_dir
     if "cache_dir" in data:
         cache_dir = Path(_text(where, "cache_dir", data["cache_dir"])).expanduser()
@@ -306,6 +436,7 @@ def _from_file(path: Path, data: dict[str, Any], base: Config) -> Config:
         schedule=_text(where, "schedule", data["schedule"]) if "schedule" in data else base.schedule,
         cache_dir=cache_dir,
         sources=sources,
+        smtp=smtp,
     )
 
 
@@ -338,6 +469,7 @@ def _from_env(config: Config, env: Mapping[str, str]) -> Config:
         schedule=config.schedule,
         cache_dir=cache_dir,
         sources=sources,
+        smtp=_smtp_from_env(config.smtp, env),
     )
 
 
@@ -380,6 +512,16 @@ def masked(config: Config) -> dict[str, Any]:
             }
             for name, src in config.sources.items()
         },
+        "smtp": {
+            "host": config.smtp.host,
+            "port": config.smtp.port,
+            "security": config.smtp.security,
+            "username": config.smtp.username,
+            "password": mask_key(config.smtp.password),
+            "from_address": config.smtp.from_address,
+            "base_url": config.smtp.base_url,
+            "timeout": config.smtp.timeout,
+        },
     }
 
 
@@ -398,7 +540,7 @@ def _toml_lines(table: dict[str, Any]) -> list[str]:
     for key, value in table.items():
         if value is None or value == NOT_SET:
             lines.append(f"# {key} = {NOT_SET}")
-        elif key == "api_key":
+        elif key in ("api_key", "password"):
             lines.append(f"{key} = {_toml_value(value)}  # masked")
         else:
             lines.append(f"{key} = {_toml_value(value)}")
@@ -417,6 +559,7 @@ def describe(config: Config, path: Path | None = None) -> str:
         lines += ["", f"[{section}]", *_toml_lines(data[section])]
     for name, table in data["sources"].items():
         lines += ["", f"[sources.{name}]", *_toml_lines(table)]
+    lines += ["", "[smtp]", *_toml_lines(data["smtp"])]
     return "\n".join(lines) + "\n"
 
 
@@ -449,7 +592,8 @@ def _template() -> str:
     out = [
         "# paperradar configuration. Uncomment a line to change it; the value shown is the default.",
         "# Environment overrides: PAPERRADAR_CONTACT_EMAIL, PAPERRADAR_CACHE_DIR,",
-        "# PAPERRADAR_<SOURCE>_URL and PAPERRADAR_<SOURCE>_KEY (e.g. PAPERRADAR_OPENALEX_KEY).",
+        "# PAPERRADAR_<SOURCE>_URL and PAPERRADAR_<SOURCE>_KEY (e.g. PAPERRADAR_OPENALEX_KEY),",
+        "# PAPERRADAR_SMTP_HOST, _PORT, _SECURITY, _USERNAME, _PASSWORD, _FROM and PAPERRADAR_BASE_URL.",
         "",
         "# Your email, sent in the User-Agent as arXiv and OpenAlex ask (default: not set).",
         '# contact_email = "you@example.org"',
@@ -488,6 +632,25 @@ def _template() -> str:
             "# Retries after 429/5xx/network errors (with backoff, honouring Retry-After).",
             f"# max_retries = {DEFAULT_MAX_RETRIES}",
         ]
+    out += [
+        "",
+        "# Email digests (`paperradar digest send`): nothing is sent until host is set.",
+        "[smtp]",
+        '# host = "smtp.example.org"',
+        "# Default: 587 for starttls, 465 for ssl, 25 for none.",
+        "# port = 587",
+        '# "starttls" (upgrade a plain connection), "ssl" (TLS from the start) or "none" (a local relay).',
+        '# security = "starttls"',
+        "# Sign-in, when the server asks for one; prefer PAPERRADAR_SMTP_PASSWORD for the password.",
+        '# username = ""',
+        '# password = ""',
+        "# The sender of the digests: an address, or a name and an address.",
+        '# from_address = "paperradar <radar@example.org>"',
+        "# This paperradar's web app as readers reach it: paper and unsubscribe links point there.",
+        f"# base_url = {_toml_value(DEFAULT_BASE_URL)}",
+        "# Seconds before the mail server is given up on.",
+        f"# timeout = {DEFAULT_TIMEOUT!r}",
+    ]
     return "\n".join(out) + "\n"
 
 

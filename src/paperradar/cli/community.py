@@ -17,7 +17,7 @@ from paperradar.cli.sync import SYNC_ERRORS, Session
 from paperradar.identity import ids
 from paperradar.store import accounts, community, queries
 from paperradar.store.database import writing
-from paperradar.sync.arxiv_api import run_query
+from paperradar.sync.arxiv_api import fetch_work
 from paperradar.text import plural
 
 
@@ -90,7 +90,10 @@ def daily(
         return
     span = f"{first:%a %b %-d, %Y}" if first == last else f"{first:%b %-d} – {last:%b %-d, %Y}"
     console.print(f"[bold]Daily papers · {span}[/]  [dim]{plural(len(items), 'paper')}[/]")
-    console.print("[dim]Get trending papers in your email inbox: paperradar digest (coming soon)[/]")
+    console.print(
+        "[dim]Get trending papers in your email inbox: "
+        "paperradar digest subscribe daily-trending --email you@example.org[/]"
+    )
     previous, following = first - dt.timedelta(days=1), last + dt.timedelta(days=1)
     console.print(f"[dim]← paperradar daily {previous}   ·   paperradar daily {following} →[/]")
     for item in shown:
@@ -189,7 +192,7 @@ def _fetch_from_arxiv(ctx: typer.Context, arxiv: str) -> int | None:
     session = Session(ctx)
     try:
         with console.status(f"fetching {arxiv} from arXiv…"), session.client("arxiv_api") as client:
-            run_query(session.engine, client, ids=[arxiv], max_results=1, after_batch=session.follower.step)
+            found = fetch_work(session.engine, client, arxiv, after_batch=session.follower.step)
     except SYNC_ERRORS as exc:
         err.print(
             f"[red]error:[/] {arxiv} is not in the store and arXiv could not be asked: {escape(str(exc))}"
@@ -197,8 +200,6 @@ def _fetch_from_arxiv(ctx: typer.Context, arxiv: str) -> int | None:
         return None
     finally:
         session.close()
-    with store_engine(ctx).connect() as conn:
-        found = queries.resolve_work(conn, arxiv)
     if found is None:
         err.print(f"[red]error:[/] arXiv does not know {arxiv}")
     return found
@@ -345,15 +346,30 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
+    digests: Annotated[
+        int,
+        typer.Option(
+            "--digests",
+            metavar="MINUTES",
+            min=0,
+            help="Also send the due email digests now and every MINUTES (0: not; cron works too).",
+        ),
+    ] = 0,
 ) -> None:
     """Serve the web app and its JSON API (/api/v1, documented at /docs).
 
     On a loopback address with no accounts it acts as you, with no sign-in; on any other address,
     or once `paperradar user add` made an account, everyone signs in.
 
-    Example: [cyan]paperradar serve --port 8000[/]   [cyan]paperradar serve --host 0.0.0.0[/]
+    Example: [cyan]paperradar serve --port 8000[/]   [cyan]paperradar serve --host 0.0.0.0 --digests 15[/]
     """
-    serve_app(store_engine(ctx), host, port)
+    if not digests:
+        serve_app(store_engine(ctx), host, port)
+        return
+    from paperradar.cli.digest import digest_schedule
+
+    with digest_schedule(store_engine(ctx), digests):
+        serve_app(store_engine(ctx), host, port)
 
 
 def serve_app(engine: Engine, host: str, port: int) -> None:

@@ -22,8 +22,10 @@ from paperradar.sources.base import Format, head_text, open_binary
 from paperradar.sources.json_array import JsonArray
 
 _ARXIV_REF = re.compile(r"(?:arxiv\.org/(?:abs|pdf)/|arxiv:\s*)([\w./-]+?)(?:\.pdf)?$", re.IGNORECASE)
-# Keys only CSL uses: enough to tell a CSL export from the other JSON arrays paperradar reads.
+# Keys only CSL uses; failing those, an array of objects with an id, a type and a title (CSL is
+# asked last, after every other JSON format has declined the file).
 _CSL_KEYS = ('"issued"', '"container-title"', '"citation-key"', '"date-parts"')
+_FIRST_ITEM = re.compile(r'^\[\s*\{[^{}]*"(?:id|type|title)"\s*:')
 
 
 def _authors(item: dict[str, Any]) -> list[AuthorRef]:
@@ -117,7 +119,9 @@ def parse(path: Path, start: int = 0) -> Iterator[Item]:
 
 def sniff(filename: str, head: bytes) -> bool:
     text = head_text(head).lstrip()
-    return text.startswith("[") and '"type"' in text and any(key in text for key in _CSL_KEYS)
+    if not text.startswith("[") or '"type"' not in text:
+        return False
+    return any(key in text for key in _CSL_KEYS) or ('"title"' in text and bool(_FIRST_ITEM.match(text)))
 
 
 FORMATS = [

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from paperradar.records import ARXIV_API
 from paperradar.sources import arxiv_api
 from paperradar.sources.http import Fetcher
+from paperradar.store import queries
 from paperradar.store.writer import Changes, Counts
 from paperradar.sync import SyncRun
 
@@ -81,3 +82,13 @@ def run_query(
                 break
     result.counts = run.counts
     return result
+
+
+def fetch_work(
+    engine: Engine, fetcher: Fetcher, arxiv: str, after_batch: Callable[[Changes], None] | None = None
+) -> int | None:
+    """Fetch one paper by arXiv id into the store (for a submission of a paper the store lacks);
+    its work id, or ``None`` when arXiv does not know it. Raises what the fetcher raises."""
+    run_query(engine, fetcher, ids=[arxiv], max_results=1, after_batch=after_batch)
+    with engine.connect() as conn:
+        return queries.resolve_work(conn, arxiv)

@@ -1,4 +1,4 @@
-"""What a reader does to a paper: upvote and save (and undo), from a form or the JSON API.
+"""What a reader does to a paper: upvote, save and "not for me" (and undo), from a form or the JSON API.
 
 Forms post to ``/papers/{id}/vote`` and ``/papers/{id}/save`` and come back where they were
 (a local path only); the page's script sends the same through the API so the page need not
@@ -7,18 +7,16 @@ reload. Both need the CSRF token, a visitor who may act, and stay under the vote
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
-from paperradar.analysis.cards import cards
 from paperradar.analysis.daily import upvotes
 from paperradar.store import community, library
 from paperradar.web.security import CSRF_FIELD, CSRF_HEADER, safe_next
-from paperradar.web.site import Site, plain
+from paperradar.web.site import Site
 
 
 def router(site: Site) -> APIRouter:
@@ -37,10 +35,13 @@ def router(site: Site) -> APIRouter:
             work_id = site.work_id(conn, ident)
             if what == "vote":
                 (community.undo_upvote if undo else community.upvote)(conn, work_id, user)
+            elif what == "dislike":
+                (library.undo_dislike if undo else library.dislike)(conn, user, work_id)
             else:
                 (library.unsave if undo else library.save)(conn, user, work_id)
             hf, local = upvotes(conn, work_id)
             marks = site.marks(conn, user, [work_id])
+            disliked = work_id in set(library.disliked(conn, user))
         return {
             "work_id": work_id,
             "upvotes": hf + local,
@@ -48,6 +49,7 @@ def router(site: Site) -> APIRouter:
             "upvotes_local": local,
             "voted": work_id in marks.voted,
             "saved": work_id in marks.saved,
+            "disliked": disliked,
         }
 
     # ---------------------------------------------------------------- forms
@@ -70,6 +72,12 @@ def router(site: Site) -> APIRouter:
         request: Request, ident: str, undo: str = Form(""), next_: str = Form("", alias="next")
     ) -> Response:
         return await form_action(request, ident, "save", undo, next_)
+
+    @r.post("/papers/{ident:path}/dislike", include_in_schema=False)
+    async def dislike_form(
+        request: Request, ident: str, undo: str = Form(""), next_: str = Form("", alias="next")
+    ) -> Response:
+        return await form_action(request, ident, "dislike", undo, next_)
 
     # ---------------------------------------------------------------- API
     def api_action(request: Request, ident: str, what: str, undo: bool) -> dict[str, Any]:
@@ -98,34 +106,15 @@ def router(site: Site) -> APIRouter:
         """Remove a paper from the signed-in user's library."""
         return api_action(request, ident, "save", undo=True)
 
-    # ---------------------------------------------------------------- the library
-    def saved_cards(request: Request) -> tuple[str, list[Any], list[dt.datetime]]:
-        user = guard.visitor(request).name
-        if user is None:
-            raise HTTPException(401, "sign in to see your library")
-        with site.reading() as conn:
-            rows = library.saved(conn, user)
-            shown = cards(conn, [w for w, _ in rows], dt.date.today())
-        kept = [(shown[w], at) for w, at in rows if w in shown]
-        return user, [c for c, _ in kept], [at for _, at in kept]
+    @r.put("/api/v1/papers/{ident:path}/dislike", tags=["library"])
+    def api_dislike(request: Request, ident: str) -> dict[str, Any]:
+        """Mark a paper "not for me": recommendations stop showing it and move papers like it
+        down. Unsaves it."""
+        return api_action(request, ident, "dislike", undo=False)
 
-    @r.get("/api/v1/library", tags=["library"])
-    def api_library(request: Request) -> dict[str, Any]:
-        """The signed-in user's saved papers, most recently saved first."""
-        user, found, when = saved_cards(request)
-        return {
-            "user": user,
-            "total": len(found),
-            "items": [{**plain(c), "saved_at": at.isoformat()} for c, at in zip(found, when, strict=True)],
-        }
-
-    @r.get("/library", response_class=HTMLResponse, include_in_schema=False)
-    def library_page(request: Request) -> Response:
-        if guard.visitor(request).name is None:
-            return RedirectResponse("/login?next=/library", 303)
-        user, found, _ = saved_cards(request)
-        with site.reading() as conn:
-            marks = site.marks(conn, user, [c.work_id for c in found])
-        return site.page(request, "library.html", user=user, results=found, marks=marks)
+    @r.delete("/api/v1/papers/{ident:path}/dislike", tags=["library"])
+    def api_undislike(request: Request, ident: str) -> dict[str, Any]:
+        """Take a "not for me" back."""
+        return api_action(request, ident, "dislike", undo=True)
 
     return r

@@ -14,7 +14,9 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Engine, func, select
+from starlette.concurrency import run_in_threadpool
 
 from paperradar import __version__
 from paperradar.analysis import profiles
@@ -33,19 +35,37 @@ from paperradar.analysis.daily import (
 )
 from paperradar.analysis.metrics import MIN_WORKS
 from paperradar.analysis.novelty import WINDOW_MONTHS, K
+from paperradar.config import ConfigError, config_path, load_config
+from paperradar.identity import ids
+from paperradar.records import UnreadableInput
 from paperradar.search import facets
 from paperradar.search.hybrid import Searcher
 from paperradar.search.query import parse
 from paperradar.search.similar_authors import SimilarAuthor, similar_authors
+from paperradar.sources.http import UpstreamError
 from paperradar.store import community, queries
 from paperradar.store import schema as t
 from paperradar.store.database import open_store
-from paperradar.web import account_pages, actions, feeds, hardening
+from paperradar.sync import fetcher
+from paperradar.sync.arxiv_api import fetch_work
+from paperradar.web import (
+    account_pages,
+    actions,
+    digest_pages,
+    feeds,
+    hardening,
+    library_pages,
+    recommend_pages,
+)
 from paperradar.web.feeds import Format
-from paperradar.web.security import Security
+from paperradar.web.security import CSRF_FIELD, CSRF_HEADER, Security
 from paperradar.web.site import HERE, Site, plain
 
 PER_PAGE = 30
+
+
+class Submission(BaseModel):
+    id: str = Field(min_length=1, max_length=300, description="arXiv id or URL, DOI, or internal id")
 
 
 def create_app(db: str | Engine | None = None, *, local: bool = True) -> FastAPI:
@@ -59,6 +79,9 @@ def create_app(db: str | Engine | None = None, *, local: bool = True) -> FastAPI
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(actions.router(site))
     app.include_router(account_pages.router(site))
+    app.include_router(library_pages.router(site))
+    app.include_router(recommend_pages.router(site))
+    app.include_router(digest_pages.router(site))
     hardening.install(app, site)
 
     def latest_day(conn: Connection) -> dt.date:
@@ -123,6 +146,55 @@ def create_app(db: str | Engine | None = None, *, local: bool = True) -> FastAPI
     @app.get("/daily/{day}", response_class=HTMLResponse, include_in_schema=False)
     def daily_page(request: Request, day: dt.date, span: Span = "day") -> HTMLResponse:
         return daily_view(request, day, span, home=False)
+
+    # ------------------------------------------------------------------ submissions
+    def submit_paper(ident: str, user: str) -> dict[str, Any]:
+        """Put a paper on today's feed; one the store lacks is fetched from arXiv first."""
+        with reading() as conn:
+            work_id = queries.resolve_work(conn, ident)
+        if work_id is None:
+            arxiv = ids.arxiv_id(ident)
+            if arxiv is None:
+                raise HTTPException(404, f"no work {ident!r} in the corpus, and it is not an arXiv id or URL")
+            try:
+                with fetcher(load_config(config_path()), "arxiv_api") as client:
+                    work_id = fetch_work(engine, client, arxiv)
+            except (UpstreamError, ConfigError, UnreadableInput, ValueError) as exc:
+                raise HTTPException(
+                    502, f"{arxiv} is not in the corpus and arXiv could not be asked: {exc}"
+                ) from exc
+            if work_id is None:
+                raise HTTPException(404, f"arXiv does not know {arxiv}")
+        with site.writing() as conn:
+            first, day = community.submit(conn, work_id, user, dt.date.today())
+        return {"work_id": work_id, "day": day, "submitter": first}
+
+    def submitter(request: Request) -> str:
+        user = site.security.visitor(request).name
+        if user is None:
+            raise HTTPException(401, "sign in to submit papers")
+        site.security.votes.check(user, "submissions")
+        return user
+
+    @app.post("/submit", include_in_schema=False)
+    async def submit_form(request: Request) -> Response:
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        site.security.check_csrf(request, form.get(CSRF_FIELD))
+        if site.security.visitor(request).name is None:
+            return RedirectResponse("/login?next=/", 303)
+        ident = form.get("id", "").strip()
+        if not ident:
+            raise HTTPException(400, "give an arXiv id or URL to submit")
+        done = await run_in_threadpool(submit_paper, ident, submitter(request))
+        return RedirectResponse(f"/daily/{done['day']}", 303)
+
+    @app.post("/api/v1/submissions", tags=["daily"])
+    def api_submit(request: Request, submission: Submission) -> Any:
+        """Put a paper (arXiv id or URL, DOI or internal id) on today's feed as the signed-in user;
+        a paper the corpus lacks is fetched from arXiv. The first submission of a paper counts.
+        Needs ``X-CSRF-Token``."""
+        site.security.check_csrf(request, request.headers.get(CSRF_HEADER))
+        return plain(submit_paper(submission.id.strip(), submitter(request)))
 
     def feed_response(
         request: Request, form: str, listing: Callable[[Connection], feeds.Listing]

@@ -1,0 +1,287 @@
+"""``paperradar digest``: email digests (trending, personal, an author, a saved search), sent once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from sqlalchemy import Engine
+
+from paperradar.cli.app import app, console, err, print_json, progress_bar, refused, store_engine
+from paperradar.cli.sync import _load_config
+from paperradar.config import load_config
+from paperradar.digest import periods as p
+from paperradar.digest.send import (
+    ALREADY,
+    BUSY,
+    EMPTY,
+    FAILED,
+    GAVE_UP,
+    NOT_TRIED,
+    SENT,
+    WOULD_SEND,
+    DigestError,
+    Outcome,
+    RunReport,
+    scheduled,
+    send_digests,
+)
+from paperradar.store import accounts
+from paperradar.store import subscriptions as subs
+from paperradar.store.database import writing
+from paperradar.store.subscriptions import SubscriptionError
+from paperradar.text import plural
+
+CRON = "15 6 * * *  paperradar digest send"
+digest_app = typer.Typer(
+    no_args_is_help=True,
+    help="Email digests: daily or weekly trending, personal recommendations, an author's new papers, "
+    "a saved search. Each goes out once per subscription and period, however often `send` runs, with a "
+    "one-click unsubscribe link. Run `send` from cron, or let `paperradar serve --digests` run it.\n\n"
+    "Example: [cyan]paperradar digest subscribe daily-trending --email ada@example.org[/]   "
+    f"cron: [cyan]{CRON}[/]",
+)
+app.add_typer(digest_app, name="digest")
+
+
+def _user(value: str | None) -> str:
+    return value or accounts.local_user()
+
+
+def _day(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        err.print(f"[red]error:[/] {text!r} is not a date (YYYY-MM-DD)")
+        raise typer.Exit(2) from None
+
+
+def _period_option(value: str | None) -> str | None:
+    if value is not None and value not in subs.PERIODS:
+        err.print(f"[red]error:[/] --period must be daily or weekly, not {value!r}")
+        raise typer.Exit(2)
+    return value
+
+
+_STYLE = {
+    SENT: "green",
+    WOULD_SEND: "green",
+    FAILED: "red",
+    NOT_TRIED: "red",
+    GAVE_UP: "red",
+    EMPTY: "dim",
+    ALREADY: "dim",
+    BUSY: "yellow",
+}
+
+
+def _line(o: Outcome) -> str:
+    sub = o.job.subscription
+    style = _STYLE.get(o.status, "")
+    papers = f" · {plural(o.papers, 'paper')}" if o.papers else ""
+    return (
+        f"[{style}]{o.status:>11}[/] #{sub.id} {escape(sub.describe())} · {o.job.period.key} · "
+        f"{escape(sub.email)}{papers} [dim]{escape(o.detail)}[/]"
+    )
+
+
+@digest_app.command("send")
+def send_command(
+    ctx: typer.Context,
+    period: Annotated[
+        str | None, typer.Option("--period", help="Only daily or only weekly digests (default: both).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Compose and render every due digest; send and record nothing.")
+    ] = False,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="Send the periods containing this day, YYYY-MM-DD (default: yesterday's daily digest and "
+            "last week's weekly one).",
+        ),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="A line for every digest.")] = False,
+) -> None:
+    """Send the due digests over SMTP (the smtp section of the config file). Each subscription gets
+    one email per period: a repeated run sends nothing again, digests the server refused (or a
+    crashed run left unfinished) are retried by the next run, and empty digests are not sent.
+
+    Safe to run as often as you like, e.g. from cron: [cyan]15 6 * * * paperradar digest send[/]
+
+    Example: [cyan]paperradar digest send --dry-run[/]
+    [cyan]paperradar digest send --period daily --at 2026-06-12[/]
+    """
+    chosen = _period_option(period)
+    due = p.due((chosen,) if chosen else subs.PERIODS, at=_day(at))
+    config = _load_config()
+    engine = store_engine(ctx)
+    with progress_bar() as progress:
+        task = progress.add_task("digests", total=None)
+
+        def planned(n: int) -> None:
+            progress.update(task, total=n)
+
+        def done(outcome: Outcome) -> None:
+            progress.advance(task)
+            if verbose or dry_run or outcome.status in (SENT, FAILED, GAVE_UP):
+                progress.console.print(_line(outcome), highlight=False)
+
+        with refused(DigestError):
+            report = send_digests(engine, config.smtp, due, dry_run=dry_run, on_outcome=done, on_plan=planned)
+    counts = report.counts()
+    keys = ", ".join(d.key for d in due)
+    if not report.outcomes:
+        console.print(f"no active subscriptions for {keys} (paperradar digest subscribe …)")
+        return
+    order = (WOULD_SEND, SENT, FAILED, NOT_TRIED, GAVE_UP, EMPTY, ALREADY, BUSY)
+    summary = " · ".join(f"{counts[s]} {s}" for s in order if counts.get(s))
+    console.print(f"{'dry run, ' if dry_run else ''}{keys}: {summary}")
+    if report.stopped:
+        err.print(f"[red]stopped:[/] {escape(report.stopped)}; the rest go out with the next run")
+    if counts.get(FAILED) or report.stopped:
+        raise typer.Exit(1)
+
+
+@digest_app.command("subscribe")
+def subscribe_command(
+    ctx: typer.Context,
+    kind: Annotated[
+        str,
+        typer.Argument(metavar="KIND", help="daily-trending, weekly-trending, personal, author or search."),
+    ],
+    target: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[TARGET]", help="For author: the author (id or name); for search: the query."
+        ),
+    ] = None,
+    email: Annotated[
+        str | None, typer.Option("--email", help="Where it goes (default: the user's account email).")
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", help=f"Whose (default: ${accounts.ENV_USER}, else your login name)."),
+    ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="daily or weekly (fixed for the trending kinds; default weekly)."),
+    ] = None,
+) -> None:
+    """Subscribe to a digest. Subscribing to the same thing again revives it.
+
+    Example: [cyan]paperradar digest subscribe weekly-trending --email ada@example.org[/]
+    [cyan]paperradar digest subscribe author "Natalie Mackraz" --email ada@example.org[/]
+    [cyan]paperradar digest subscribe search 'diffusion cat:cs.CV' --period daily --email ada@example.org[/]
+    """
+    owner = _user(user)
+    chosen = _period_option(period)
+    if kind == "author" and target and not target.isdigit():
+        from paperradar.cli.authors import _one_author
+
+        target = str(_one_author(ctx, target, as_json=False))
+    engine = store_engine(ctx)
+    if email is None:
+        with engine.connect() as conn:
+            account = accounts.get_user(conn, owner)
+        email = account.email if account else None
+        if not email:
+            err.print(f"[red]error:[/] no email for {owner}: pass --email you@example.org")
+            raise typer.Exit(2)
+    with refused(SubscriptionError), writing(engine) as conn:
+        sub = subs.subscribe(conn, owner, email, kind, target or "", chosen)
+    console.print(f"subscribed #{sub.id}: {escape(sub.describe())} to {escape(sub.email)} (user {owner})")
+
+
+@digest_app.command("list")
+def list_command(
+    ctx: typer.Context,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Only this user's (default: everyone's).")
+    ] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Unsubscribed ones too.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON, with each one's send log.")] = False,
+) -> None:
+    """The subscriptions, with when each was last sent.
+
+    Example: [cyan]paperradar digest list[/]   [cyan]paperradar digest list --user ada --all --json[/]
+    """
+    with store_engine(ctx).connect() as conn:
+        found = subs.subscriptions(conn, user, active=None if show_all else True)
+        logs = {s.id: subs.sends(conn, s.id) for s in found}
+        what = subs.descriptions(conn, found)
+    if as_json:
+        print_json(
+            [
+                {
+                    **s.__dict__,
+                    "what": what[s.id],
+                    "active": s.active,
+                    "sends": [x.__dict__ for x in logs[s.id]],
+                }
+                for s in found
+            ]
+        )
+        return
+    if not found:
+        console.print("no subscriptions (paperradar digest subscribe daily-trending --email you@example.org)")
+        return
+    for s in found:
+        sent = [x for x in logs[s.id] if x.status == "sent"]
+        last = f"last sent {sent[-1].period_key}" if sent else "not sent yet"
+        state = "" if s.active else " [red](unsubscribed)[/]"
+        console.print(
+            f"[bold]#{s.id}[/] {escape(what[s.id])} → {escape(s.email)} "
+            f"[dim]user {escape(s.owner)} · {last}[/]{state}",
+            highlight=False,
+        )
+
+
+@digest_app.command("unsubscribe")
+def unsubscribe_command(
+    ctx: typer.Context,
+    ident: Annotated[int, typer.Argument(metavar="ID", help="The subscription (see `digest list`).")],
+) -> None:
+    """End a subscription (it stays listed with --all; subscribing again revives it).
+
+    Example: [cyan]paperradar digest unsubscribe 3[/]
+    """
+    with writing(store_engine(ctx)) as conn:
+        sub = subs.get(conn, ident)
+        if sub is None:
+            err.print(f"[red]error:[/] no subscription #{ident} (see paperradar digest list --all)")
+            raise typer.Exit(1)
+        changed = subs.unsubscribe(conn, ident)
+    console.print(f"#{ident} {escape(sub.describe())}: {'unsubscribed' if changed else 'was not active'}")
+
+
+@contextmanager
+def digest_schedule(engine: Engine, minutes: int) -> Iterator[None]:
+    """For ``paperradar serve --digests MINUTES``: due digests sent in a background thread now and
+    every MINUTES (the config is read again each time, so edits to [smtp] apply)."""
+    config = _load_config()
+    if not config.smtp.host or not config.smtp.from_address:
+        err.print(
+            "[red]error:[/] --digests needs a mail server: set smtp.host and smtp.from_address in the config "
+            "(or PAPERRADAR_SMTP_HOST and PAPERRADAR_SMTP_FROM)"
+        )
+        raise typer.Exit(2)
+
+    def said(report: RunReport) -> None:
+        counts = report.counts()
+        if counts.get(SENT) or counts.get(FAILED) or report.stopped:
+            sent, failed = counts.get(SENT, 0), counts.get(FAILED, 0)
+            console.print(
+                f"digests: {sent} sent, {failed} failed" + (f"; {report.stopped}" if report.stopped else "")
+            )
+
+    console.print(f"sending due email digests every {plural(minutes, 'minute')}")
+    with scheduled(engine, lambda: load_config().smtp, dt.timedelta(minutes=minutes), on_report=said):
+        yield

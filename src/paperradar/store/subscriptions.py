@@ -1,0 +1,329 @@
+"""Digest subscriptions and the send log that makes each digest go out once.
+
+A subscription is what a user asked for: ``daily-trending``, ``weekly-trending``, ``personal``
+recommendations, a followed ``author`` (target: the author id) or a saved ``search`` (target:
+the query), each ``daily`` or ``weekly``, to one email address. Unsubscribing keeps the row
+(``unsubscribed_at``) so that an unsubscribe link keeps naming it and "subscribe again" is one
+click; subscribing to the same thing again revives it.
+
+The send log (``digest_sends``) has one row per subscription and period key (``2026-06-12``,
+``2026-W24``). Its status moves ``sending`` → ``sent`` (or ``failed``, retried by later runs up
+to :data:`MAX_ATTEMPTS`), or straight to ``empty`` when the digest had no papers. Every move is
+a compare-and-set on the row as it was read, so two runs at once never both claim one digest.
+The delivery rules on top of it live in :mod:`paperradar.digest.send`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from paperradar.store import schema as t
+
+Kind = Literal["daily-trending", "weekly-trending", "personal", "author", "search"]
+Period = Literal["daily", "weekly"]
+KINDS: tuple[str, ...] = ("daily-trending", "weekly-trending", "personal", "author", "search")
+PERIODS: tuple[str, ...] = ("daily", "weekly")
+KIND_PERIOD = {"daily-trending": "daily", "weekly-trending": "weekly"}  # fixed by the kind
+DEFAULT_PERIOD = "weekly"  # for personal, author and search when none is given
+KIND_HELP = {
+    "daily-trending": "the day's most upvoted papers",
+    "weekly-trending": "the week's most upvoted papers",
+    "personal": "papers recommended for you",
+    "author": "new papers by an author (TARGET: the author)",
+    "search": "new papers matching a saved search (TARGET: the query)",
+}
+MAX_ATTEMPTS = 5  # a digest that failed this often is given up (e.g. a mailbox that does not exist)
+_EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+$")
+
+Status = Literal["sending", "sent", "failed", "empty"]
+
+
+class SubscriptionError(ValueError):
+    """A subscription that cannot be made, with the reason for the user."""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: int
+    owner: str
+    email: str
+    kind: str
+    target: str
+    period: str
+    created_at: dt.datetime
+    unsubscribed_at: dt.datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.unsubscribed_at is None
+
+    def describe(self, author_name: str | None = None) -> str:
+        """``weekly: new papers by Ada Lovelace``, for lists and subjects."""
+        if self.kind == "author":
+            return f"{self.period}: new papers by {author_name or 'author ' + self.target}"
+        if self.kind == "search":
+            return f"{self.period}: new papers matching “{self.target}”"
+        if self.kind == "personal":
+            return f"{self.period}: recommended for you"
+        return "daily: trending papers" if self.kind == "daily-trending" else "weekly: trending papers"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _aware(when: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands datetimes back naive; they were stored in UTC."""
+    return when.replace(tzinfo=dt.UTC) if when is not None and when.tzinfo is None else when
+
+
+_S = t.subscriptions.c
+_COLUMNS = (_S.id, _S.owner, _S.email, _S.kind, _S.target, _S.period, _S.created_at, _S.unsubscribed_at)
+
+
+def _row(row: object) -> Subscription:
+    sub = Subscription(*row)  # type: ignore[misc]
+    return Subscription(
+        sub.id,
+        sub.owner,
+        sub.email,
+        sub.kind,
+        sub.target,
+        sub.period,
+        _aware(sub.created_at) or sub.created_at,
+        _aware(sub.unsubscribed_at),
+    )
+
+
+def descriptions(conn: Connection, found: list[Subscription]) -> dict[int, str]:
+    """What each subscription is, in words, with the names of followed authors."""
+    ids = {int(s.target) for s in found if s.kind == "author" and s.target.isdigit()}
+    names: dict[int, str] = {}
+    if ids:
+        rows = conn.execute(select(t.authors.c.id, t.authors.c.name).where(t.authors.c.id.in_(ids)))
+        names = {int(i): n for i, n in rows}
+    return {
+        s.id: s.describe(names.get(int(s.target)) if s.kind == "author" and s.target.isdigit() else None)
+        for s in found
+    }
+
+
+def check_email(email: str) -> str:
+    email = email.strip()
+    if not _EMAIL.match(email) or len(email) > 320:
+        raise SubscriptionError(f"{email!r} is not an email address like you@example.org")
+    return email
+
+
+def author_target(conn: Connection, target: str) -> str:
+    """The id of the author ``target`` names (a merged author leads to the person it became)."""
+    a = t.authors.c
+    if not target.strip().isdigit():
+        raise SubscriptionError(f"an author subscription needs an author id, got {target!r}")
+    author_id = int(target)
+    for _ in range(10):  # merges chain; a cycle would be a bug elsewhere, so stop after a few hops
+        row = conn.execute(select(a.id, a.merged_into).where(a.id == author_id)).first()
+        if row is None:
+            raise SubscriptionError(f"there is no author {target} in the store")
+        if row.merged_into is None:
+            return str(row.id)
+        author_id = row.merged_into
+    return str(author_id)
+
+
+def check(conn: Connection, kind: str, target: str, period: str | None) -> tuple[str, str]:
+    """The (target, period) to store for this kind, or :class:`SubscriptionError` saying why not."""
+    if kind not in KINDS:
+        raise SubscriptionError(f"{kind!r} is not a digest kind; choose one of {', '.join(KINDS)}")
+    target = (target or "").strip()
+    if period is not None and period not in PERIODS:
+        raise SubscriptionError(f"{period!r} is not a period; choose daily or weekly")
+    fixed = KIND_PERIOD.get(kind)
+    if fixed and period and period != fixed:
+        raise SubscriptionError(
+            f"{kind} is sent {fixed}; use {'weekly' if fixed == 'daily' else 'daily'}-trending"
+        )
+    chosen = fixed or period or DEFAULT_PERIOD
+    if kind == "author":
+        return author_target(conn, target), chosen
+    if kind == "search":
+        if not target:
+            raise SubscriptionError("a search subscription needs a query, e.g. 'diffusion cat:cs.CV'")
+        if len(target) > 500:
+            raise SubscriptionError("the query is too long (500 characters at most)")
+        return target, chosen
+    if target:
+        raise SubscriptionError(f"{kind} takes no target (got {target!r})")
+    return "", chosen
+
+
+def subscribe(
+    conn: Connection, owner: str, email: str, kind: str, target: str = "", period: str | None = None
+) -> Subscription:
+    """Subscribe ``owner``; the same subscription again revives it (and takes the new address)."""
+    if not owner:
+        raise SubscriptionError("a subscription needs a user")
+    email = check_email(email)
+    target, chosen = check(conn, kind, target, period)
+    what = and_(_S.owner == owner, _S.kind == kind, _S.target == target, _S.period == chosen)
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                insert(t.subscriptions).values(
+                    owner=owner, email=email, kind=kind, target=target, period=chosen, created_at=_now()
+                )
+            )
+    except IntegrityError:  # there already: revive it
+        conn.execute(update(t.subscriptions).where(what).values(email=email, unsubscribed_at=None))
+    return _row(conn.execute(select(*_COLUMNS).where(what)).one())
+
+
+def get(conn: Connection, subscription_id: int) -> Subscription | None:
+    row = conn.execute(select(*_COLUMNS).where(_S.id == subscription_id)).first()
+    return _row(row) if row else None
+
+
+def subscriptions(
+    conn: Connection, owner: str | None = None, *, active: bool | None = None, period: str | None = None
+) -> list[Subscription]:
+    """Subscriptions, oldest first: of one owner, only (in)active ones, of one period."""
+    stmt = select(*_COLUMNS).order_by(_S.id)
+    if owner is not None:
+        stmt = stmt.where(_S.owner == owner)
+    if active is not None:
+        stmt = stmt.where(_S.unsubscribed_at.is_(None) if active else _S.unsubscribed_at.is_not(None))
+    if period is not None:
+        stmt = stmt.where(_S.period == period)
+    return [_row(r) for r in conn.execute(stmt)]
+
+
+def unsubscribe(conn: Connection, subscription_id: int, owner: str | None = None) -> bool:
+    """End a subscription (``owner``: only if it is theirs); ``False`` when it was not active."""
+    stmt = update(t.subscriptions).where(_S.id == subscription_id, _S.unsubscribed_at.is_(None))
+    if owner is not None:
+        stmt = stmt.where(_S.owner == owner)
+    return bool(conn.execute(stmt.values(unsubscribed_at=_now())).rowcount)
+
+
+def resubscribe(conn: Connection, subscription_id: int, owner: str | None = None) -> bool:
+    """Undo an unsubscribe; ``False`` when it was active already (or not theirs)."""
+    stmt = update(t.subscriptions).where(_S.id == subscription_id, _S.unsubscribed_at.is_not(None))
+    if owner is not None:
+        stmt = stmt.where(_S.owner == owner)
+    return bool(conn.execute(stmt.values(unsubscribed_at=None)).rowcount)
+
+
+# ------------------------------------------------------------------------------ the send log
+_D = t.digest_sends.c
+
+
+@dataclass(frozen=True)
+class Send:
+    """One row of the send log."""
+
+    subscription_id: int
+    period_key: str
+    status: str
+    attempts: int
+    papers: int
+    message_id: str | None
+    error: str | None
+    updated_at: dt.datetime
+
+
+_SEND_COLUMNS = (
+    _D.subscription_id,
+    _D.period_key,
+    _D.status,
+    _D.attempts,
+    _D.papers,
+    _D.message_id,
+    _D.error,
+    _D.updated_at,
+)
+
+
+def _send(row: object) -> Send:
+    send = Send(*row)  # type: ignore[misc]
+    return Send(**{**send.__dict__, "updated_at": _aware(send.updated_at)})
+
+
+def send_of(conn: Connection, subscription_id: int, period_key: str) -> Send | None:
+    row = conn.execute(
+        select(*_SEND_COLUMNS).where(_D.subscription_id == subscription_id, _D.period_key == period_key)
+    ).first()
+    return _send(row) if row else None
+
+
+def sends(conn: Connection, subscription_id: int | None = None) -> list[Send]:
+    stmt = select(*_SEND_COLUMNS).order_by(_D.subscription_id, _D.period_key)
+    if subscription_id is not None:
+        stmt = stmt.where(_D.subscription_id == subscription_id)
+    return [_send(r) for r in conn.execute(stmt)]
+
+
+def claim(
+    conn: Connection,
+    seen: Send | None,
+    subscription_id: int,
+    period_key: str,
+    status: Status,
+    *,
+    papers: int,
+    message_id: str | None = None,
+) -> bool:
+    """Move the log row from what ``seen`` said (``None``: no row yet) to ``status``; ``False``
+    when another run moved it first. Claiming for ``sending`` counts an attempt."""
+    now = _now()
+    if seen is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(t.digest_sends).values(
+                        subscription_id=subscription_id,
+                        period_key=period_key,
+                        status=status,
+                        attempts=1 if status == "sending" else 0,
+                        papers=papers,
+                        message_id=message_id,
+                        updated_at=now,
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+    done = conn.execute(
+        update(t.digest_sends)
+        .where(
+            _D.subscription_id == subscription_id,
+            _D.period_key == period_key,
+            _D.status == seen.status,
+            _D.attempts == seen.attempts,
+        )
+        .values(
+            status=status,
+            attempts=seen.attempts + (1 if status == "sending" else 0),
+            papers=papers,
+            message_id=message_id or seen.message_id,
+            error=None,
+            updated_at=now,
+        )
+    )
+    return bool(done.rowcount)
+
+
+def finish(
+    conn: Connection, subscription_id: int, period_key: str, status: Status, error: str | None = None
+) -> None:
+    """Record how a claimed send ended: ``sent`` or ``failed`` (with the server's answer)."""
+    conn.execute(
+        update(t.digest_sends)
+        .where(_D.subscription_id == subscription_id, _D.period_key == period_key, _D.status == "sending")
+        .values(status=status, error=error[:2000] if error else None, updated_at=_now())
+    )
