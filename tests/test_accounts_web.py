@@ -3,7 +3,6 @@ CSRF, rate limits, the admin page, saves and votes from forms and the API, and n
 
 from __future__ import annotations
 
-import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -15,19 +14,9 @@ from fastapi.testclient import TestClient
 from paperradar.store import accounts
 from paperradar.store.database import open_store, writing
 from paperradar.web.app import create_app
+from tests.pages import LOCAL, csrf_of, shown_text
 
-LOCAL = "http://127.0.0.1:8000"
 PAPER = "2606.13681"  # EvoArena, 118 upvotes on Hugging Face in the sample
-
-
-def csrf_of(page_html: str) -> str:
-    found = re.search(r'<meta name="csrf-token" content="([0-9a-f]+)">', page_html)
-    assert found, "every page carries a CSRF token for its forms"
-    return found.group(1)
-
-
-def shown_text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def local_votes(db: Path, work: str = PAPER) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,19 +12,9 @@ from fastapi.testclient import TestClient
 
 from paperradar.web.app import create_app
 from tests.conftest import FIXTURES
+from tests.pages import LOCAL, csrf_of, shown_text
 
-LOCAL = "http://127.0.0.1:8000"
 EVOARENA, MINIMAX = "2606.13681", "2606.13392"
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'<meta name="csrf-token" content="([0-9a-f]+)">', html)
-    assert found
-    return found.group(1)
-
-
-def shown_text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ what a dislike does to papers *like* the disliked one can be seen on a known pai
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -27,9 +26,9 @@ from paperradar.store import schema as t
 from paperradar.store.database import open_store, writing
 from paperradar.web.app import create_app
 from tests.conftest import FIXTURES
+from tests.pages import LOCAL, csrf_of, shown_text
 
 SNAPSHOT = FIXTURES / "arxiv_snapshot" / "arxiv-metadata-oai-snapshot.head200.jsonl"
-LOCAL = "http://127.0.0.1:8000"
 
 
 def astro(line: dict[str, str]) -> bool:
@@ -221,14 +220,6 @@ def test_with_embeddings_the_model_uses_the_stored_vectors(tmp_path: Path) -> No
 
 
 # ------------------------------------------------------------------------------ the web app
-def csrf_of(html: str) -> str:
-    found = re.search(r'<meta name="csrf-token" content="([0-9a-f]+)">', html)
-    assert found
-    return found.group(1)
-
-
-def text_of(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +233,7 @@ def test_the_for_you_page_and_api_learn_from_saves_and_not_for_me(
 ) -> None:
     monkeypatch.setenv("PAPERRADAR_USER", "ada")
     page = local.get("/for-you")
-    assert page.status_code == 200 and "Nothing saved yet" in text_of(page.text)
+    assert page.status_code == 200 and "Nothing saved yet" in shown_text(page.text)
     assert 'href="/for-you"' in page.text  # in the navigation
     assert local.get("/api/v1/recommendations").json()["message"].startswith("Nothing saved yet")
 
@@ -266,7 +257,7 @@ def test_the_for_you_page_and_api_learn_from_saves_and_not_for_me(
         assert item["nearest_saved_title"] in item["reason"]
 
     page = local.get("/for-you")
-    shown = text_of(page.text)
+    shown = shown_text(page.text)
     top = body["items"][0]
     assert "Learned from 3 saved papers" in shown and top["title"] in shown and "Why: like" in shown
     ident = top["arxiv_id"] or top["work_id"]

@@ -22,8 +22,7 @@ from paperradar.ingest import import_file
 from paperradar.store import schema as t
 from paperradar.web.app import create_app
 from tests.conftest import FIXTURES
-
-LOCAL = "http://127.0.0.1"  # the app answers to loopback hosts only
+from tests.pages import LOCAL, shown_text
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +47,6 @@ def years_in_store(demo_db: Path, work_ids: list[int]) -> Counter[int | None]:
         marks = ",".join("?" * len(work_ids))
         rows = conn.execute(f"SELECT year FROM works WHERE id IN ({marks})", work_ids).fetchall()
     return Counter(year for (year,) in rows)
-
-
-def text_of(page: str) -> str:
-    """The page as read: tags out, entities decoded, white space folded."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 def paper_links(page: str) -> list[str]:
@@ -86,7 +80,7 @@ def test_facet_counts_are_the_counts_of_the_results(client: TestClient, demo_db:
     assert {v["term"] for v in facets["category"]} >= {"cat:gr-qc", "cat:hep-ph"}
 
     page = client.get("/search", params={"q": "attention"})
-    read = text_of(page.text)
+    read = shown_text(page.text)
     assert page.status_code == 200 and f"Results 1–30 of {len(results)}." in read
     assert f"Counted over all {len(results)} results." in read
     assert f"with code {counts(facets['code'])['with code']}" in read
@@ -96,7 +90,7 @@ def test_beyond_the_top_200_the_counts_say_so(client: TestClient) -> None:
     data = search(client, "year:2020..", limit=5)
     assert data["total"] == 200 and data["facets"]["counted"] == 200 and data["facets"]["complete"] is False
     assert sum(v["count"] for v in data["facets"]["year"]) == 200
-    read = text_of(client.get("/search", params={"q": "year:2020.."}).text)
+    read = shown_text(client.get("/search", params={"q": "year:2020.."}).text)
     assert "Results 1–30 of 200, the top 200 of more" in read and "Counted over the top 200 results." in read
 
 
@@ -108,7 +102,7 @@ def test_a_facet_link_narrows_to_exactly_its_count(client: TestClient, demo_db: 
     assert link == f"/search?q=attention+year%3A{year['label']}"
 
     narrowed = client.get(link)
-    read = text_of(narrowed.text)
+    read = shown_text(narrowed.text)
     assert f"Results 1–{year['count']} of {year['count']}." in read
     # the box keeps the words, the year controls show the filter, the facet is marked as chosen
     assert 'id="search-q" name="q" type="search" value="attention"' in narrowed.text
@@ -127,29 +121,29 @@ def test_a_facet_link_narrows_to_exactly_its_count(client: TestClient, demo_db: 
 
     # a category link replaces the categories chosen: it narrows, where adding one would widen
     either = client.get("/search", params={"q": "attention cat:gr-qc,hep-ph"})
-    assert "Results 1–4 of 4." in text_of(either.text)
+    assert "Results 1–4 of 4." in shown_text(either.text)
     link = facet_link(either.text, "hep-ph")
     assert link == "/search?q=attention+cat%3Ahep-ph"
-    assert "Results 1–2 of 2." in text_of(client.get(link).text)
+    assert "Results 1–2 of 2." in shown_text(client.get(link).text)
 
 
 def test_the_form_controls_filter_like_the_query_language(client: TestClient) -> None:
     typed = search(client, "attention has:code", limit=200)
     assert typed["total"] == 4 and all(r["has_code"] for r in typed["results"])
     ticked = client.get("/search", params={"q": "attention", "code": "1"})
-    assert "Results 1–4 of 4." in text_of(ticked.text)
+    assert "Results 1–4 of 4." in shown_text(ticked.text)
     assert 'id="search-code" name="code" type="checkbox" value="1" checked' in ticked.text
     assert paper_links(ticked.text) == [f"/papers/{r['arxiv_id'] or r['work_id']}" for r in typed["results"]]
 
     ranged = client.get("/search", params={"q": "attention", "from": "2001", "to": "2004"})
     expected = search(client, "attention year:2001..2004", limit=200)
     assert 0 < expected["total"] < search(client, "attention")["total"]
-    assert f"Results 1–{expected['total']} of {expected['total']}." in text_of(ranged.text)
+    assert f"Results 1–{expected['total']} of {expected['total']}." in shown_text(ranged.text)
 
     in_category = search(client, "attention cat:gr-qc", limit=200)
     assert in_category["total"] == 2 and all(r["category"] == "gr-qc" for r in in_category["results"])
     chosen = client.get("/search", params={"q": "attention", "cat": "gr-qc"})
-    assert "Results 1–2 of 2." in text_of(chosen.text) and 'value="gr-qc"' in chosen.text
+    assert "Results 1–2 of 2." in shown_text(chosen.text) and 'value="gr-qc"' in chosen.text
     cleared = client.get("/search", params={"q": "attention"})
     assert "Clear filters" not in cleared.text and "Clear filters" in chosen.text
 
@@ -174,8 +168,8 @@ def test_pages_step_through_the_results_without_overlap(client: TestClient) -> N
     )
     assert 'rel="next" href="/search?q=attention&amp;page=2"' in first.text and 'rel="prev"' not in first.text
     assert 'rel="prev" href="/search?q=attention"' in second.text and 'rel="next"' not in second.text
-    assert f"Results 31–{len(everything)} of {len(everything)}." in text_of(second.text)
-    far = text_of(client.get("/search", params={"q": "attention", "page": 9}).text)
+    assert f"Results 31–{len(everything)} of {len(everything)}." in shown_text(second.text)
+    far = shown_text(client.get("/search", params={"q": "attention", "page": 9}).text)
     assert f"No results on page 9: there are {len(everything)}" in far
 
 
@@ -185,22 +179,24 @@ def test_bad_input_gets_a_clear_message_not_a_traceback(client: TestClient) -> N
     assert "ignored year:'abc': use year:2023, year:2023..2025 or year:2020.." in data["notes"]
     assert data["total"] == search(client, "attention")["total"]  # the rest of the query still counts
     page = client.get("/search", params={"q": "attention year:abc"})
-    assert page.status_code == 200 and "ignored year:'abc'" in text_of(page.text)
+    assert page.status_code == 200 and "ignored year:'abc'" in shown_text(page.text)
 
     long = "attention " * 300  # 3,000 characters
     data = search(client, long)
     assert "the query was cut to its first 2,000 characters" in data["notes"] and data["results"]
     page = client.get("/search", params={"q": long})
-    assert page.status_code == 200 and "the query was cut to its first 2,000 characters" in text_of(page.text)
+    assert page.status_code == 200 and "the query was cut to its first 2,000 characters" in shown_text(
+        page.text
+    )
 
     controls = client.get("/search", params={"q": "attention", "from": "abc", "page": "x"})
-    read = text_of(controls.text)
+    read = shown_text(controls.text)
     assert controls.status_code == 200 and "ignored year from 'abc': a year has four digits" in read
     assert "ignored page 'x': showing the first page" in read and "Results 1–30 of" in read
 
     hostile = client.get("/search", params={"q": '"unbalanced cat: OR -" <b>x</b> year:'})
     assert hostile.status_code == 200 and "<b>x</b>" not in hostile.text
-    assert "ignored 'year:': a filter needs a value" in text_of(hostile.text)
+    assert "ignored 'year:': a filter needs a value" in shown_text(hostile.text)
 
     refused = client.get("/api/v1/search", params={"q": "attention", "limit": 0})
     assert refused.status_code == 422 and "limit" in refused.text

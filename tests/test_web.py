@@ -15,12 +15,8 @@ from typer.testing import CliRunner
 
 from paperradar.cli import app as cli
 from paperradar.web.app import create_app
+from tests.pages import shown_text
 from tests.replay import replay_server
-
-
-def shown_text(html: str) -> str:
-    """The page's text as a reader sees it (tags dropped, spaces collapsed)."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 @pytest.fixture(scope="module")
