@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import orjson
-from sqlalchemy import Connection, Select, func, literal, select, union
+from sqlalchemy import Connection, Dialect, Select, bindparam, func, literal, select, union
 
 from paperradar.analysis.metrics import RECENT_YEARS, Authorships, WorkArrays
 from paperradar.identity import works as work_identity
@@ -58,14 +58,66 @@ def recent_years(today: dt.date) -> range:
     return range(today.year - RECENT_YEARS + 1, today.year + 1)
 
 
-Selection = Sequence[int] | Select[Any] | None
-"""Which rows: a list of ids (asked for in chunks), a subquery of ids (one query), or ``None`` (all)."""
+@dataclass(frozen=True)
+class OneAuthor:
+    """The works on one author's profile (as :func:`works_of`): a profile's selection. Its queries
+    are built and compiled once per dialect, since a profile page runs them for every visit."""
+
+    author_id: int
 
 
-def _parts(selection: Selection) -> Iterable[Sequence[int] | Select[Any] | None]:
+Selection = Sequence[int] | Select[Any] | OneAuthor | None
+"""Which rows: a list of ids (asked for in chunks), a subquery of ids (one query), one author's
+works (one query, compiled once) or ``None`` (all)."""
+
+
+def _parts(selection: Sequence[int] | Select[Any] | None) -> Iterable[Sequence[int] | Select[Any] | None]:
     if selection is None or isinstance(selection, Select):
         return [selection]
     return chunks(list(selection))
+
+
+_Prepared = tuple[str, tuple[str, ...] | None, dict[str, Any]]
+_PREPARED: dict[tuple[type[Dialect], str, str], _Prepared] = {}
+
+
+def _prepared(conn: Connection, name: str, build: Callable[[], Select[Any]]) -> _Prepared:
+    """``build()``'s SQL for ``conn``'s dialect (compiled on first use), the order of its
+    positional parameters (``None``: named) and the values of its constants."""
+    key = (type(conn.dialect), conn.dialect.paramstyle, name)
+    found = _PREPARED.get(key)
+    if found is None:
+        compiled = build().compile(dialect=conn.dialect)
+        order = tuple(compiled.positiontup or ()) if compiled.positional else None
+        found = _PREPARED[key] = (str(compiled), order, dict(compiled.construct_params({"author_id": 0})))
+    return found
+
+
+def _author_rows(
+    conn: Connection, name: str, build: Callable[[], Select[Any]], author_id: int
+) -> list[tuple[Any, ...]]:
+    """Like :func:`raw_rows` (plain tuples from the driver's cursor, values as the driver gives
+    them) for a statement whose only variable is the bound ``author_id``, without compiling it
+    again for every call."""
+    sql, order, constants = _prepared(conn, name, build)
+    values = {**constants, "author_id": author_id}
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, tuple(values[k] for k in order) if order is not None else values)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _rows(conn: Connection, name: str, stmt: Select[Any], column: Any, selection: Selection) -> list[Any]:
+    """The raw rows of ``stmt`` restricted to ``selection`` (on ``column``): one author's with the
+    statement compiled once, else through :func:`raw_rows`, part by part."""
+    if isinstance(selection, OneAuthor):
+        return _author_rows(conn, name, lambda: _restrict(stmt, column, works_of()), selection.author_id)
+    rows: list[Any] = []
+    for part in _parts(selection):
+        rows.extend(raw_rows(conn, _restrict(stmt, column, part)))
+    return rows
 
 
 def _restrict(stmt: Select[Any], column: Any, part: Sequence[int] | Select[Any] | None) -> Select[Any]:
@@ -79,19 +131,18 @@ def _choose_citations(conn: Connection, work_ids: Selection) -> dict[int, Citati
     stmt = select(cc.work_id, cc.source, cc.citations, cc.counts_by_year, cc.as_of).where(
         cc.citations.is_not(None)
     )
-    for part in _parts(work_ids):
-        for work_id, source, citations, by_year, stamp in raw_rows(conn, _restrict(stmt, cc.work_id, part)):
-            as_of = str(stamp)[:19]  # SQLite gives text, PostgreSQL a datetime: one ordering for both
-            held = best.get(work_id)
-            if held is None or (as_of, -work_identity.rank(source)) > (
-                held.as_of,
-                -work_identity.rank(held.source),
-            ):
-                best[work_id] = CitationFact(source, int(citations), as_of)
-            if by_year:
-                seen = per_year.get(work_id)
-                if seen is None or as_of > seen[0]:
-                    per_year[work_id] = (as_of, source, by_year)
+    for work_id, source, citations, by_year, stamp in _rows(conn, "citations", stmt, cc.work_id, work_ids):
+        as_of = str(stamp)[:19]  # SQLite gives text, PostgreSQL a datetime: one ordering for both
+        held = best.get(work_id)
+        if held is None or (as_of, -work_identity.rank(source)) > (
+            held.as_of,
+            -work_identity.rank(held.source),
+        ):
+            best[work_id] = CitationFact(source, int(citations), as_of)
+        if by_year:
+            seen = per_year.get(work_id)
+            if seen is None or as_of > seen[0]:
+                per_year[work_id] = (as_of, source, by_year)
     for work_id, (_, source, text) in per_year.items():
         if work_id in best:
             years = {int(y): int(n) for y, n in orjson.loads(text).items()}
@@ -104,11 +155,14 @@ def _choose_citations(conn: Connection, work_ids: Selection) -> dict[int, Citati
     return best
 
 
-def citing_years(conn: Connection, work_ids: Selection) -> dict[int, dict[int, int]]:
+_ANY_EDGE = select(t.citation_edges.c.citing_id).limit(1)
+
+
+def citing_years(conn: Connection, work_ids: Sequence[int] | Select[Any] | None) -> dict[int, dict[int, int]]:
     """cited work → {year of the citing work: how many}, over citation edges within the corpus."""
     edges, ids, citing = t.citation_edges, t.work_ids, t.works
     result: dict[int, dict[int, int]] = defaultdict(dict)
-    if not conn.execute(select(edges.c.citing_id).limit(1)).first():
+    if not conn.execute(_ANY_EDGE).first():
         return result  # no edges at all: skip the join
     stmt = (
         select(ids.c.work_id, citing.c.year, func.count(func.distinct(edges.c.citing_id)))
@@ -140,9 +194,7 @@ def load_works(conn: Connection, work_ids: Selection, today: dt.date) -> WorkFac
     stmt = select(
         w.id, w.primary_category, w.published, w.has_code, w.n_authors
     )  # raw: dates as numpy parses
-    rows: list[Any] = []
-    for part in _parts(work_ids):
-        rows.extend(raw_rows(conn, _restrict(stmt, w.id, part)))
+    rows = _rows(conn, "works", stmt, w.id, work_ids)
     rows.sort(key=lambda row: row[0])
     n = len(rows)
     ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=n)
@@ -169,11 +221,13 @@ def load_works(conn: Connection, work_ids: Selection, today: dt.date) -> WorkFac
     cm, nv = t.community.c, t.work_novelty.c
     votes = select(cm.work_id, func.max(cm.upvotes)).where(cm.upvotes.is_not(None)).group_by(cm.work_id)
     scores = select(nv.work_id, nv.percentile).where(nv.percentile.is_not(None))
-    for part in _parts(work_ids):
-        for target, stmt_, column in ((upvotes, votes, cm.work_id), (novelty, scores, nv.work_id)):
-            got = raw_rows(conn, _restrict(stmt_, column, part))
-            if got:
-                target[np.searchsorted(ids, [g[0] for g in got])] = [g[1] for g in got]
+    for target, stmt_, column, name in (
+        (upvotes, votes, cm.work_id, "upvotes"),
+        (novelty, scores, nv.work_id, "novelty"),
+    ):
+        got = _rows(conn, name, stmt_, column, work_ids)
+        if got:
+            target[np.searchsorted(ids, [g[0] for g in got])] = [g[1] for g in got]
     arrays = WorkArrays(citations, recent, category, day, has_code, upvotes, novelty)
     return WorkFacts(ids, arrays, list(names), facts, n_authors)
 
@@ -218,20 +272,35 @@ class AuthorWorks:
 def load_author_works(conn: Connection, author_ids: Selection) -> AuthorWorks:
     """Every (author, work) on the authors' profiles: authorships and claims by author records."""
     a, c = t.authorships.c, t.author_works.c
+    signed = select(a.author_id, a.work_id, a.position)
+    claimed = select(c.author_id, c.work_id, literal(0))
     rows: list[Any] = []
-    for part in _parts(author_ids):
-        rows.extend(raw_rows(conn, _restrict(select(a.author_id, a.work_id, a.position), a.author_id, part)))
-        rows.extend(raw_rows(conn, _restrict(select(c.author_id, c.work_id, literal(0)), c.author_id, part)))
+    if isinstance(author_ids, OneAuthor):
+        author = author_ids.author_id
+        rows.extend(
+            _author_rows(conn, "signed", lambda: signed.where(a.author_id == bindparam("author_id")), author)
+        )
+        rows.extend(
+            _author_rows(
+                conn, "claimed", lambda: claimed.where(c.author_id == bindparam("author_id")), author
+            )
+        )
+    else:
+        for part in _parts(author_ids):
+            rows.extend(raw_rows(conn, _restrict(signed, a.author_id, part)))
+            rows.extend(raw_rows(conn, _restrict(claimed, c.author_id, part)))
     table = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=3 * len(rows)).reshape(-1, 3)
     return AuthorWorks(table[:, 0], table[:, 1], table[:, 2])
 
 
-def works_of(author_id: int) -> Select[Any]:
-    """The ids of the works on one author's profile, as a subquery."""
+def works_of(author_id: int | None = None) -> Select[Any]:
+    """The ids of the works on one author's profile, as a subquery (``None``: of the author bound
+    as ``author_id`` when it runs)."""
+    author: Any = bindparam("author_id") if author_id is None else author_id
     return (
         union(
-            select(t.authorships.c.work_id).where(t.authorships.c.author_id == author_id),
-            select(t.author_works.c.work_id).where(t.author_works.c.author_id == author_id),
+            select(t.authorships.c.work_id).where(t.authorships.c.author_id == author),
+            select(t.author_works.c.work_id).where(t.author_works.c.author_id == author),
         )
         .subquery()
         .select()

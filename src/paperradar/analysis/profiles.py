@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import weakref
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import orjson
-from sqlalchemy import Connection, Select, and_, func, select
+from sqlalchemy import BindParameter, Connection, Engine, Select, and_, bindparam, func, select
 
 from paperradar.analysis import facts as f
-from paperradar.analysis.ai_score import AIScore, ai_score
+from paperradar.analysis.ai_score import AIScore, Distribution, ai_score
 from paperradar.analysis.cards import Card, cards
 from paperradar.analysis.metrics import MIN_WORKS, AuthorTable, compute
 from paperradar.analysis.novelty import WINDOW_MONTHS
@@ -40,6 +40,8 @@ SOURCE_NAMES = {
     "seed_cards": "the captured profile page",
     "seed_listings": "the captured daily listings",
     "huggingface": "Hugging Face",
+    "bibtex": "BibTeX",
+    "csl_json": "CSL-JSON",
     "citing works": "the citing works in the corpus",
 }
 
@@ -125,6 +127,77 @@ class Profile:
         return data
 
 
+# ----------------------------------------------------------------------------- statements
+# Built once: a profile page runs each of them on every visit, and building a statement costs
+# more than running it on one author's rows. ``author_id`` and ``ids`` are bound per call.
+_A, _RP, _AU = t.authorships.c, t.author_reports.c, t.authors.c
+_AUTHOR_ID: BindParameter[int] = bindparam("author_id")
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+_MAIN_CATEGORIES = select(t.author_metrics.c.author_id, t.author_metrics.c.main_category).where(
+    t.author_metrics.c.author_id.in_(_IDS)
+)
+_SIGNED_AFFILIATIONS = select(_A.author_id, _A.affiliations).where(
+    _A.author_id.in_(_IDS), _A.affiliations.is_not(None)
+)
+_REPORTED_AFFILIATIONS = select(_RP.author_id, _RP.affiliations).where(
+    _RP.author_id.in_(_IDS), _RP.affiliations.is_not(None)
+)
+_AUTHOR = select(_AU.id, _AU.name, _AU.merged_into).where(_AU.id == _AUTHOR_ID)
+_MERGED = select(_AU.id).where(_AU.merged_into == _AUTHOR_ID)
+_REPORTED = (
+    select(
+        _RP.source,
+        _RP.h_index,
+        _RP.i10_index,
+        _RP.works_count,
+        _RP.citation_count,
+        _RP.counts_by_year,
+        _RP.seen_at,
+    )
+    .where((_RP.author_id == _AUTHOR_ID) | _RP.author_id.in_(_MERGED))
+    .order_by(_RP.source)
+)
+_POSITIONS = select(_A.work_id, func.min(_A.position)).where(_A.author_id == _AUTHOR_ID).group_by(_A.work_id)
+_NAMES = (
+    select(_A.name).where(_A.author_id == _AUTHOR_ID).group_by(_A.name).order_by(func.count().desc(), _A.name)
+)
+_CLAIMERS = select(t.author_works.c.source).where(t.author_works.c.author_id == _AUTHOR_ID).distinct()
+_IDS_OF = (
+    select(t.author_ids.c.scheme, t.author_ids.c.value)
+    .where(t.author_ids.c.author_id == _AUTHOR_ID)
+    .order_by(t.author_ids.c.scheme, t.author_ids.c.value)
+)
+_NV = t.work_novelty.c
+_NOVELTY = select(
+    _NV.work_id, _NV.novelty, _NV.percentile, _NV.neighbours, _NV.category, _NV.month, _NV.graded_among
+)
+_NOVELTY_OF_AUTHOR = _NOVELTY.where(_NV.work_id.in_(f.works_of()))
+_TEXT_HASHES = select(t.embeddings.c.work_id, t.embeddings.c.text_hash).where(
+    t.embeddings.c.work_id.in_(_IDS)
+)
+
+
+def _coauthors_stmt(limit: int) -> Select[Any]:
+    mine, theirs = t.authorships.alias(), t.authorships.alias()
+    shared = func.count(func.distinct(theirs.c.work_id)).label("shared")
+    return (
+        select(theirs.c.author_id, t.authors.c.name, shared)
+        .select_from(mine)
+        .join(
+            t.works, and_(t.works.c.id == mine.c.work_id, func.coalesce(t.works.c.n_authors, 0) <= MAX_TEAM)
+        )
+        .join(theirs, (theirs.c.work_id == mine.c.work_id) & (theirs.c.author_id != _AUTHOR_ID))
+        .join(t.authors, t.authors.c.id == theirs.c.author_id)
+        .where(mine.c.author_id == _AUTHOR_ID)
+        .group_by(theirs.c.author_id, t.authors.c.name)
+        .order_by(shared.desc(), t.authors.c.name)
+        .limit(limit)
+    )
+
+
+_COAUTHORS = {20: _coauthors_stmt(20)}
+
+
 # ----------------------------------------------------------------------------- finding people
 def find(conn: Connection, text: str, limit: int = 20) -> list[dict[str, Any]]:
     """Authors the text may mean, most prolific first, each with context to tell them apart:
@@ -133,13 +206,7 @@ def find(conn: Connection, text: str, limit: int = 20) -> list[dict[str, Any]]:
     if not found:
         return []
     ids = [row["id"] for row in found]
-    metrics = dict(
-        conn.execute(
-            select(t.author_metrics.c.author_id, t.author_metrics.c.main_category).where(
-                t.author_metrics.c.author_id.in_(ids)
-            )
-        ).all()
-    )
+    metrics = dict(conn.execute(_MAIN_CATEGORIES, {"ids": ids}).all())
     affiliations = _affiliations(conn, ids)
     return [
         {**row, "main_category": metrics.get(row["id"]), "affiliations": affiliations.get(row["id"], [])[:3]}
@@ -150,15 +217,9 @@ def find(conn: Connection, text: str, limit: int = 20) -> list[dict[str, Any]]:
 def _affiliations(conn: Connection, author_ids: list[int]) -> dict[int, list[str]]:
     """Per author: affiliations as written on their works (most frequent first), then reported ones."""
     counts: dict[int, Counter[str]] = {}
-    a = t.authorships.c
-    stmt = select(a.author_id, a.affiliations).where(a.author_id.in_(author_ids), a.affiliations.is_not(None))
-    for author_id, text in conn.execute(stmt):
+    for author_id, text in conn.execute(_SIGNED_AFFILIATIONS, {"ids": author_ids}):
         counts.setdefault(author_id, Counter()).update(orjson.loads(text))
-    rp = t.author_reports.c
-    stmt = select(rp.author_id, rp.affiliations).where(
-        rp.author_id.in_(author_ids), rp.affiliations.is_not(None)
-    )
-    for author_id, text in conn.execute(stmt):
+    for author_id, text in conn.execute(_REPORTED_AFFILIATIONS, {"ids": author_ids}):
         counter = counts.setdefault(author_id, Counter())
         for name in orjson.loads(text):
             counter.setdefault(name, 0)
@@ -167,22 +228,7 @@ def _affiliations(conn: Connection, author_ids: list[int]) -> dict[int, list[str
 
 # ----------------------------------------------------------------------------- the profile
 def _reported(conn: Connection, author_id: int) -> list[Any]:
-    rp = t.author_reports.c
-    merged = select(t.authors.c.id).where(t.authors.c.merged_into == author_id)
-    stmt = (
-        select(
-            rp.source,
-            rp.h_index,
-            rp.i10_index,
-            rp.works_count,
-            rp.citation_count,
-            rp.counts_by_year,
-            rp.seen_at,
-        )
-        .where((rp.author_id == author_id) | rp.author_id.in_(merged))
-        .order_by(rp.source)
-    )
-    return list(conn.execute(stmt))
+    return list(conn.execute(_REPORTED, {"author_id": author_id}))
 
 
 def _problems(h: int | None, works: int | None, citations: int | None) -> list[str]:
@@ -237,48 +283,38 @@ def profile(
     """The author's profile with one page of their cards (``per_page`` None: all), or ``None``
     when there is no such author (a merged id leads to the person)."""
     today = today or dt.date.today()
-    row = conn.execute(
-        select(t.authors.c.id, t.authors.c.name, t.authors.c.merged_into).where(t.authors.c.id == author_id)
-    ).first()
+    row = conn.execute(_AUTHOR, {"author_id": author_id}).first()
     if row is None:
         return None
     if row.merged_into:
         return profile(conn, row.merged_into, today, page, per_page)
-    pairs = f.load_author_works(conn, [author_id])
-    mine = f.works_of(author_id)
+    mine = f.OneAuthor(author_id)
+    pairs = f.load_author_works(conn, mine)
     facts = f.load_works(conn, mine, today)
-    a = t.authorships.c
     me = _Author(
         author_id,
         today,
         pairs.work_ids,
         facts,
         compute(facts.arrays, pairs.authorships(facts), max(1, len(pairs.author_ids))),
-        dict(
-            conn.execute(
-                select(a.work_id, func.min(a.position)).where(a.author_id == author_id).group_by(a.work_id)
-            ).all()
-        ),
+        dict(conn.execute(_POSITIONS, {"author_id": author_id}).all()),
         _reported(conn, author_id),
     )
     h_index, i10_index, citations = _citation_figures(me)
     citations_per_year, series = _per_year(me)
     main_category = _main_category(me)
-    novelty_rows = _novelty_rows(conn, mine)
+    novelty_rows = _novelty_rows(conn, author_id)
     works, unscored = _cards_page(conn, me, novelty_rows, page, per_page)
     novelty = _novelty(me, novelty_rows, unscored)
-    names = conn.execute(
-        select(a.name).where(a.author_id == author_id).group_by(a.name).order_by(func.count().desc(), a.name)
-    ).scalars()
+    refreshed = last_refresh(conn)
+    names = conn.execute(_NAMES, {"author_id": author_id}).scalars()
     return Profile(
         author_id=author_id,
         name=row.name,
         names=list(names) or [row.name],
         ids=_ids(conn, author_id),
         affiliations=_affiliations(conn, [author_id]).get(author_id, []),
-        merged_from=list(
-            conn.execute(select(t.authors.c.id).where(t.authors.c.merged_into == author_id)).scalars()
-        ),
+        merged_from=list(conn.execute(_MERGED, {"author_id": author_id}).scalars()),
         today=today,
         main_category=main_category,
         papers=_papers(conn, me),
@@ -300,9 +336,9 @@ def profile(
             },
             me.n,
             main_category.value,
-            distributions_for(conn, main_category.value),
+            _peer_distributions(conn, main_category.value, refreshed),
         ),
-        ai_score_as_of=last_refresh(conn),
+        ai_score_as_of=refreshed,
         works=works,
         page=page,
         per_page=per_page,
@@ -310,11 +346,35 @@ def profile(
     )
 
 
+# Per store: the refresh the peer histograms are of (its ``computed_at``), and those read so far
+# by category. A refresh rewrites every histogram with a new ``computed_at``, so a page never
+# shows older peers than the refresh it names; parsing them again on every visit costs more than
+# the rest of the AI Score.
+_PEERS: weakref.WeakKeyDictionary[Engine, tuple[dt.datetime, dict[str, dict[str, Distribution]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _peer_distributions(
+    conn: Connection, category: str | None, refreshed: dt.datetime | None
+) -> dict[str, Distribution]:
+    """:func:`distributions_for`, kept until the next refresh."""
+    if category is None or refreshed is None:
+        return distributions_for(conn, category)
+    held = _PEERS.get(conn.engine)
+    if held is None or held[0] != refreshed:
+        held = _PEERS[conn.engine] = (refreshed, {})
+    found = held[1].get(category)
+    if found is None:
+        found = held[1][category] = distributions_for(conn, category)
+    return found
+
+
 def _papers(conn: Connection, me: _Author) -> Figure:
     basis = f"works in the corpus with this author: {len(me.positions)} in their author lists"
     if claimed_only := me.n - len(me.positions):
-        stmt = select(t.author_works.c.source).where(t.author_works.c.author_id == me.id).distinct()
-        claimers = ", ".join(source_name(s) for s in sorted(conn.execute(stmt).scalars()))
+        found = conn.execute(_CLAIMERS, {"author_id": me.id}).scalars()
+        claimers = ", ".join(source_name(s) for s in sorted(found))
         basis += f", {claimed_only} more listed by {claimers}"
     reported = [
         Reported(r.source, r.works_count, r.seen_at, r.works_count != me.n)
@@ -456,20 +516,16 @@ def _novelty(me: _Author, scored: dict[int, WorkNovelty], unscored: dict[int, Wo
 
 def _ids(conn: Connection, author_id: int) -> dict[str, list[str]]:
     ids: dict[str, list[str]] = {}
-    stmt = select(t.author_ids.c.scheme, t.author_ids.c.value).where(t.author_ids.c.author_id == author_id)
-    for scheme, value in conn.execute(stmt.order_by(t.author_ids.c.scheme, t.author_ids.c.value)):
+    for scheme, value in conn.execute(_IDS_OF, {"author_id": author_id}):
         ids.setdefault(scheme, []).append(value)
     return ids
 
 
-def _novelty_rows(conn: Connection, work_ids: Sequence[int] | Select[Any]) -> dict[int, WorkNovelty]:
-    nv = t.work_novelty.c
-    stmt = select(
-        nv.work_id, nv.novelty, nv.percentile, nv.neighbours, nv.category, nv.month, nv.graded_among
-    )
+def _novelty_rows(conn: Connection, author_id: int) -> dict[int, WorkNovelty]:
+    """The novelty scores of the works on the author's profile."""
     out: dict[int, WorkNovelty] = {}
     for work_id, novelty, percentile, neighbours, category, month, base in conn.execute(
-        stmt.where(nv.work_id.in_(work_ids))
+        _NOVELTY_OF_AUTHOR, {"author_id": author_id}
     ):
         reason = None
         if novelty is None:
@@ -490,10 +546,9 @@ def _no_novelty(conn: Connection, works: dict[int, tuple[str | None, bool]]) -> 
     """Why each of these works (id → (category, has a date)) has no novelty score."""
     hashes: dict[int, str] = {}
     for chunk in chunks(list(works)):
-        stmt = select(t.embeddings.c.work_id, t.embeddings.c.text_hash).where(
-            t.embeddings.c.work_id.in_(chunk)
+        hashes.update(
+            (work_id, text_hash) for work_id, text_hash in conn.execute(_TEXT_HASHES, {"ids": chunk})
         )
-        hashes.update((work_id, text_hash) for work_id, text_hash in conn.execute(stmt))
     out = {}
     for work_id, (category, dated) in works.items():
         embedded = hashes.get(work_id)
@@ -514,19 +569,7 @@ def _no_novelty(conn: Connection, works: dict[int, tuple[str | None, bool]]) -> 
 def _coauthors(conn: Connection, author_id: int, limit: int = 20) -> list[Coauthor]:
     """The most frequent co-authors, on works of up to MAX_TEAM authors (everyone on a
     3,000-author collaboration paper is not a co-author in the sense a reader means)."""
-    mine, theirs = t.authorships.alias(), t.authorships.alias()
-    shared = func.count(func.distinct(theirs.c.work_id)).label("shared")
-    stmt = (
-        select(theirs.c.author_id, t.authors.c.name, shared)
-        .select_from(mine)
-        .join(
-            t.works, and_(t.works.c.id == mine.c.work_id, func.coalesce(t.works.c.n_authors, 0) <= MAX_TEAM)
-        )
-        .join(theirs, (theirs.c.work_id == mine.c.work_id) & (theirs.c.author_id != author_id))
-        .join(t.authors, t.authors.c.id == theirs.c.author_id)
-        .where(mine.c.author_id == author_id)
-        .group_by(theirs.c.author_id, t.authors.c.name)
-        .order_by(shared.desc(), t.authors.c.name)
-        .limit(limit)
-    )
-    return [Coauthor(a, name, n) for a, name, n in conn.execute(stmt)]
+    stmt = _COAUTHORS.get(limit)
+    if stmt is None:
+        stmt = _COAUTHORS[limit] = _coauthors_stmt(limit)
+    return [Coauthor(a, name, n) for a, name, n in conn.execute(stmt, {"author_id": author_id})]

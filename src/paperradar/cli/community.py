@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import os
 import textwrap
 from typing import Annotated
 
@@ -16,7 +17,7 @@ from paperradar.cli.app import app, console, err, print_json, refused, store_eng
 from paperradar.cli.sync import SYNC_ERRORS, Session
 from paperradar.identity import ids
 from paperradar.store import accounts, community, queries
-from paperradar.store.database import writing
+from paperradar.store.database import ENV_DB, writing
 from paperradar.sync.arxiv_api import fetch_work
 from paperradar.text import plural
 
@@ -355,6 +356,9 @@ def serve(
             help="Also send the due email digests now and every MINUTES (0: not; cron works too).",
         ),
     ] = 0,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (each opens the store on its own).")
+    ] = 1,
 ) -> None:
     """Serve the web app and its JSON API (/api/v1, documented at /docs).
 
@@ -364,19 +368,21 @@ def serve(
     Example: [cyan]paperradar serve --port 8000[/]   [cyan]paperradar serve --host 0.0.0.0 --digests 15[/]
     """
     if not digests:
-        serve_app(store_engine(ctx), host, port)
+        serve_app(store_engine(ctx), host, port, workers)
         return
     from paperradar.cli.digest import digest_schedule
 
     with digest_schedule(store_engine(ctx), digests):
-        serve_app(store_engine(ctx), host, port)
+        serve_app(store_engine(ctx), host, port, workers)
 
 
-def serve_app(engine: Engine, host: str, port: int) -> None:
-    """Run the web app under uvicorn until Ctrl-C, saying who it acts as."""
+def serve_app(engine: Engine, host: str, port: int, workers: int = 1) -> None:
+    """Run the web app under uvicorn until Ctrl-C, saying who it acts as. With several workers
+    each process builds its own app from the environment (an app cannot be handed to another
+    process)."""
     import uvicorn
 
-    from paperradar.web.app import create_app
+    from paperradar.web.app import ENV_LOCAL, create_app
 
     local = is_loopback(host)
     with engine.connect() as conn:
@@ -389,7 +395,20 @@ def serve_app(engine: Engine, host: str, port: int) -> None:
         err.print(
             "[yellow]no accounts yet[/]: nobody can sign in; add one: [cyan]paperradar user add NAME[/]"
         )
-    uvicorn.run(create_app(engine, local=local), host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(engine, local=local), host=host, port=port, log_level="warning")
+        return
+    os.environ[ENV_DB] = engine.url.render_as_string(hide_password=False)
+    os.environ[ENV_LOCAL] = "1" if local else "0"
+    uvicorn.run(
+        "paperradar.web.app:app_from_env",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_worker_healthcheck=30,
+    )
 
 
 def is_loopback(host: str) -> bool:

@@ -8,6 +8,7 @@ chooses, pages and renders.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -62,6 +63,7 @@ from paperradar.web.security import CSRF_FIELD, CSRF_HEADER, Security
 from paperradar.web.site import HERE, Site, plain
 
 PER_PAGE = 30
+ENV_LOCAL = "PAPERRADAR_LOCAL"  # "1": the server listens on loopback only (set by `serve --workers`)
 
 
 class Submission(BaseModel):
@@ -484,3 +486,9 @@ def create_app(db: str | Engine | None = None, *, local: bool = True) -> FastAPI
         )
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app of one uvicorn worker: the store from ``$PAPERRADAR_DB``, the mode from
+    ``$PAPERRADAR_LOCAL`` (``paperradar serve --workers N`` sets both)."""
+    return create_app(None, local=os.environ.get(ENV_LOCAL, "1") == "1")

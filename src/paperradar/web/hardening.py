@@ -14,6 +14,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paperradar.web.security import CSRF_COOKIE
@@ -50,6 +51,10 @@ def install(app: FastAPI, site: Site) -> None:
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         if refusal := site.security.check_host(request):
             return PlainTextResponse(refusal, 400)
+        if not request.url.path.startswith("/static/"):
+            # Who is asking, settled before the route takes a connection of its own: a route
+            # that held one while asking for another could starve the pool under load.
+            await run_in_threadpool(site.security.visitor, request)
         response = await call_next(request)
         seed = site.security.csrf_seed(request)  # the visitor's, or the one this page's forms carry
         if request.cookies.get(CSRF_COOKIE) != seed:

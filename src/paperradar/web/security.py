@@ -116,25 +116,18 @@ class Security:
             return accounts.secret(conn)
 
     # ---------------------------------------------------------------- who
-    def mode(self) -> Mode:
-        if not self.local:
-            return "accounts"
-        with self.engine.connect() as conn:
-            return "accounts" if accounts.any_users(conn) else "local"
-
     def visitor(self, request: Request) -> Visitor:
+        """Who is asking (once per request: the answer is kept on it), in one short read."""
         cached: Visitor | None = getattr(request.state, "visitor", None)
         if cached is not None:
             return cached
-        mode = self.mode()
-        if mode == "local":
-            found = Visitor(accounts.local_user(), True, mode)
-        else:
-            user = None
-            if token := request.cookies.get(SESSION_COOKIE):
-                with self.engine.connect() as conn:
-                    user = accounts.session_user(conn, token)
-            found = Visitor(user.name if user else None, bool(user and user.is_admin), mode)
+        token = request.cookies.get(SESSION_COOKIE)
+        with self.engine.connect() as conn:
+            if self.local and not accounts.any_users(conn):
+                found = Visitor(accounts.local_user(), True, "local")
+            else:
+                user = accounts.session_user(conn, token) if token else None
+                found = Visitor(user.name if user else None, bool(user and user.is_admin), "accounts")
         request.state.visitor = found
         return found
 
