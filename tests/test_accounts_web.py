@@ -254,3 +254,32 @@ def test_only_admins_manage_users_and_organisations(shared: TestClient) -> None:
         "Removed carol." in shown_text(gone.text)
         and sign_in(shared, "carol", "carol-pw-123").status_code == 401
     )
+
+
+def test_members_file_papers_under_their_organisation(shared: TestClient) -> None:
+    sign_in(shared, "ada", "ada-secret-pw")
+    token = csrf_of(shared.get("/admin").text)
+    shared.post("/admin/orgs", data={"csrf": token, "handle": "lab", "name": "The Lab"})
+    shared.post("/admin/orgs/lab/members", data={"csrf": token, "member": "bob"})
+
+    sign_in(shared, "bob", "bob-secret-pw")
+    paper = shared.get(f"/papers/{PAPER}")
+    assert (
+        "File under your organisation" in paper.text and '<option value="lab">The Lab</option>' in paper.text
+    )
+    filed = shared.post(
+        f"/papers/{PAPER}/organisation",
+        data={"csrf": csrf_of(paper.text), "handle": "lab"},
+        follow_redirects=False,
+    )
+    assert filed.status_code == 303 and filed.headers["location"] == "/orgs/lab"
+    org = shown_text(shared.get("/orgs/lab").text)
+    assert "1 Paper " in org and "EvoArena" in org and "bob (member)" in org
+    assert shared.get("/api/v1/orgs/lab").json()["papers"][0]["arxiv_id"] == PAPER
+
+    sign_in(shared, "ada", "ada-secret-pw")
+    shared.post("/admin/orgs", data={"csrf": csrf_of(shared.get("/admin").text), "handle": "elsewhere"})
+    sign_in(shared, "bob", "bob-secret-pw")
+    token = csrf_of(shared.get("/").text)
+    refused = shared.post(f"/papers/{PAPER}/organisation", data={"csrf": token, "handle": "elsewhere"})
+    assert refused.status_code == 403 and "bob is not a member" in shown_text(refused.text)

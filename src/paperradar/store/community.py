@@ -103,6 +103,18 @@ def organisations(conn: Connection) -> list[tuple[str, str, str, int]]:
     return [(key.split(":", 1)[-1], name, source, int(n)) for key, name, source, n in rows]
 
 
+def memberships(conn: Connection, member: str) -> list[tuple[str, str]]:
+    """The local organisations a user belongs to, as (handle, name)."""
+    org, m = t.organisations.c, t.organisation_members.c
+    rows = conn.execute(
+        select(org.key, org.name)
+        .join(t.organisation_members, m.organisation_id == org.id)
+        .where(m.member == member)
+        .order_by(org.name)
+    )
+    return [(key.split(":", 1)[-1], name) for key, name in rows]
+
+
 def add_member(conn: Connection, org_id: int, member: str, role: str = "member") -> bool:
     row = {"organisation_id": org_id, "member": member, "role": role, "joined_at": dt.datetime.now(dt.UTC)}
     try:

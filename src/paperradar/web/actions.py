@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from paperradar.analysis.daily import upvotes
 from paperradar.store import community, library
+from paperradar.store.community import OrganisationError
 from paperradar.web.security import CSRF_FIELD, CSRF_HEADER, safe_next
 from paperradar.web.site import Site
 
@@ -78,6 +79,25 @@ def router(site: Site) -> APIRouter:
         request: Request, ident: str, undo: str = Form(""), next_: str = Form("", alias="next")
     ) -> Response:
         return await form_action(request, ident, "dislike", undo, next_)
+
+    @r.post("/papers/{ident:path}/organisation", include_in_schema=False)
+    async def tag_form(request: Request, ident: str) -> Response:
+        """A member files a paper under one of their organisations (it shows on its page)."""
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        guard.check_csrf(request, form.get(CSRF_FIELD))
+        handle = form.get("handle", "")
+        if guard.visitor(request).name is None:
+            return RedirectResponse(f"/login?next={quote(f'/papers/{ident}')}", 303)
+        user = actor(request)
+        try:
+            with site.writing() as conn:
+                org_id = community.organisation_id(conn, handle)
+                if org_id is None:
+                    raise OrganisationError(f"no organisation {handle!r}")
+                community.tag(conn, org_id, site.work_id(conn, ident), user)
+        except OrganisationError as exc:
+            raise HTTPException(403, str(exc)) from exc
+        return RedirectResponse(f"/orgs/{quote(handle)}", 303)  # where the paper now shows
 
     # ---------------------------------------------------------------- API
     def api_action(request: Request, ident: str, what: str, undo: bool) -> dict[str, Any]:

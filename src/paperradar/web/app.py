@@ -399,7 +399,9 @@ def create_app(db: str | Engine | None = None, *, local: bool = True) -> FastAPI
             neighbours = cards(conn, [h.work_id for h in related], dt.date.today())
             hf, local = upvotes(conn, work_id)
             shown = [work_id, *neighbours]
-            marks = site.marks(conn, site.security.visitor(request).name, shown)
+            user = site.security.visitor(request).name
+            marks = site.marks(conn, user, shown)
+            member_of = community.memberships(conn, user) if user else []
         return page(
             request,
             "paper.html",
@@ -409,6 +411,7 @@ def create_app(db: str | Engine | None = None, *, local: bool = True) -> FastAPI
             hf_upvotes=hf,
             local_votes=local,
             related=[neighbours[h.work_id] for h in related if h.work_id in neighbours],
+            member_of=member_of,
             marks=marks,
         )
 
