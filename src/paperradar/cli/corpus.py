@@ -303,6 +303,10 @@ def demo(
         index(ctx, rebuild=False, embed=True, limit=None, follow=False, every=60)
     console.print("\nComputing paper novelty and author metrics")
     refresh(ctx, full=True, novelty=embed, as_json=False)
+    from paperradar.analysis.recommend import term_dir
+
+    added = term_dir(store_engine(ctx)).catch_up(store_engine(ctx))
+    console.print(f"recommendations: tf-idf features of {added:,} works (for the For you page)")
     console.print(
         f"\nTry:  [cyan]paperradar --db {target} show 2606.00467[/]\n"
         f'      [cyan]paperradar --db {target} search "language models"[/]\n'
