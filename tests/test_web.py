@@ -218,10 +218,13 @@ def test_an_embedded_corpus_shows_related_papers_and_similar_authors(tmp_path: P
         first = embedded.get("/api/v1/daily/2026-06-12").json()["items"][0]
         author = embedded.get("/authors", params={"q": first["authors"][0]}, follow_redirects=False)
         profile = embedded.get(author.headers["location"])
-        assert "<h2>Similar authors</h2>" in profile.text
+        assert (
+            f'href="{author.headers["location"]}/similar"' in profile.text
+        )  # listed a click (or a script) away
         similar = embedded.get(f"/api/v1{author.headers['location']}/similar").json()["similar"]
         assert similar and all(0 < s["score"] <= 1 for s in similar)
-        assert similar[0]["name"] in shown_text(profile.text)
+        listed = shown_text(embedded.get(f"{author.headers['location']}/similar").text)
+        assert similar[0]["name"] in listed and f"similarity {similar[0]['score']:.2f}" in listed
 
 
 def test_submit_a_paper_from_the_web(

@@ -287,7 +287,7 @@ def create_app(db: str | Engine | None = None, *, local: bool = True) -> FastAPI
             p=profile,
             years=years,
             counts=[profile.series[y] for y in years],
-            similar=similar_to(author_id),
+            embedded=searcher.semantic_ready(),
             marks=marks,
         )
 
@@ -296,6 +296,14 @@ def create_app(db: str | Engine | None = None, *, local: bool = True) -> FastAPI
         if not searcher.semantic_ready():
             return None
         return similar_authors(engine, searcher.vectors, author_id, 8)
+
+    @app.get("/authors/{author_id}/similar", response_class=HTMLResponse, include_in_schema=False)
+    def similar_page(request: Request, author_id: int) -> HTMLResponse:
+        """Kept off the profile itself (a vector search costs more than the rest of the page):
+        the profile's script inlines this list, and without script it is a link away."""
+        with reading() as conn:
+            profile = load_profile(conn, author_id, 1)
+        return page(request, "similar.html", p=profile, similar=similar_to(author_id))
 
     @app.get("/api/v1/authors/{author_id}/similar", tags=["authors"])
     def api_similar_authors(author_id: int) -> Any:

@@ -69,7 +69,35 @@ function drawChart(canvas) {
   });
 }
 
+// The profile's similar authors come after the page (a vector search): built from text nodes only.
+async function loadSimilar(section) {
+  const response = await fetch(section.dataset.similar, { headers: { Accept: "application/json" } });
+  if (!response.ok) return; // no embeddings yet: the section already says so
+  const body = await response.json();
+  const list = document.createElement("ul");
+  list.className = "people";
+  for (const author of body.similar) {
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = "/authors/" + author.author_id;
+    link.textContent = author.name;
+    const why = document.createElement("span");
+    why.className = "why";
+    const papers = author.close_works === 1 ? "paper" : "papers";
+    why.textContent = ` similarity ${author.score.toFixed(2)} · ${author.close_works} close ${papers}` +
+      (author.coauthor ? " · co-author" : "");
+    item.append(link, why);
+    list.appendChild(item);
+  }
+  const note = section.querySelector("p");
+  if (note) note.textContent = body.similar.length
+    ? "Closest in meaning to these papers (embeddings); co-authors marked."
+    : "No author's papers are near these.";
+  section.appendChild(list);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("section[data-similar]").forEach(loadSimilar);
   document.querySelectorAll("form.act[data-api]").forEach((form) => {
     form.addEventListener("submit", (event) => act(form, event));
   });
