@@ -15,7 +15,7 @@ import hmac
 import secrets
 import threading
 import time
-from collections import defaultdict, deque
+from collections import deque
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -51,13 +51,16 @@ class RateLimit:
 
     def __init__(self, limit: int, seconds: float) -> None:
         self.limit, self.seconds = limit, seconds
-        self._events: dict[str, deque[float]] = defaultdict(deque)
+        self._events: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def _recent(self, key: str, now: float) -> deque[float]:
-        events = self._events[key]
+        """The key's events inside the window (a key with none left is forgotten: no leak)."""
+        events = self._events.get(key, deque())
         while events and events[0] <= now - self.seconds:
             events.popleft()
+        if not events:
+            self._events.pop(key, None)
         return events
 
     def retry_after(self, key: str) -> int:
@@ -70,8 +73,10 @@ class RateLimit:
             return max(1, int(events[0] + self.seconds - now + 0.999))
 
     def hit(self, key: str) -> None:
+        now = time.monotonic()
         with self._lock:
-            self._recent(key, time.monotonic()).append(time.monotonic())
+            self._events[key] = self._recent(key, now)
+            self._events[key].append(now)
 
     def check(self, key: str, what: str) -> None:
         """Count one event, or refuse with 429 and Retry-After when over the limit."""
