@@ -36,12 +36,8 @@ def router(site: Site) -> APIRouter:
     r = APIRouter()
     guard = site.security
 
-    def key() -> bytes:
-        with site.writing() as conn:
-            return accounts.secret(conn)
-
     def from_token(token: str) -> Subscription:
-        ident = subscription_of(key(), token)
+        ident = subscription_of(guard.signing_key, token)
         if ident is None:
             raise HTTPException(400, "this unsubscribe link is not valid (it may have been cut or changed)")
         with site.reading() as conn:

@@ -116,7 +116,8 @@ class Security:
         self.votes = RateLimit(60, 60)  # votes and saves per user per minute
 
     @cached_property
-    def _key(self) -> bytes:
+    def signing_key(self) -> bytes:
+        """The app's HMAC key (CSRF tokens, unsubscribe links), read once from the store."""
         with self.engine.begin() as conn:
             return accounts.secret(conn)
 
@@ -158,7 +159,7 @@ class Security:
     def csrf_token(self, request: Request) -> str:
         """What forms carry: an HMAC of the cookie, which a page elsewhere can neither read nor make."""
         seed = self.csrf_seed(request)
-        return hmac.new(self._key, seed.encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self.signing_key, seed.encode(), hashlib.sha256).hexdigest()
 
     def check_csrf(self, request: Request, supplied: str | None) -> None:
         origin = request.headers.get("origin")
