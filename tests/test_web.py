@@ -263,3 +263,9 @@ def test_submit_a_paper_from_the_web(
     assert unknown.status_code == 404 and "not an arXiv id" in unknown.json()["error"]
     empty = client.post("/submit", data={"csrf": token, "id": " "})
     assert empty.status_code == 400 and "give an arXiv id" in empty.text
+
+
+def test_finding_an_author_counts_the_papers_their_profile_shows(client: TestClient) -> None:
+    (match,) = client.get("/api/v1/authors", params={"q": "Natalie Mackraz"}).json()["matches"]
+    profile = client.get(f"/api/v1/authors/{match['id']}").json()
+    assert match["papers"] == profile["papers"]["value"] == 7  # 5 authorships + 2 works her records list

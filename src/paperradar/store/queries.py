@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Table, func, select, union
 
 from paperradar.identity import ids
 from paperradar.identity import works as work_identity
@@ -224,11 +224,22 @@ def find_authors(conn: Connection, name_or_id: str, limit: int = 20) -> list[dic
             )
         ).scalars()
     )
-    papers = func.count(t.authorships.c.work_id).label("papers")
+    people = found[:1000]
+    # Their papers as the profile counts them: works they wrote, and works an author record of
+    # theirs lists although no authorship names them (claims).
+    works = union(
+        select(t.authorships.c.author_id, t.authorships.c.work_id).where(
+            t.authorships.c.author_id.in_(people)
+        ),
+        select(t.author_works.c.author_id, t.author_works.c.work_id).where(
+            t.author_works.c.author_id.in_(people)
+        ),
+    ).subquery("works")
+    papers = func.count(works.c.work_id).label("papers")
     stmt = (
         select(t.authors.c.id, t.authors.c.name, papers)
-        .select_from(t.authors.outerjoin(t.authorships, t.authorships.c.author_id == t.authors.c.id))
-        .where(t.authors.c.id.in_(found[:1000]))
+        .select_from(t.authors.outerjoin(works, works.c.author_id == t.authors.c.id))
+        .where(t.authors.c.id.in_(people))
         .group_by(t.authors.c.id, t.authors.c.name)
         .order_by(papers.desc(), t.authors.c.id)
         .limit(limit)
