@@ -97,8 +97,8 @@ def import_file(conn: Connection, owner: str, path: Path, format_name: str | Non
             report.tagged += 1
         note = record.extra.get("note") or record.extra.get("annote")
         if isinstance(note, str) and note.strip():
-            current = next((i.note for i in library.items(conn, owner) if i.work_id == work_id), None)
-            if not current:
+            saved = library.item(conn, owner, work_id)
+            if saved is None or not saved.note:
                 library.set_note(conn, owner, work_id, note)
     return report
 

@@ -12,11 +12,12 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from paperradar import __version__
 from paperradar.ingest import FileResult
 from paperradar.records import UnreadableInput
+from paperradar.store import queries
 from paperradar.store.database import ENV_DB, open_store
 from paperradar.store.writer import Counts
 
@@ -92,6 +93,15 @@ def refused(*errors: type[Exception]) -> Iterator[None]:
     except errors as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(1) from exc
+
+
+def work_or_exit(conn: Connection, ident: str) -> int:
+    """The work an arXiv id, DOI or internal id names, or ``error: no work …`` and exit 1."""
+    work_id = queries.resolve_work(conn, ident)
+    if work_id is None:
+        err.print(f"[red]error:[/] no work {ident!r} in the store (import or sync it first)")
+        raise typer.Exit(1)
+    return work_id
 
 
 def print_json(data: Any) -> None:

@@ -13,7 +13,7 @@ from rich.markup import escape
 from sqlalchemy import Engine
 
 from paperradar.analysis.daily import WINDOWS, FeedItem, Window, days_of, feed, organisation_page, trending
-from paperradar.cli.app import app, console, err, print_json, refused, store_engine
+from paperradar.cli.app import app, console, err, print_json, refused, store_engine, work_or_exit
 from paperradar.cli.sync import SYNC_ERRORS, Session
 from paperradar.identity import ids
 from paperradar.store import accounts, community, queries
@@ -156,11 +156,7 @@ def trending_command(
 
 def _work(ctx: typer.Context, ident: str) -> int:
     with store_engine(ctx).connect() as conn:
-        work_id = queries.resolve_work(conn, ident)
-    if work_id is None:
-        err.print(f"[red]error:[/] no work {ident!r} in the store (import or sync it first)")
-        raise typer.Exit(1)
-    return work_id
+        return work_or_exit(conn, ident)
 
 
 @app.command()

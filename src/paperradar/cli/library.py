@@ -11,10 +11,10 @@ import typer
 from rich.markup import escape
 
 from paperradar.analysis.cards import cards
-from paperradar.cli.app import app, console, err, print_json, refused, store_engine
+from paperradar.cli.app import app, console, err, print_json, refused, store_engine, work_or_exit
 from paperradar.library_files import IMPORT_FORMATS, import_file, to_bibtex, to_json_lines
 from paperradar.records import UnreadableInput
-from paperradar.store import accounts, library, queries
+from paperradar.store import accounts, library
 from paperradar.store.database import writing
 from paperradar.store.library import LibraryError
 from paperradar.text import plural
@@ -33,14 +33,6 @@ UserOption = Annotated[
 IdArgument = Annotated[str, typer.Argument(metavar="ID", help="arXiv id, DOI or internal id.")]
 
 
-def _work(conn: object, ident: str) -> int:
-    work_id = queries.resolve_work(conn, ident)  # type: ignore[arg-type]
-    if work_id is None:
-        err.print(f"[red]error:[/] no work {ident!r} in the corpus (see paperradar show / search)")
-        raise typer.Exit(1)
-    return work_id
-
-
 @library_app.command("save")
 def library_save(
     ctx: typer.Context,
@@ -55,7 +47,7 @@ def library_save(
     owner = user or accounts.local_user()
     with refused(LibraryError), writing(store_engine(ctx)) as conn:
         for ident in idents:
-            work_id = _work(conn, ident)
+            work_id = work_or_exit(conn, ident)
             new = library.save(conn, owner, work_id)
             if tags:
                 library.tag(conn, owner, work_id, add=tags)
@@ -69,7 +61,7 @@ def library_remove(ctx: typer.Context, ident: IdArgument, user: UserOption = Non
     Example: [cyan]paperradar library remove 2606.13392[/]
     """
     with writing(store_engine(ctx)) as conn:
-        removed = library.unsave(conn, user or accounts.local_user(), _work(conn, ident))
+        removed = library.unsave(conn, user or accounts.local_user(), work_or_exit(conn, ident))
     console.print(f"removed {ident}" if removed else f"{ident} was not in your library")
 
 
@@ -87,7 +79,7 @@ def library_tag(
     """
     owner = user or accounts.local_user()
     with refused(LibraryError), writing(store_engine(ctx)) as conn:
-        work_id = _work(conn, ident)
+        work_id = work_or_exit(conn, ident)
         now = library.tag(conn, owner, work_id, add=[] if remove else tags, remove=tags if remove else [])
     console.print(f"{ident}: {', '.join(now) if now else 'no tags'}")
 
@@ -104,7 +96,7 @@ def library_note(
     Example: [cyan]paperradar library note 2606.13392 "compare with Longformer"[/]
     """
     with writing(store_engine(ctx)) as conn:
-        library.set_note(conn, user or accounts.local_user(), _work(conn, ident), text)
+        library.set_note(conn, user or accounts.local_user(), work_or_exit(conn, ident), text)
     console.print(f"note {'saved' if text.strip() else 'cleared'} on {ident}")
 
 
@@ -120,7 +112,7 @@ def library_read(
     Example: [cyan]paperradar library read 2606.13392[/]
     """
     with writing(store_engine(ctx)) as conn:
-        library.mark_read(conn, user or accounts.local_user(), _work(conn, ident), read=not unread)
+        library.mark_read(conn, user or accounts.local_user(), work_or_exit(conn, ident), read=not unread)
     console.print(f"{ident} marked {'unread' if unread else 'read'}")
 
 

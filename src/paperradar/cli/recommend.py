@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from paperradar.analysis.recommend import Recommendations, recommend, recommender
-from paperradar.cli.app import app, console, err, print_json, progress_bar, store_engine
+from paperradar.cli.app import app, console, err, print_json, progress_bar, store_engine, work_or_exit
 from paperradar.store import accounts, library, queries
 from paperradar.store.database import writing
 
@@ -119,10 +119,7 @@ def dislike(
     """
     who = user or accounts.local_user()
     with writing(store_engine(ctx)) as conn:
-        work_id = queries.resolve_work(conn, ident)
-        if work_id is None:
-            err.print(f"[red]error:[/] no work {ident!r} in the store")
-            raise typer.Exit(1)
+        work_id = work_or_exit(conn, ident)
         changed = (library.undo_dislike if undo else library.dislike)(conn, who, work_id)
     if undo:
         console.print(f"{ident}: no longer marked not for {who}" if changed else f"{ident} was not disliked")

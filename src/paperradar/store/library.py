@@ -82,6 +82,11 @@ def undo_dislike(conn: Connection, owner: str, work_id: int) -> bool:
     return bool(done.rowcount)
 
 
+def is_disliked(conn: Connection, owner: str, work_id: int) -> bool:
+    d = t.dislikes.c
+    return conn.execute(select(d.work_id).where(d.owner == owner, d.work_id == work_id)).first() is not None
+
+
 def disliked(conn: Connection, owner: str) -> list[int]:
     d = t.dislikes.c
     return list(
@@ -158,11 +163,20 @@ def mark_read(conn: Connection, owner: str, work_id: int, read: bool = True) -> 
 
 
 def items(
-    conn: Connection, owner: str, *, tag: str | None = None, unread: bool | None = None
+    conn: Connection,
+    owner: str,
+    *,
+    tag: str | None = None,
+    unread: bool | None = None,
+    work_id: int | None = None,
 ) -> list[LibraryItem]:
-    """The user's library, most recently saved first, optionally one tag or only (un)read papers."""
+    """The user's library, most recently saved first, optionally one tag, only (un)read papers,
+    or one paper."""
     lib, lt = t.library.c, t.library_tags.c
     stmt = select(lib.work_id, lib.saved_at, lib.note, lib.read_at, lib.origin).where(lib.owner == owner)
+    tags_of = select(lt.work_id, lt.tag).where(lt.owner == owner)
+    if work_id is not None:
+        stmt, tags_of = stmt.where(lib.work_id == work_id), tags_of.where(lt.work_id == work_id)
     if tag is not None:
         tagged = select(lt.work_id).where(lt.owner == owner, lt.tag == clean_tag(tag))
         stmt = stmt.where(lib.work_id.in_(tagged))
@@ -172,11 +186,17 @@ def items(
         LibraryItem(*row) for row in conn.execute(stmt.order_by(lib.saved_at.desc(), lib.work_id.desc()))
     ]
     tags: dict[int, list[str]] = {}
-    for work_id, name in conn.execute(select(lt.work_id, lt.tag).where(lt.owner == owner).order_by(lt.tag)):
-        tags.setdefault(work_id, []).append(name)
+    for tagged_id, name in conn.execute(tags_of.order_by(lt.tag)):
+        tags.setdefault(tagged_id, []).append(name)
     for item in found:
         item.tags = tags.get(item.work_id, [])
     return found
+
+
+def item(conn: Connection, owner: str, work_id: int) -> LibraryItem | None:
+    """One saved paper of the user, or ``None``."""
+    found = items(conn, owner, work_id=work_id)
+    return found[0] if found else None
 
 
 def tag_counts(conn: Connection, owner: str) -> list[tuple[str, int]]:

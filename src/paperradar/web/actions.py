@@ -42,7 +42,7 @@ def router(site: Site) -> APIRouter:
                 (library.unsave if undo else library.save)(conn, user, work_id)
             hf, local = upvotes(conn, work_id)
             marks = site.marks(conn, user, [work_id])
-            disliked = work_id in set(library.disliked(conn, user))
+            disliked = library.is_disliked(conn, user, work_id)
         return {
             "work_id": work_id,
             "upvotes": hf + local,

@@ -61,7 +61,7 @@ def router(site: Site) -> APIRouter:
                 library.set_note(conn, user, work_id, change.note)
             if change.read is not None:
                 library.mark_read(conn, user, work_id, change.read)
-            item = next((i for i in library.items(conn, user) if i.work_id == work_id), None)
+            item = library.item(conn, user, work_id)
         return plain(item) if item else {"work_id": work_id}
 
     # ---------------------------------------------------------------- API
