@@ -25,6 +25,7 @@ from sqlalchemy import Engine, insert, select, update
 from paperradar.records import Item, UnreadableInput
 from paperradar.sources import detect, format_by_name
 from paperradar.sources.base import Format, bytes_read
+from paperradar.sources.parallel import can_parallelise, parse_in_workers
 from paperradar.store import schema as t
 from paperradar.store.database import writing
 from paperradar.store.sql import upsert
@@ -103,8 +104,13 @@ def import_file(
     progress: ProgressCallback | None = None,
     batch_size: int = BATCH_SIZE,
     after_batch: Callable[[Changes], None] | None = None,
+    workers: int | None = None,
 ) -> FileResult:
-    """Import one file. Never raises for bad content: the result says what happened."""
+    """Import one file. Never raises for bad content: the result says what happened.
+
+    A big JSON-lines file is parsed by ``workers`` processes (default: one per other core,
+    see :mod:`paperradar.sources.parallel`; 0 parses in this process).
+    """
     result = FileResult(path)
     try:
         fmt: Format = format_by_name(format_name) if format_name else detect(path)
@@ -137,9 +143,11 @@ def import_file(
         if progress is not None:
             progress(path, bytes_read(path) or (total if done else 0), total, result.items)
 
+    parallel = fmt.parse_line is not None and (can_parallelise(fmt, path) if workers is None else workers > 0)
+    items = parse_in_workers(fmt, path, start, workers) if parallel else fmt.parse(path, start)
     with _bulk_gc():
         try:
-            for item in fmt.parse(path, start):
+            for item in items:
                 if item.position < start:
                     continue
                 batch.append(item)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 # Source names, used as provenance everywhere in the store.
 ARXIV_SNAPSHOT = "arxiv_snapshot"
@@ -152,7 +152,25 @@ class Skipped:
     reason: str
 
 
-Record = WorkRecord | AuthorRecord | CitationRecord | OrganisationRecord | Skipped
+class PreparedWork(NamedTuple):
+    """A work record already reduced to the rows the store writes when the work is new.
+
+    Parse workers (:mod:`paperradar.sources.parallel`) build these so that the single writing
+    process does not have to: a plain tuple crosses a process boundary ten times cheaper than
+    the dataclasses. ``statement`` is the record's JSON (``identity.works.dumps``), from which
+    the writer rebuilds the record when the work turns out not to be new. Built by
+    :func:`paperradar.identity.works.prepare`.
+    """
+
+    keys: tuple[tuple[str, str], ...]  # identity.works.keys
+    row: tuple[Any, ...]  # the displayed columns, in identity.works.DISPLAY_COLUMNS order
+    statement: str
+    versions: tuple[tuple[str, dt.datetime | None, str | None], ...]
+    authors: tuple[tuple[str, list[str]], ...]  # name as written, affiliations
+    plain: bool  # identity.works.is_plain: these rows are all the store needs
+
+
+Record = WorkRecord | PreparedWork | AuthorRecord | CitationRecord | OrganisationRecord | Skipped
 
 
 @dataclass(slots=True)

@@ -12,6 +12,7 @@ accents, LaTeX, hyphens and "Last, First" order; spellings that differ by initia
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from paperradar.identity.ids import family_name, normalise_name
 from paperradar.records import AuthorRef
@@ -19,6 +20,7 @@ from paperradar.records import AuthorRef
 AUTHOR_SCHEMES = ("orcid", "openalex", "s2", "hf")
 
 
+@lru_cache(maxsize=1 << 17)  # a bulk import meets the same few hundred thousand names again and again
 def name_key(name: str) -> str:
     return normalise_name(name)[:255]
 

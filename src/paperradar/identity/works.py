@@ -166,6 +166,20 @@ _DISPLAY_FIELDS = (
 )
 
 
+DISPLAY_COLUMNS = (
+    *_DISPLAY_FIELDS,
+    "categories",
+    "title_key",
+    "arxiv_id",
+    "doi",
+    "latest_version",
+    "n_authors",
+    "sources",
+    "has_code",
+)
+"""The ``works`` columns :func:`display` fills."""
+
+
 def display(views: Mapping[str, r.WorkRecord]) -> dict[str, Any]:
     """The ``works`` columns for a work seen by the given sources (source → record)."""
     ordered = sorted(views.items(), key=lambda item: rank(item[0]))
@@ -191,6 +205,32 @@ def display(views: Mapping[str, r.WorkRecord]) -> dict[str, Any]:
     row["sources"] = " ".join(source for source, _ in ordered)
     row["has_code"] = any(rec.code for rec in records) or _mentions_code(row["abstract"], row["comments"])
     return row
+
+
+def is_plain(record: r.WorkRecord) -> bool:
+    """Nothing but the work itself, its ids, versions and author names and affiliations: no
+    author ids to attach, no code links, citation facts, community data or references."""
+    return not (
+        record.code
+        or record.community
+        or record.references
+        or record.counts_by_year
+        or record.citation_count is not None
+        or any(author.ids for author in record.authors)
+    )
+
+
+def prepare(source: str, record: r.WorkRecord) -> r.PreparedWork:
+    """What the store writes for ``record`` if it is a new work seen by ``source`` alone."""
+    row = display({source: record})
+    return r.PreparedWork(
+        keys=tuple(keys(record)),
+        row=tuple(row[name] for name in DISPLAY_COLUMNS),
+        statement=dumps(record),
+        versions=tuple((v.version, v.date, v.size) for v in record.versions),
+        authors=tuple((a.name, a.affiliations) for a in record.authors),
+        plain=is_plain(record),
+    )
 
 
 _CODE_HOST = re.compile(r"git(?:hub|lab)\.com/[\w.\-]+/[\w.\-]+")

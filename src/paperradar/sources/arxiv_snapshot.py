@@ -213,7 +213,7 @@ def record_from_object(obj: dict[str, Any]) -> WorkRecord | str:
     )
 
 
-def _item(lineno: int, line: bytes) -> Item:
+def parse_line(lineno: int, line: bytes) -> Item:
     location = f"line {lineno}"
     try:
         # Without the line end, a cut line reads "unexpected end of data" rather than a control character.
@@ -241,7 +241,7 @@ def _raw(line: bytes) -> str:
 def parse(path: Path, start: int = 0) -> Iterator[Item]:
     """Stream one item per non-blank line; lines before ``start`` are skipped undecoded."""
     for lineno, line in iter_lines(path, start):
-        yield _item(lineno, line)
+        yield parse_line(lineno, line)
 
 
 def sniff(filename: str, head: bytes) -> bool:
@@ -272,5 +272,6 @@ FORMATS = [
         description="arXiv metadata snapshot, JSON lines (Kaggle arxiv-metadata-oai-snapshot.json, .gz too)",
         sniff=sniff,
         parse=parse,
+        parse_line=parse_line,
     )
 ]

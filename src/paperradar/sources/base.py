@@ -25,6 +25,9 @@ Parser = Callable[[Path, int], Iterator[Item]]
 """``parse(path, start)``: stream the items of ``path``; items with ``position < start``
 may be skipped cheaply (used to resume an interrupted import)."""
 
+LineParser = Callable[[int, bytes], Item]
+"""``parse_line(line_number, line)``: the item of one line of a line-oriented format."""
+
 Sniffer = Callable[[str, bytes], bool]
 """``sniff(filename, head)``: does this file look like the format? ``head`` is the first
 64 KiB, already decompressed when the file is gzip."""
@@ -37,6 +40,7 @@ class Format:
     description: str
     sniff: Sniffer
     parse: Parser
+    parse_line: LineParser | None = None  # JSON-lines formats: lets big files be parsed in parallel
 
 
 def is_gzip(path: Path) -> bool:

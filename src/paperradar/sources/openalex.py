@@ -325,15 +325,18 @@ def parse_api(path: Path, start: int = 0) -> Iterator[Item]:
 def parse_snapshot(path: Path, start: int = 0) -> Iterator[Item]:
     """One entity a line, as in ``snapshot/<kind>/updated_date=…/part_NNN.gz``."""
     for lineno, line in iter_lines(path, start):
-        location = f"line {lineno}"
-        try:
-            value = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            raw = line.decode("utf-8", "replace").rstrip("\r\n")
-            problem = Problem(f"not valid JSON: {exc.msg} at column {exc.colno}", raw)
-            yield Item(location, lineno, OPENALEX, problem=problem)
-            continue
-        yield parse_entity(value, location, lineno)
+        yield parse_snapshot_line(lineno, line)
+
+
+def parse_snapshot_line(lineno: int, line: bytes) -> Item:
+    location = f"line {lineno}"
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raw = line.decode("utf-8", "replace").rstrip("\r\n")
+        problem = Problem(f"not valid JSON: {exc.msg} at column {exc.colno}", raw)
+        return Item(location, lineno, OPENALEX, problem=problem)
+    return parse_entity(value, location, lineno)
 
 
 def parse_manifest(path: Path, start: int = 0) -> Iterator[Item]:
@@ -422,6 +425,7 @@ FORMATS = [
         description="OpenAlex snapshot part file: works or authors as JSON lines (.gz or plain)",
         sniff=sniff_snapshot,
         parse=parse_snapshot,
+        parse_line=parse_snapshot_line,
     ),
     Format(
         name="openalex-api",

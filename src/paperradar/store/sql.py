@@ -65,23 +65,36 @@ def insert_rows(
     on_conflict: OnConflict = "error",
     keys: Sequence[str] | None = None,
 ) -> None:
+    """Bulk INSERT of rows given as dicts (all with the same keys): see :func:`insert_tuples`."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    insert_tuples(conn, table, columns, [values(row) for row in rows], on_conflict, keys)
+
+
+def insert_tuples(
+    conn: Connection,
+    table: Table,
+    columns: tuple[str, ...],
+    params: Sequence[tuple[Any, ...]],
+    on_conflict: OnConflict = "error",
+    keys: Sequence[str] | None = None,
+) -> None:
     """Bulk INSERT straight through the driver's ``executemany``.
 
     This is the import's hot path: SQLAlchemy's per-parameter processing costs more than
     SQLite's own insert, so rows go to the driver as tuples. ``on_conflict`` targets the
     primary key (or the unique constraint on ``keys``): ``ignore`` keeps what is stored,
-    ``update`` replaces the non-key columns. Duplicate keys within ``rows`` keep the last.
+    ``update`` replaces the non-key columns. Duplicate keys within ``params`` keep the last.
     """
-    if not rows:
+    if not params:
         return
-    columns = tuple(rows[0])
-    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
     pk = tuple(keys) if keys else tuple(c.name for c in table.primary_key.columns)
     if on_conflict != "error" and all(k in columns for k in pk):
         # One statement may not touch the same row twice (PostgreSQL refuses): the last one wins.
-        key_of = itemgetter(*pk)
-        rows = list({key_of(row): row for row in rows}.values())
-    params: list[Any] = [values(row) for row in rows]
+        key_of = itemgetter(*(columns.index(k) for k in pk))
+        params = list({key_of(row): row for row in params}.values())
     if conn.dialect.name == "postgresql" and len(params) >= COPY_THRESHOLD:
         _copy_rows(conn, table, columns, params, on_conflict, pk)
         return
@@ -108,7 +121,7 @@ def _copy_rows(
     conn: Connection,
     table: Table,
     columns: tuple[str, ...],
-    params: list[Any],
+    params: Sequence[tuple[Any, ...]],
     on_conflict: OnConflict,
     target: tuple[str, ...],
 ) -> None:

@@ -7,7 +7,11 @@ a multi-million-line bulk import fast, while the same code path handles the rare
 
 Per batch:
 
-1. resolve every work record to an existing work, a new work, or a merge of several
+0. set aside the records that are new works beyond doubt (none of their keys is stored or
+   shared within the batch): their rows are written as they come, ready-made by a parse
+   worker (:class:`~paperradar.records.PreparedWork`) or prepared here; this is a bulk
+   import's common case;
+1. resolve every other work record to an existing work, a new work, or a merge of several
    (:mod:`paperradar.identity.works` says which keys count and when they conflict);
 2. fold each source's new view into what that source said before; unchanged views cost
    nothing more;
@@ -19,7 +23,7 @@ Per batch:
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
@@ -33,7 +37,7 @@ from paperradar.identity import works as work_identity
 from paperradar.identity.ids import family_name
 from paperradar.store import queries
 from paperradar.store import schema as t
-from paperradar.store.sql import allocate_ids, chunks, insert_rows, upsert
+from paperradar.store.sql import allocate_ids, chunks, insert_rows, insert_tuples, upsert
 
 UNIQUE_SCHEMES = frozenset({"arxiv", "s2", "s2_corpus", "openalex", "mag", "pwc"})
 """A work has at most one id of these schemes; two different values mean two works."""
@@ -118,6 +122,15 @@ class Changes:
 _OriginView = tuple[str, dt.datetime, r.WorkRecord]
 """(origin, first seen, what that origin said about the work)."""
 
+_AuthorPlan = tuple[int, str, list[r.AuthorRef]]
+"""(work, the source whose author list is displayed, that list)."""
+
+_FRESH_WORK_COLUMNS = ("id", *work_identity.DISPLAY_COLUMNS, "revision", "created_at", "updated_at")
+_WORK_ID_COLUMNS = ("scheme", "value", "work_id", "source", "seen_at")
+_SOURCE_COLUMNS = ("work_id", "source", "origin", "record", "run_id", "first_seen", "seen_at")
+_VERSION_COLUMNS = ("work_id", "version", "date", "size", "source")
+_AUTHORSHIP_COLUMNS = ("work_id", "position", "author_id", "name", "affiliations", "source")
+
 
 def _effective(origins: list[_OriginView]) -> r.WorkRecord:
     """A source's view of a work: its origins' statements folded oldest first, newer values winning."""
@@ -181,7 +194,7 @@ class BatchWriter:
     def write(self, items: Iterable[r.Item]) -> Counts:
         self.counts = Counts()
         self.revision = self._next_revision()
-        work_items: list[tuple[str, r.WorkRecord]] = []
+        work_items: list[tuple[str, r.WorkRecord | r.PreparedWork]] = []
         author_records: list[tuple[str, r.AuthorRecord]] = []
         citations: list[tuple[str, r.CitationRecord]] = []
         problems: list[r.Item] = []
@@ -189,7 +202,7 @@ class BatchWriter:
             rec = item.record
             if item.problem is not None or rec is None:
                 problems.append(item)
-            elif isinstance(rec, r.WorkRecord):
+            elif isinstance(rec, r.WorkRecord | r.PreparedWork):
                 work_items.append((item.source, rec))
             elif isinstance(rec, r.AuthorRecord):
                 author_records.append((item.source, rec))
@@ -205,9 +218,11 @@ class BatchWriter:
             else:
                 self.counts.skipped += 1
         self._quarantine(problems)
-        entities = self._resolve(work_items)
+        fresh, others, other_keys, hits = self._split_fresh(work_items)
+        fresh_authors = self._write_fresh(fresh)
+        entities = self._resolve(others, other_keys, hits)
         changed = self._write_works(entities)
-        self._write_authorships(changed)
+        self._write_authorships(changed, fresh_authors)
         for source, author in author_records:
             self._author_record(source, author)
         for source, citation in citations:
@@ -285,10 +300,79 @@ class BatchWriter:
                 result[work_id][scheme].add(value)
         return result
 
-    def _resolve(self, work_items: list[tuple[str, r.WorkRecord]]) -> dict[int, _Entity]:
+    def _split_fresh(
+        self, work_items: list[tuple[str, r.WorkRecord | r.PreparedWork]]
+    ) -> tuple[
+        list[tuple[str, r.PreparedWork]],
+        list[tuple[str, r.WorkRecord]],
+        list[list[tuple[str, str]]],
+        dict[tuple[str, str], int],
+    ]:
+        """(new works beyond doubt, the other records, their keys, the stored works of every key).
+
+        A record is a new work beyond doubt when none of its keys is stored or shared with
+        another record of the batch: whatever the general resolution would do with it, it would
+        make it a new work of its own. Plain ones (see ``prepare``) skip that machinery.
+        """
+        record_keys = [
+            list(rec.keys) if isinstance(rec, r.PreparedWork) else work_identity.keys(rec)
+            for _, rec in work_items
+        ]
+        uses = Counter(k for ks in record_keys for k in ks)
+        hits = self._lookup_ids(set(uses))
+        fresh: list[tuple[str, r.PreparedWork]] = []
+        others: list[tuple[str, r.WorkRecord]] = []
+        other_keys: list[list[tuple[str, str]]] = []
+        for (source, rec), rec_keys in zip(work_items, record_keys, strict=True):
+            new = not any(k in hits or uses[k] > 1 for k in rec_keys)
+            if isinstance(rec, r.PreparedWork):
+                if new and rec.plain:
+                    fresh.append((source, rec))
+                    continue
+                rec = work_identity.loads(rec.statement)
+            elif new and work_identity.is_plain(rec):
+                fresh.append((source, work_identity.prepare(source, rec)))
+                continue
+            others.append((source, rec))
+            other_keys.append(rec_keys)
+        return fresh, others, other_keys, hits
+
+    def _write_fresh(self, fresh: list[tuple[str, r.PreparedWork]]) -> list[_AuthorPlan]:
+        """Insert new works' rows as prepared; return their author lists to resolve."""
+        if not fresh:
+            return []
+        work_ids = allocate_ids(self.conn, t.works, len(fresh), retired=t.work_merges.c.dropped_id)
+        now, revision, origin = self.now, self.revision, self.ctx.origin or self.ctx.file_key
+        works: list[tuple[Any, ...]] = []
+        keys: list[tuple[Any, ...]] = []
+        sources: list[tuple[Any, ...]] = []
+        versions: list[tuple[Any, ...]] = []
+        plans: list[_AuthorPlan] = []
+        for (source, work), work_id in zip(fresh, work_ids, strict=True):
+            works.append((work_id, *work.row, revision, now, now))
+            keys.extend((scheme, value, work_id, source, now) for scheme, value in work.keys)
+            sources.append((work_id, source, origin, work.statement, self.ctx.run_id, now, now))
+            versions.extend((work_id, version, date, size, source) for version, date, size in work.versions)
+            self._shown[work_id] = dict(zip(work_identity.DISPLAY_COLUMNS, work.row, strict=True))
+            if work.authors:
+                plans.append(
+                    (work_id, source, [r.AuthorRef(name, list(affs)) for name, affs in work.authors])
+                )
+        self._created.update(work_ids)
+        self.counts.new += len(fresh)
+        insert_tuples(self.conn, t.works, _FRESH_WORK_COLUMNS, works)
+        insert_tuples(self.conn, t.work_ids, _WORK_ID_COLUMNS, keys, "ignore")
+        insert_tuples(self.conn, t.work_sources, _SOURCE_COLUMNS, sources)
+        insert_tuples(self.conn, t.work_versions, _VERSION_COLUMNS, versions, "ignore")
+        return plans
+
+    def _resolve(
+        self,
+        work_items: list[tuple[str, r.WorkRecord]],
+        record_keys: list[list[tuple[str, str]]],
+        hits: dict[tuple[str, str], int],
+    ) -> dict[int, _Entity]:
         """Assign every record to an entity; merge existing works a record proves identical."""
-        record_keys = [work_identity.keys(rec) for _, rec in work_items]
-        hits = self._lookup_ids({k for ks in record_keys for k in ks})
         known = self._ids_of(hits.values()) if hits else {}
         traits = self._title_traits(known) if known else {}
         entities: dict[int, _Entity] = {}
@@ -660,9 +744,12 @@ class BatchWriter:
             insert_rows(self.conn, t.citation_edges, rows, "ignore")
 
     # ---------------------------------------------------------------- authorships
-    def _write_authorships(self, changed: dict[int, dict[str, r.WorkRecord]]) -> None:
-        """Rewrite the authorships of changed works from their displayed author list."""
-        plans: list[tuple[int, str, list[r.AuthorRef]]] = []
+    def _write_authorships(
+        self, changed: dict[int, dict[str, r.WorkRecord]], fresh: list[_AuthorPlan]
+    ) -> None:
+        """Write the authorships of new works and rewrite those of changed works, from their
+        displayed author lists."""
+        plans = list(fresh)
         for work_id, views in changed.items():
             shown = work_identity.authors_view(views)
             if shown is None:
@@ -680,27 +767,21 @@ class BatchWriter:
                     if not merged_refs[j].affiliations:
                         merged_refs[j].affiliations = list(view.authors[i].affiliations)
             plans.append((work_id, source, merged_refs))
-            self._names[work_id] = " ; ".join(ref.name for ref in merged_refs)
         if not plans:
             return
+        for work_id, _, refs in plans:
+            self._names[work_id] = " ; ".join(ref.name for ref in refs)
         previous = self._current_authorships([w for w, _, _ in plans if w not in self._created])
         resolved = self._resolve_authors(plans, previous)
         rewritten = [work_id for work_id, _, _ in plans if work_id not in self._created]
         for chunk in chunks(rewritten):
             self.conn.execute(delete(t.authorships).where(t.authorships.c.work_id.in_(chunk)))
         rows = [
-            {
-                "work_id": work_id,
-                "position": pos + 1,
-                "author_id": resolved[(work_id, pos)],
-                "name": ref.name,
-                "affiliations": _json(ref.affiliations),
-                "source": source,
-            }
+            (work_id, pos + 1, resolved[(work_id, pos)], ref.name, _json(ref.affiliations), source)
             for work_id, source, refs in plans
             for pos, ref in enumerate(refs)
         ]
-        insert_rows(self.conn, t.authorships, rows)
+        insert_tuples(self.conn, t.authorships, _AUTHORSHIP_COLUMNS, rows)
 
     def _current_authorships(self, work_ids: list[int]) -> dict[int, dict[str, int]]:
         """work → {name key: author id} of its current authorships (to keep identities stable)."""
@@ -714,7 +795,7 @@ class BatchWriter:
         return current
 
     def _resolve_authors(
-        self, plans: list[tuple[int, str, list[r.AuthorRef]]], previous: dict[int, dict[str, int]]
+        self, plans: list[_AuthorPlan], previous: dict[int, dict[str, int]]
     ) -> dict[tuple[int, int], int]:
         """(work, position) → author id, creating authors for people not seen before."""
         keys = {(s, v) for _, _, refs in plans for a in refs for s, v in a.ids.items()}
