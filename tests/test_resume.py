@@ -63,33 +63,61 @@ def _paperradar(db_url: str, *args: str) -> subprocess.Popen[bytes]:
     )
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def _position(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(t.checkpoints.c.position)).scalar() or 0)
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("workers", ["0", "2"], ids=["serial", "parse-workers"])
 def test_an_import_killed_with_sigkill_resumes_to_the_same_database(
-    db_url: str, tmp_path: Path, request: pytest.FixtureRequest
+    db_url: str, tmp_path: Path, workers: str
 ) -> None:
     big = tmp_path / "snapshot.jsonl"
     lines = _big_snapshot(big, copies=90)
 
     reference = open_store(f"sqlite:///{tmp_path / 'reference.db'}")
-    import_file(reference, big, batch_size=250)
+    import_file(reference, big, batch_size=250, workers=0)
 
     engine = open_store(db_url)
-    proc = _paperradar(db_url, "import", str(big), "--batch-size", "250")
+    args = ("import", str(big), "--batch-size", "250", "--workers", workers)
+    proc = _paperradar(db_url, *args)
     deadline = time.monotonic() + 120
     while _position(engine) < lines // 3 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     assert proc.poll() is None, "the import finished before it could be killed; make the file bigger"
+    children = _children(proc.pid)
+    assert len(children) >= (2 if workers != "0" else 0)  # the parse workers (and their resource tracker)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(child) for child in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [child for child in children if _alive(child)], "parse workers outlived the killed import"
     killed_at = _position(engine)
     assert 0 < killed_at < lines
 
-    proc = _paperradar(db_url, "import", str(big), "--batch-size", "250")
+    proc = _paperradar(db_url, *args)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err.decode()
     assert f"resumed after position {killed_at}" in out.decode()

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, insert, select, update
 from paperradar.records import Item, UnreadableInput
 from paperradar.sources import detect, format_by_name
 from paperradar.sources.base import Format, bytes_read
-from paperradar.sources.parallel import can_parallelise, parse_in_workers
+from paperradar.sources.parallel import default_workers, parse_in_workers
 from paperradar.store import schema as t
 from paperradar.store.database import writing
 from paperradar.store.sql import upsert
@@ -143,7 +143,9 @@ def import_file(
         if progress is not None:
             progress(path, bytes_read(path) or (total if done else 0), total, result.items)
 
-    parallel = fmt.parse_line is not None and (can_parallelise(fmt, path) if workers is None else workers > 0)
+    if workers is None:
+        workers = default_workers(fmt, path)
+    parallel = workers > 0 and fmt.parse_line is not None
     items = parse_in_workers(fmt, path, start, workers) if parallel else fmt.parse(path, start)
     with _bulk_gc():
         try:

@@ -2,4 +2,5 @@
 
 from paperradar.cli import run
 
-run()
+if __name__ == "__main__":  # import-safe: parse workers are spawned processes that import __main__
+    run()

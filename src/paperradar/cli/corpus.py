@@ -40,6 +40,14 @@ def import_command(
     batch_size: Annotated[
         int, typer.Option(min=1, help="Records per transaction (each commit is a resumable checkpoint).")
     ] = BATCH_SIZE,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Processes parsing a JSON-lines file beside the writer (0: none). "
+            "Default: one per other core, for files of 32 MiB and more.",
+        ),
+    ] = None,
 ) -> None:
     """Import files in any supported format; re-running is safe and an interrupted import resumes.
 
@@ -73,7 +81,13 @@ def import_command(
                 progress.update(task, completed=done, total=total, items=items)
 
             result = import_file(
-                engine, path, format_name, progress=report, batch_size=batch_size, after_batch=follower.step
+                engine,
+                path,
+                format_name,
+                progress=report,
+                batch_size=batch_size,
+                after_batch=follower.step,
+                workers=workers,
             )
             progress.remove_task(task)
             results.append(result)

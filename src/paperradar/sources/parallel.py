@@ -13,6 +13,8 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -27,29 +29,23 @@ IN_FLIGHT = 16  # chunks queued per worker: enough to keep it busy while the wri
 PARALLEL_MIN_BYTES = 32 << 20  # below this, starting the workers costs more than they save
 
 
-def worker_count() -> int:
-    """Workers beside the writing process: one per other core (``PAPERRADAR_PARSE_WORKERS``)."""
-    configured = os.environ.get("PAPERRADAR_PARSE_WORKERS")
-    if configured is not None:
-        return max(0, int(configured))
+def default_workers(fmt: Format, path: Path) -> int:
+    """One worker per other core for a big file of a line-oriented format, else none."""
+    if fmt.parse_line is None or path.stat().st_size < PARALLEL_MIN_BYTES:
+        return 0
     return max(1, (os.cpu_count() or 1) - 1)
 
 
-def can_parallelise(fmt: Format, path: Path) -> bool:
-    return fmt.parse_line is not None and path.stat().st_size >= PARALLEL_MIN_BYTES and worker_count() > 0
-
-
-def parse_in_workers(fmt: Format, path: Path, start: int = 0, workers: int | None = None) -> Iterator[Item]:
+def parse_in_workers(fmt: Format, path: Path, start: int, workers: int) -> Iterator[Item]:
     """The items of ``fmt.parse(path, start)``, parsed and prepared by ``workers`` processes.
 
     At most a few chunks per worker are in flight, so memory stays flat on any file size.
     """
     if fmt.parse_line is None:
         raise ValueError(f"{fmt.name} is not a line-oriented format")
-    workers = workers or worker_count()
     # "spawn": the importing process has threads (the keyword indexer), which fork would copy mid-flight.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_quiet_gc) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
         pending: deque[Future[list[_Wire]]] = deque()
         chunk: list[tuple[int, bytes]] = []
         for numbered in iter_lines(path, start):
@@ -65,8 +61,16 @@ def parse_in_workers(fmt: Format, path: Path, start: int = 0, workers: int | Non
             yield from _items(pending.popleft().result())
 
 
-def _quiet_gc() -> None:
+def _start_worker() -> None:
     gc.set_threshold(200_000, 50, 1000)  # as ingest does: records hold no cycles
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A killed import (SIGKILL included) must not leave its workers behind, waiting for work."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 _Wire = tuple[str, int, str, Record | None, Problem | None]
