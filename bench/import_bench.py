@@ -915,7 +915,7 @@ def measure_parse(snapshot: Path) -> dict[str, Any]:
 
 
 def _decile_rates(marks: list[tuple[float, int]], size: int, papers: int) -> list[float]:
-    """Papers/s over each tenth of the file (lines are near-uniform in size): does it slow down?"""
+    """Papers/s over each tenth of the works: does it slow down as the store grows?"""
     rates: list[float] = []
     previous = marks[0][0]
     for tenth in range(1, 11):
@@ -949,7 +949,8 @@ def measure_e2e(snapshot: Path, db: Path, profile_out: Path | None = None) -> di
     """Parse + store + lexical index, as ``paperradar import`` does (fresh SQLite file)."""
     from paperradar.ingest import import_file
     from paperradar.search.lexical import LexicalIndex, index_dir
-    from paperradar.sources.base import bytes_read
+    from paperradar.sources import format_by_name
+    from paperradar.sources.parallel import default_workers
     from paperradar.store.database import open_store
     from paperradar.store.writer import Changes
 
@@ -965,20 +966,23 @@ def measure_e2e(snapshot: Path, db: Path, profile_out: Path | None = None) -> di
         profiler.enable()
     follower = LexicalIndex(index_dir(engine)).follow(engine)
     step_seconds = 0.0
-    size = snapshot.stat().st_size
-    marks: list[tuple[float, int]] = [(time.perf_counter(), 0)]  # (time, bytes read) after each batch
+    marks: list[tuple[float, int]] = [(time.perf_counter(), 0)]  # (time, works written) after each batch
 
     def step(changes: Changes) -> None:  # follower.step, timed (negligible: once per 2000-item batch)
         nonlocal step_seconds
         begun = time.perf_counter()
         follower.step(changes)
         step_seconds += time.perf_counter() - begun
-        marks.append((time.perf_counter(), bytes_read(snapshot) or size))  # None: the file is done
+        marks.append((time.perf_counter(), marks[-1][1] + len(changes.works)))
 
+    ticks = _cpu_ticks()
     result = import_file(engine, snapshot, progress=None, after_batch=step)
     t2 = time.perf_counter()
     indexed = follower.close()
     t3 = time.perf_counter()
+    spent: list[int] = [after - before for before, after in zip(ticks, _cpu_ticks(), strict=False)]
+    total_ticks = sum(spent)
+    main_cpu, workers_cpu = _cpu_seconds()
     if profiler and profile_out:
         profiler.disable()
         profiler.dump_stats(profile_out)
@@ -998,20 +1002,100 @@ def measure_e2e(snapshot: Path, db: Path, profile_out: Path | None = None) -> di
         "open_seconds": t1 - t0,
         "import_seconds": t2 - t1,
         "step_seconds": step_seconds,
-        "deciles": _decile_rates(marks, size, result.items),
+        "deciles": _decile_rates(marks, marks[-1][1], result.items),
         "close_seconds": t3 - t2,
         "seconds": t3 - t1,
         "db_bytes": _db_size(db),
         "index_bytes": _tree_size(index_path),
         "peak_rss_mib": _peak_rss_mib(),
         "profiled": profiler is not None,
+        "workers": default_workers(format_by_name("arxiv-snapshot"), snapshot),
+        "cpu_main": main_cpu,
+        "cpu_workers": workers_cpu,
+        "busy": 1 - (spent[3] + spent[4]) / total_ticks if total_ticks else None,  # not idle, not iowait
+        "steal": spent[7] / total_ticks if total_ticks and len(spent) > 7 else None,
     }
 
 
-def run_worker(part: str, snapshot: Path, db: Path, profile_out: Path | None) -> dict[str, Any]:
+FLOOR_TABLES = ("works", "authors", "work_ids", "work_versions", "work_sources", "authorships")  # FK order
+
+
+def measure_floor(source_db: Path, db: Path) -> dict[str, Any]:
+    """SQLite's own cost for the rows paperradar stores: the e2e database's content tables
+    re-inserted into a fresh store with plain ``executemany``, in 2,000-work transactions with
+    the writer's pragmas (WAL, foreign keys, 1 GiB cache). Only the inserts and commits are timed:
+    no parsing, no Python per row. No importer of this schema on this machine can beat it."""
+    from paperradar.store.database import open_store
+
+    _fresh(db)
+    open_store(f"sqlite:///{db}").dispose()  # the schema, by the migrations
+    src = sqlite3.connect(source_db)
+    dst = sqlite3.connect(db, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "cache_size=-1048576",
+                   "mmap_size=1073741824", "wal_autocheckpoint=16384", "temp_store=MEMORY"):  # fmt: skip
+        dst.execute(f"PRAGMA {pragma}")
+    columns = {name: [row[1] for row in src.execute(f"PRAGMA table_info({name})")] for name in FLOOR_TABLES}
+    listed = {name: ", ".join(f'"{c}"' for c in columns[name]) for name in FLOOR_TABLES}
+    inserts = {
+        name: f"INSERT INTO {name} ({listed[name]}) VALUES ({', '.join('?' * len(columns[name]))})"
+        for name in FLOOR_TABLES
+    }
+    # Each author goes in with the batch of its first work, as the importer creates it.
+    first_work = dict(src.execute("SELECT author_id, min(work_id) FROM authorships GROUP BY author_id"))
+    authors_by_batch: dict[int, list[tuple[Any, ...]]] = {}
+    for row in src.execute(f"SELECT {listed['authors']} FROM authors"):
+        authors_by_batch.setdefault((first_work.get(row[0], 1) - 1) // 2000, []).append(row)
+    top = src.execute("SELECT max(id) FROM works").fetchone()[0] or 0
+    runs = src.execute("SELECT id, kind, target, started_at, status FROM ingest_runs").fetchall()
+    dst.executemany(
+        "INSERT INTO ingest_runs (id, kind, target, started_at, status) VALUES (?, ?, ?, ?, ?)", runs
+    )
+    writing = 0.0
+    for batch, low in enumerate(range(1, top + 1, 2000)):
+        rows = {"authors": authors_by_batch.get(batch, [])}
+        for name in FLOOR_TABLES:
+            if name != "authors":
+                key = "id" if name == "works" else "work_id"
+                rows[name] = src.execute(
+                    f"SELECT {listed[name]} FROM {name} WHERE {key} BETWEEN ? AND ?", (low, low + 1999)
+                ).fetchall()
+        begun = time.perf_counter()
+        dst.execute("BEGIN IMMEDIATE")
+        for name in FLOOR_TABLES:
+            dst.executemany(inserts[name], rows[name])
+        dst.execute("COMMIT")
+        writing += time.perf_counter() - begun
+    papers = dst.execute("SELECT count(*) FROM works").fetchone()[0]
+    rows_total = sum(dst.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in FLOOR_TABLES)
+    dst.close()
+    src.close()
+    return {"papers": papers, "rows": rows_total, "seconds": writing, "peak_rss_mib": _peak_rss_mib()}
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    """(this process, its finished children) user + system CPU seconds."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, children.ru_utime + children.ru_stime
+
+
+def _cpu_ticks() -> list[int]:
+    """The machine's /proc/stat CPU counters (user … steal), to tell how busy and how stolen it was."""
+    try:
+        with open("/proc/stat") as fh:
+            return [int(v) for v in fh.readline().split()[1:9]]
+    except OSError:
+        return []
+
+
+def run_worker(
+    part: str, snapshot: Path, db: Path, profile_out: Path | None, source_db: Path | None = None
+) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter; its JSON result is the last stdout line."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", part, "--file", str(snapshot)]
     cmd += ["--db", str(db)]
+    if source_db is not None:
+        cmd += ["--source-db", str(source_db)]
     if profile_out is not None:
         cmd += ["--profile-out", str(profile_out)]
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
@@ -1113,11 +1197,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", type=int, default=1_000_000, help="snapshot lines (default 1,000,000)")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="where data goes (bench/data)")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases and index")
-    parser.add_argument("--only", choices=("baseline", "parse", "e2e"), help="run one measurement")
+    parser.add_argument(
+        "--only",
+        choices=("baseline", "parse", "e2e", "floor"),
+        help="run one measurement (floor needs e2e --keep)",
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator seed")
     parser.add_argument("--profile", action="store_true", help="run e2e under cProfile and print top 15")
     parser.add_argument("--generate-only", action="store_true", help="write the snapshot and stop")
-    parser.add_argument("--worker", choices=("baseline", "parse", "e2e"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=("baseline", "parse", "e2e", "floor"), help=argparse.SUPPRESS)
+    parser.add_argument("--source-db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--profile-out", type=Path, help=argparse.SUPPRESS)
@@ -1129,6 +1218,8 @@ def main(argv: list[str] | None = None) -> int:
             result = measure_baseline(args.file, args.db)
         elif args.worker == "parse":
             result = measure_parse(args.file)
+        elif args.worker == "floor":
+            result = measure_floor(args.source_db, args.db)
         else:
             result = measure_e2e(args.file, args.db, args.profile_out)
         print(json.dumps({**result, "source": source}))
@@ -1140,10 +1231,11 @@ def main(argv: list[str] | None = None) -> int:
     print_header(args.lines, snapshot, stats, generated, source)
     if args.generate_only:
         return 0
-    parts = [args.only] if args.only else ["baseline", "parse", "e2e"]
+    parts = [args.only] if args.only else ["baseline", "parse", "e2e", "floor"]
     results: dict[str, dict[str, Any]] = {}
     baseline_db = workdir / f"baseline-{args.lines}.sqlite"
     e2e_db = workdir / f"e2e-{args.lines}.db"
+    floor_db = workdir / f"floor-{args.lines}.db"
     profile_out = workdir / f"e2e-{args.lines}.pstats" if args.profile else None
 
     if "baseline" in parts:
@@ -1176,14 +1268,28 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    error {res['error']!r}, notes {res['notes']}")
         print(
             f"    indexed {res['indexed']:,}, db {_mib(res['db_bytes'])}, index {_mib(res['index_bytes'])},"
-            f" peak RSS {res['peak_rss_mib']:,.0f} MiB\n"
+            f" peak RSS {res['peak_rss_mib']:,.0f} MiB (writer)"
+        )
+        busy = f"{res['busy']:.0%}" if res.get("busy") is not None else "?"
+        steal = f"{res['steal']:.0%}" if res.get("steal") is not None else "?"
+        print(
+            f"    parse workers {res['workers']}; CPU {res['cpu_main'] + res['cpu_workers']:,.1f} s"
+            f" (writer process {res['cpu_main']:,.1f} s, workers {res['cpu_workers']:,.1f} s);"
+            f" machine busy {busy}, stolen by the host {steal}\n"
         )
         if profile_out is not None:
             print_profile(profile_out)
 
+    if "floor" in parts:
+        print("[d] store floor: the e2e database's rows re-inserted by plain executemany (no Python per row)")
+        if not e2e_db.exists():
+            raise SystemExit("    no e2e database: run e2e first (with --keep for --only floor)")
+        res = results["floor"] = run_worker("floor", snapshot, floor_db, None, source_db=e2e_db)
+        print(f"    {_line(res)}  ({res['rows'] / res['papers']:.1f} rows per paper)\n")
+
     base = results.get("baseline")
     if base:
-        rows = [(name, results[name]) for name in ("parse", "e2e") if name in results]
+        rows = [(name, results[name]) for name in ("parse", "e2e", "floor") if name in results]
         if rows:
             print("ratios (throughput relative to the baseline):")
         for name, res in rows:
@@ -1207,6 +1313,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.keep:
         _fresh(baseline_db)
         _fresh(e2e_db)
+        _fresh(floor_db)
     return 0
 
 
