@@ -39,11 +39,12 @@ def default_workers(fmt: Format, path: Path) -> int:
 def parse_in_workers(fmt: Format, path: Path, start: int, workers: int) -> Iterator[Item]:
     """The items of ``fmt.parse(path, start)``, parsed and prepared by ``workers`` processes.
 
-    At most a few chunks per worker are in flight, so memory stays flat on any file size.
+    At most :data:`IN_FLIGHT` chunks per worker are read ahead, so memory stays flat on any file
+    size. Workers are spawned, not forked: the importing process runs threads (the keyword
+    indexer), and they import ``__main__``, which must therefore be import-safe.
     """
     if fmt.parse_line is None:
         raise ValueError(f"{fmt.name} is not a line-oriented format")
-    # "spawn": the importing process has threads (the keyword indexer), which fork would copy mid-flight.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
         pending: deque[Future[list[_Wire]]] = deque()
