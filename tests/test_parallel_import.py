@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import gzip
+import os
+import signal
+import threading
+import time
 from pathlib import Path
 
 import orjson
+import pytest
 from sqlalchemy import Engine, select
 
-from paperradar.ingest import import_file
+from paperradar.ingest import FileResult, import_file
 from paperradar.store import schema as t
 from paperradar.store.database import open_store
 from tests.conftest import FIXTURES
 from tests.store_dump import dump
+from tests.test_resume import _big_snapshot, _position
 
 SNAPSHOT = FIXTURES / "arxiv_snapshot" / "arxiv-metadata-oai-snapshot.head200.jsonl"
 OPENALEX_PARTS = list((FIXTURES / "openalex" / "snapshot").rglob("part_*.gz"))
@@ -79,3 +85,51 @@ def test_a_resumed_parallel_import_skips_what_was_committed(engine: Engine, tmp_
     again = import_file(engine, path, workers=2)
     assert first.counts.new == 200
     assert (again.counts.new, again.counts.merged, again.counts.updated) == (0, 0, 0)
+
+
+def _spawned_workers() -> list[int]:
+    """This process's parse workers (spawned children running multiprocessing's spawn_main)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (proc / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == os.getpid() and b"spawn_main" in command:
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.slow
+def test_a_killed_parse_worker_stops_the_import_with_a_reason_and_it_resumes(
+    engine: Engine, tmp_path: Path
+) -> None:
+    big = tmp_path / "snapshot.jsonl"
+    lines = _big_snapshot(big, copies=60)
+    reference = open_store(f"sqlite:///{tmp_path / 'reference.db'}")
+    import_file(reference, big, batch_size=250, workers=0)
+
+    outcome: list[FileResult] = []
+    running = threading.Thread(
+        target=lambda: outcome.append(import_file(engine, big, batch_size=250, workers=1))
+    )
+    running.start()
+    deadline = time.monotonic() + 120
+    while _position(engine) < lines // 4 and running.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert running.is_alive(), "the import finished before a worker could be killed; make the file bigger"
+    workers = _spawned_workers()
+    assert workers
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    running.join(timeout=120)
+    [stopped] = outcome
+    assert stopped.ok and 0 < stopped.items < lines
+    [note] = stopped.counts.notes
+    assert "a parse worker stopped abruptly after line" in note and "run the same import again" in note
+
+    resumed = import_file(engine, big, batch_size=250, workers=1)
+    assert resumed.resumed_from is not None and resumed.counts.notes == []
+    assert stopped.items + resumed.items == lines
+    assert dump(engine) == dump(reference)

@@ -129,11 +129,12 @@ def import_file(
     total = path.stat().st_size
     batch: list[Item] = []
     weight = 0
+    committed = start - 1  # the position of the last item committed
 
     def commit(done: bool) -> None:
-        nonlocal batch, weight
-        last = batch[-1].position if batch else start - 1
-        writer = write_batch(engine, batch, ctx, Checkpoint(checkpoint_key, max(last, 0), done))
+        nonlocal batch, weight, committed
+        committed = batch[-1].position if batch else committed
+        writer = write_batch(engine, batch, ctx, Checkpoint(checkpoint_key, max(committed, 0), done))
         if writer is not None:
             result.counts.add(writer.counts)
         result.items += len(batch)

@@ -18,10 +18,11 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from paperradar.identity.works import prepare
-from paperradar.records import Item, Problem, Record, WorkRecord
+from paperradar.records import Item, Problem, Record, UnreadableInput, WorkRecord
 from paperradar.sources.base import Format, iter_lines
 
 CHUNK_LINES = 500
@@ -46,20 +47,32 @@ def parse_in_workers(fmt: Format, path: Path, start: int, workers: int) -> Itera
     if fmt.parse_line is None:
         raise ValueError(f"{fmt.name} is not a line-oriented format")
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
-        pending: deque[Future[list[_Wire]]] = deque()
-        chunk: list[tuple[int, bytes]] = []
-        for numbered in iter_lines(path, start):
-            chunk.append(numbered)
-            if len(chunk) == CHUNK_LINES:
+    last = start - 1  # the last line handed on: where a failed run stopped
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
+            pending: deque[Future[list[_Wire]]] = deque()
+            chunk: list[tuple[int, bytes]] = []
+            for numbered in iter_lines(path, start):
+                chunk.append(numbered)
+                if len(chunk) == CHUNK_LINES:
+                    pending.append(pool.submit(_parse_chunk, fmt.name, chunk))
+                    chunk = []
+                    if len(pending) >= IN_FLIGHT * workers:
+                        for item in _items(pending.popleft().result()):
+                            last = item.position
+                            yield item
+            if chunk:
                 pending.append(pool.submit(_parse_chunk, fmt.name, chunk))
-                chunk = []
-                if len(pending) >= IN_FLIGHT * workers:
-                    yield from _items(pending.popleft().result())
-        if chunk:
-            pending.append(pool.submit(_parse_chunk, fmt.name, chunk))
-        while pending:
-            yield from _items(pending.popleft().result())
+            while pending:
+                for item in _items(pending.popleft().result()):
+                    last = item.position
+                    yield item
+    except BrokenProcessPool as exc:  # a worker was killed (out of memory, by hand)
+        where = f"after line {last}" if last > 0 else "at the start"
+        raise UnreadableInput(
+            f"{path}: a parse worker stopped abruptly {where}; what was read before is stored: "
+            "run the same import again to resume (--workers 0 parses in one process)"
+        ) from exc
 
 
 def _start_worker() -> None:
