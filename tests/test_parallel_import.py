@@ -18,7 +18,7 @@ from paperradar.store import schema as t
 from paperradar.store.database import open_store
 from tests.conftest import FIXTURES
 from tests.store_dump import dump
-from tests.test_resume import _big_snapshot, _position
+from tests.test_resume import _big_snapshot, _children, _position
 
 SNAPSHOT = FIXTURES / "arxiv_snapshot" / "arxiv-metadata-oai-snapshot.head200.jsonl"
 OPENALEX_PARTS = list((FIXTURES / "openalex" / "snapshot").rglob("part_*.gz"))
@@ -87,20 +87,6 @@ def test_a_resumed_parallel_import_skips_what_was_committed(engine: Engine, tmp_
     assert (again.counts.new, again.counts.merged, again.counts.updated) == (0, 0, 0)
 
 
-def _spawned_workers() -> list[int]:
-    """This process's parse workers (spawned children running multiprocessing's spawn_main)."""
-    found = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            command = (proc / "cmdline").read_bytes()
-        except (OSError, IndexError, ValueError):
-            continue
-        if parent == os.getpid() and b"spawn_main" in command:
-            found.append(int(proc.name))
-    return found
-
-
 @pytest.mark.slow
 def test_a_killed_parse_worker_stops_the_import_with_a_reason_and_it_resumes(
     engine: Engine, tmp_path: Path
@@ -119,7 +105,7 @@ def test_a_killed_parse_worker_stops_the_import_with_a_reason_and_it_resumes(
     while _position(engine) < lines // 4 and running.is_alive() and time.monotonic() < deadline:
         time.sleep(0.01)
     assert running.is_alive(), "the import finished before a worker could be killed; make the file bigger"
-    workers = _spawned_workers()
+    workers = _children(os.getpid(), b"spawn_main")  # this process's parse workers
     assert workers
     for pid in workers:
         os.kill(pid, signal.SIGKILL)

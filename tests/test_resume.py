@@ -63,15 +63,17 @@ def _paperradar(db_url: str, *args: str) -> subprocess.Popen[bytes]:
     )
 
 
-def _children(pid: int) -> list[int]:
+def _children(pid: int, command: bytes = b"") -> list[int]:
+    """Processes whose parent is ``pid`` (and whose command line contains ``command``)."""
     found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for proc in Path("/proc").glob("[0-9]*"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            line = (proc / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
             continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
+        if parent == pid and command in line:
+            found.append(int(proc.name))
     return found
 
 

@@ -48,9 +48,16 @@ def parse_in_workers(fmt: Format, path: Path, start: int, workers: int) -> Itera
         raise ValueError(f"{fmt.name} is not a line-oriented format")
     context = multiprocessing.get_context("spawn")
     last = start - 1  # the last line handed on: where a failed run stopped
+    pending: deque[Future[list[_Wire]]] = deque()
+
+    def hand_on() -> Iterator[Item]:
+        nonlocal last
+        for location, position, source, record, problem in pending.popleft().result():
+            last = position
+            yield Item(location, position, source, record, problem)
+
     try:
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
-            pending: deque[Future[list[_Wire]]] = deque()
             chunk: list[tuple[int, bytes]] = []
             for numbered in iter_lines(path, start):
                 chunk.append(numbered)
@@ -58,15 +65,11 @@ def parse_in_workers(fmt: Format, path: Path, start: int, workers: int) -> Itera
                     pending.append(pool.submit(_parse_chunk, fmt.name, chunk))
                     chunk = []
                     if len(pending) >= IN_FLIGHT * workers:
-                        for item in _items(pending.popleft().result()):
-                            last = item.position
-                            yield item
+                        yield from hand_on()
             if chunk:
                 pending.append(pool.submit(_parse_chunk, fmt.name, chunk))
             while pending:
-                for item in _items(pending.popleft().result()):
-                    last = item.position
-                    yield item
+                yield from hand_on()
     except BrokenProcessPool as exc:  # a worker was killed (out of memory, by hand)
         where = f"after line {last}" if last > 0 else "at the start"
         raise UnreadableInput(
@@ -103,8 +106,3 @@ def _parse_chunk(format_name: str, lines: list[tuple[int, bytes]]) -> list[_Wire
         record = prepare(item.source, item.record) if isinstance(item.record, WorkRecord) else item.record
         wire.append((item.location, item.position, item.source, record, item.problem))
     return wire
-
-
-def _items(wire: list[_Wire]) -> Iterator[Item]:
-    for location, position, source, record, problem in wire:
-        yield Item(location, position, source, record, problem)
