@@ -103,6 +103,10 @@ class WorkRecord:
     code: list[CodeLink] = field(default_factory=list)
     community: Community | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # source-specific leftovers worth keeping
+    # When the source's statement was true (OpenAlex ``updated_date``, an OAI datestamp, the time a
+    # Semantic Scholar answer was retrieved); ``None``: as of the import. Of two statements of one
+    # source, the fresher wins, whatever order the files are imported in.
+    as_of: dt.datetime | None = None
 
 
 @dataclass(slots=True)
@@ -120,6 +124,7 @@ class AuthorRecord:
     counts_by_year: dict[int, int] = field(default_factory=dict)
     works: list[WorkRecord] = field(default_factory=list)  # works listed with the author, if any
     homepage: str | None = None
+    as_of: dt.datetime | None = None  # as WorkRecord.as_of
 
 
 @dataclass(slots=True)
@@ -147,9 +152,19 @@ class OrganisationRecord:
 
 @dataclass(slots=True)
 class Skipped:
-    """A well-formed record of a kind paperradar does not store (an OpenAlex concept, a manifest)."""
+    """A well-formed record of a kind paperradar does not store (an OpenAlex concept, a manifest).
+
+    Stored with its reason, so ``paperradar quarantine`` can say why it was left out."""
 
     reason: str
+
+
+@dataclass(slots=True)
+class Note:
+    """Something the user should hear about the input as a whole, e.g. "a partial list page:
+    6 of 58,011 records; the rest follow the resumptionToken". Shown with the import's result."""
+
+    text: str
 
 
 class PreparedWork(NamedTuple):
@@ -170,7 +185,7 @@ class PreparedWork(NamedTuple):
     plain: bool  # identity.works.is_plain: these rows are all the store needs
 
 
-Record = WorkRecord | PreparedWork | AuthorRecord | CitationRecord | OrganisationRecord | Skipped
+Record = WorkRecord | PreparedWork | AuthorRecord | CitationRecord | OrganisationRecord | Skipped | Note
 
 
 @dataclass(slots=True)

@@ -151,6 +151,9 @@ class FileContext:
     file_key: str
     run_id: int | None
     origin: str | None = None  # defaults to file_key
+    # When the input's statements were true, for records that do not say (``import --as-of``,
+    # a recorded answer's retrieval time); ``None``: the import time.
+    as_of: dt.datetime | None = None
 
 
 def _json(value: Any) -> str | None:
@@ -215,6 +218,8 @@ class BatchWriter:
             elif isinstance(rec, r.OrganisationRecord):
                 self._organisation(item.source, rec)
                 self.counts.organisations += 1
+            elif isinstance(rec, r.Note):
+                self.counts.notes.append(rec.text)
             else:
                 self.counts.skipped += 1
         self._quarantine(problems)
