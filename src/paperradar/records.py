@@ -183,6 +183,7 @@ class PreparedWork(NamedTuple):
     versions: tuple[tuple[str, dt.datetime | None, str | None], ...]
     authors: tuple[tuple[str, list[str]], ...]  # name as written, affiliations
     plain: bool  # identity.works.is_plain: these rows are all the store needs
+    as_of: dt.datetime | None  # WorkRecord.as_of
 
 
 Record = WorkRecord | PreparedWork | AuthorRecord | CitationRecord | OrganisationRecord | Skipped | Note

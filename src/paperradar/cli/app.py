@@ -119,6 +119,7 @@ _OPTIONAL_COUNTS = (
     ("organisations", "organisations"),
     ("citations", "citation edges"),
     ("skipped", "skipped"),
+    ("id_conflicts", "kept a second weak id"),
 )
 
 

@@ -1,11 +1,20 @@
 """Work identity: which keys identify a work, and which source's value is displayed.
 
-Matching order (first hit wins): strong ids — arXiv id (version-less), DOI, Semantic
-Scholar paper id / corpus id, OpenAlex id, and the other catalogue ids — then the weak
-``title`` key (the normalised title), which only counts when the first author's family
-name and the year agree as far as both sides know them, and is refused when the two
-sides carry *different* ids of the same scheme (two arXiv papers that happen to share a
-title are two works).
+How much an identifier says, per scheme (see ``docs/identity.md``):
+
+* **strong** (:data:`STRONG_SCHEMES`): arXiv id (version-less), DOI, Semantic Scholar paper id
+  and corpus id, OpenAlex id, PubMed and PMC ids. Each names one paper in a registry that is
+  kept up to date, so one shared strong id makes two records one work. A work has at most one
+  value of each :data:`UNIQUE_SCHEMES` scheme: two records with *different* arXiv ids (or S2,
+  OpenAlex, PubMed ids) are two works even if another id links them. DOIs are strong but not
+  unique: a preprint has arXiv's DOI and its journal version another.
+* **weak** (:data:`WEAK_SCHEMES`): MAG (frozen since 2021, often re-linked), DBLP keys, ACL
+  Anthology ids, Papers-with-Code slugs. They match a record that no strong id placed, but a
+  disagreement on them never splits a work: the same S2 paper saved twice with two MAG ids is
+  one work holding both ids (each with the source that said it; the writer counts the conflict).
+* **title** (the normalised title): only when no id matched, when the first author's family
+  name and the year agree as far as both sides know them, and when the two sides carry no
+  *different* ids of one scheme (two arXiv papers that happen to share a title are two works).
 
 Displayed values are folded from every source's view of the work, field by field, in
 :data:`PRECEDENCE` order: the first source with a value wins. The fold depends only on
@@ -18,6 +27,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -25,8 +35,22 @@ import orjson
 from paperradar import records as r
 from paperradar.identity.ids import family_name, normalise_title
 
-STRONG_SCHEMES = ("arxiv", "doi", "s2", "s2_corpus", "openalex", "mag", "pmid", "pmcid", "dblp", "acl", "pwc")
+STRONG_SCHEMES = ("arxiv", "doi", "s2", "s2_corpus", "openalex", "pmid", "pmcid")
+"""Ids that alone make two records one work (strongest first: the order matches are tried in)."""
+UNIQUE_SCHEMES = frozenset({"arxiv", "s2", "s2_corpus", "openalex", "pmid", "pmcid"})
+"""Strong ids a work has one value of: two different values mean two works."""
+WEAK_SCHEMES = ("mag", "dblp", "acl", "pwc")
+"""Legacy or secondary ids: they place a record no strong id placed, and never split a work."""
+ID_SCHEMES = (*STRONG_SCHEMES, *WEAK_SCHEMES)
 TITLE_SCHEME = "title"
+
+
+def strength(scheme: str) -> str:
+    """``"strong"``, ``"weak"`` or ``"title"``: how far a match on this scheme is trusted."""
+    if scheme in STRONG_SCHEMES:
+        return "strong"
+    return "weak" if scheme in WEAK_SCHEMES else "title"
+
 
 # Bibliographic precedence: arXiv's own metadata first (authoritative and versioned), then the
 # catalogues, then community sites and a user's own files, then the seed captures.
@@ -81,8 +105,8 @@ def compatible(
 
 
 def keys(record: r.WorkRecord) -> list[tuple[str, str]]:
-    """Every ``(scheme, value)`` that identifies this record, strong ids first."""
-    found = [(scheme, record.ids[scheme]) for scheme in STRONG_SCHEMES if record.ids.get(scheme)]
+    """Every ``(scheme, value)`` that identifies this record: strong ids, then weak ids, then the title."""
+    found = [(scheme, record.ids[scheme]) for scheme in ID_SCHEMES if record.ids.get(scheme)]
     weak = title_key(record)
     if weak:
         found.append((TITLE_SCHEME, weak))
@@ -100,7 +124,12 @@ def _default(value: Any) -> Any:
 
 
 def dumps(record: r.WorkRecord) -> str:
-    """Stable JSON of a record (dataclasses natively, dict keys sorted so equal views compare equal)."""
+    """Stable JSON of a record (dataclasses natively, dict keys sorted so equal views compare equal).
+
+    ``as_of`` is left out: the store keeps it beside the statement, and two files saying the same
+    thing on different days say the same thing."""
+    if record.as_of is not None:
+        record = replace(record, as_of=None)
     return orjson.dumps(
         record, default=_default, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
     ).decode()
@@ -230,6 +259,7 @@ def prepare(source: str, record: r.WorkRecord) -> r.PreparedWork:
         versions=tuple((v.version, v.date, v.size) for v in record.versions),
         authors=tuple((a.name, a.affiliations) for a in record.authors),
         plain=is_plain(record),
+        as_of=record.as_of,
     )
 
 

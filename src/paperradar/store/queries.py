@@ -21,7 +21,7 @@ def resolve_work(conn: Connection, ident: str) -> int | None:
     """
     ident = ident.strip()
     lookups: list[tuple[str, str]] = []
-    if ":" in ident and ident.split(":", 1)[0] in work_identity.STRONG_SCHEMES:
+    if ":" in ident and ident.split(":", 1)[0] in work_identity.ID_SCHEMES:
         scheme, value = ident.split(":", 1)
         lookups.append((scheme, value))
     if (doi := ids.doi(ident)) is not None:
@@ -169,12 +169,17 @@ def stats(conn: Connection) -> dict[str, Any]:
     }
 
 
-def quarantined(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
+def quarantined(conn: Connection, limit: int = 50, kind: str | None = None) -> list[dict[str, Any]]:
+    """What imports did not store, newest run first: ``kind`` "quarantined" (unreadable), "skipped"
+    (read, not stored) or ``None`` (both)."""
+    q = t.quarantine.c
     stmt = (
-        select(t.quarantine.c.file, t.quarantine.c.location, t.quarantine.c.reason, t.quarantine.c.source)
-        .order_by(t.quarantine.c.run_id.desc(), t.quarantine.c.file, t.quarantine.c.position)
+        select(q.kind, q.file, q.location, q.reason, q.source)
+        .order_by(q.run_id.desc(), q.file, q.position, q.id)
         .limit(limit)
     )
+    if kind is not None:
+        stmt = stmt.where(q.kind == kind)
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 

@@ -82,7 +82,10 @@ quarantine = Table(
     Column("raw", Text),
     Column("run_id", Integer, ForeignKey("ingest_runs.id")),
     Column("seen_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("file_key", "position", name="uq_quarantine_file_position"),
+    # "quarantined": unreadable, with why; "skipped": read, but of a kind paperradar does not store
+    # (an OpenAlex concept, a reference S2 could not resolve), with why. One item may yield several.
+    Column("kind", String(16), nullable=False, server_default="quarantined"),
+    UniqueConstraint("file_key", "position", "location", name="uq_quarantine_file_position_location"),
 )
 
 meta = Table(
@@ -138,12 +141,15 @@ work_sources = Table(
     Column("source", String(32), primary_key=True),
     # Where the view came from (an imported file's fingerprint, a sync stream): each origin keeps
     # its own statement, so re-importing an older file never undoes a newer one. A source's
-    # effective view folds its origins in order of first sight, the newest winning.
+    # effective view folds its origins by ``as_of``, the freshest statement winning.
     Column("origin", String(64), primary_key=True),
     Column("record", Text, nullable=False),  # the normalised WorkRecord, JSON
     Column("run_id", Integer, ForeignKey("ingest_runs.id")),
     Column("first_seen", DateTime(timezone=True), nullable=False),
     Column("seen_at", DateTime(timezone=True), nullable=False),
+    # When the statement was true: the record's own date (OpenAlex updated_date, OAI datestamp, an
+    # S2 answer's retrieval time), else ``import --as-of``, else the import time.
+    Column("as_of", DateTime(timezone=True)),
 )
 
 work_versions = Table(
@@ -206,6 +212,9 @@ author_reports = Table(
     Column("affiliations", Text),  # JSON list
     Column("record", Text),  # the rest of the source's author record, JSON
     Column("seen_at", DateTime(timezone=True), nullable=False),
+    # JSON {figure: ISO time}: when each figure above was true. Statements of one source are merged
+    # figure by figure, the freshest winning; a figure a statement lacks keeps its older value.
+    Column("as_of", Text),
 )
 
 authorships = Table(

@@ -39,9 +39,6 @@ from paperradar.store import queries
 from paperradar.store import schema as t
 from paperradar.store.sql import allocate_ids, chunks, insert_rows, insert_tuples, upsert
 
-UNIQUE_SCHEMES = frozenset({"arxiv", "s2", "s2_corpus", "openalex", "mag", "pwc"})
-"""A work has at most one id of these schemes; two different values mean two works."""
-
 
 @dataclass
 class Counts:
@@ -59,12 +56,13 @@ class Counts:
     citations: int = 0  # citation edges from citation records
     organisations: int = 0  # organisation records (institutions)
     works_merged: int = 0  # pairs of stored works found to be one
+    id_conflicts: int = 0  # records whose weak id (MAG, DBLP, ACL, PwC) differed from the work's: both kept
     notes: list[str] = field(default_factory=list)
 
     def add(self, other: Counts) -> None:
         for name in ("new", "merged", "updated", "unchanged", "skipped", "quarantined"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in ("authors", "authors_new", "citations", "organisations", "works_merged"):
+        for name in ("authors", "authors_new", "citations", "organisations", "works_merged", "id_conflicts"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.notes.extend(other.notes)
 
@@ -81,6 +79,7 @@ class Counts:
             "citations": self.citations,
             "organisations": self.organisations,
             "works_merged": self.works_merged,
+            "id_conflicts": self.id_conflicts,
         }
 
 
@@ -119,25 +118,66 @@ class Changes:
     dropped: list[int]  # works merged into another, to remove
 
 
-_OriginView = tuple[str, dt.datetime, r.WorkRecord]
-"""(origin, first seen, what that origin said about the work)."""
+class Statement(NamedTuple):
+    """What one origin (a file, a sync stream) said about a work, and when that was true.
+
+    ``record.as_of`` always equals ``as_of`` in memory; the stored JSON leaves it out (the
+    ``work_sources.as_of`` column holds it), so equal statements of different dates compare equal.
+    """
+
+    origin: str
+    first_seen: dt.datetime
+    as_of: dt.datetime
+    record: r.WorkRecord
+
 
 _AuthorPlan = tuple[int, str, list[r.AuthorRef]]
 """(work, the source whose author list is displayed, that list)."""
 
 _FRESH_WORK_COLUMNS = ("id", *work_identity.DISPLAY_COLUMNS, "revision", "created_at", "updated_at")
 _WORK_ID_COLUMNS = ("scheme", "value", "work_id", "source", "seen_at")
-_SOURCE_COLUMNS = ("work_id", "source", "origin", "record", "run_id", "first_seen", "seen_at")
+_SOURCE_COLUMNS = ("work_id", "source", "origin", "record", "run_id", "first_seen", "seen_at", "as_of")
 _VERSION_COLUMNS = ("work_id", "version", "date", "size", "source")
 _AUTHORSHIP_COLUMNS = ("work_id", "position", "author_id", "name", "affiliations", "source")
 
 
-def _effective(origins: list[_OriginView]) -> r.WorkRecord:
-    """A source's view of a work: its origins' statements folded oldest first, newer values winning."""
-    view = origins[0][2]
-    for _, _, statement in origins[1:]:
-        view = combine(view, statement)
+def _effective(origins: list[Statement]) -> r.WorkRecord:
+    """A source's view of a work: its origins' statements folded by as-of, the freshest values
+    winning, whatever order the files came in; a value only older statements give fills the gap.
+
+    The view's ``as_of`` is the as-of of its citation facts (the statement that gave them), or of
+    the freshest statement when none has any.
+    """
+    ordered = sorted(origins, key=lambda s: (s.as_of, s.first_seen, s.origin))
+    view = ordered[0].record
+    for statement in ordered[1:]:
+        view = combine(view, statement.record)
+    cited = [s.as_of for s in ordered if _has_citation_facts(s.record)]
+    view.as_of = cited[-1] if cited else ordered[-1].as_of
     return view
+
+
+def _why_not_stored(item: r.Item) -> str:
+    if item.problem is not None:
+        return item.problem.reason
+    return item.record.reason if isinstance(item.record, r.Skipped) else "no record"
+
+
+def _same(a: r.WorkRecord, b: r.WorkRecord) -> bool:
+    return work_identity.dumps(a) == work_identity.dumps(b)
+
+
+def _has_citation_facts(record: r.WorkRecord) -> bool:
+    return record.citation_count is not None or bool(record.counts_by_year)
+
+
+def utc(value: dt.datetime | str | None) -> dt.datetime | None:
+    """A stored time as an aware UTC datetime (SQLite hands back naive datetimes or text)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 @dataclass
@@ -163,10 +203,13 @@ def _json(value: Any) -> str | None:
 
 
 def combine(old: r.WorkRecord, new: r.WorkRecord) -> r.WorkRecord:
-    """One source said ``old`` before and says ``new`` now: new values win, gaps keep the old.
+    """One source said ``old`` and ``new``: the fresher one's values win (``new``, unless its as-of
+    is known to be older), gaps keep the other's.
 
     A sparse record (an author's paper list) never erases what a full record said.
     """
+    if old.as_of is not None and new.as_of is not None and new.as_of < old.as_of:
+        old, new = new, old
     merged = replace(old)
     for name in r.WorkRecord.__slots__:
         value = getattr(new, name)
@@ -186,6 +229,7 @@ class BatchWriter:
         self.conn = conn
         self.ctx = ctx
         self.now = dt.datetime.now(dt.UTC)
+        self.as_of = utc(ctx.as_of) or self.now  # for records that do not say when they were true
         self.counts = Counts()
         self.revision = 0
         self._shown: dict[int, dict[str, Any]] = {}  # displayed rows of changed works
@@ -201,28 +245,30 @@ class BatchWriter:
         author_records: list[tuple[str, r.AuthorRecord]] = []
         citations: list[tuple[str, r.CitationRecord]] = []
         problems: list[r.Item] = []
+        skipped: list[r.Item] = []  # well-formed records paperradar does not store (Skipped)
         for item in items:
             rec = item.record
             if item.problem is not None or rec is None:
                 problems.append(item)
             elif isinstance(rec, r.WorkRecord | r.PreparedWork):
-                work_items.append((item.source, rec))
+                work_items.append((item.source, self._dated(rec)))
             elif isinstance(rec, r.AuthorRecord):
+                rec.as_of = utc(rec.as_of) or self.as_of
                 author_records.append((item.source, rec))
-                work_items.extend((item.source, w) for w in rec.works)
+                work_items.extend((item.source, self._dated(w)) for w in rec.works)
             elif isinstance(rec, r.CitationRecord):
                 citations.append((item.source, rec))
                 for end in (rec.citing, rec.cited):
                     if end.ids:
-                        work_items.append((item.source, end))
+                        work_items.append((item.source, self._dated(end)))
             elif isinstance(rec, r.OrganisationRecord):
                 self._organisation(item.source, rec)
                 self.counts.organisations += 1
             elif isinstance(rec, r.Note):
                 self.counts.notes.append(rec.text)
             else:
-                self.counts.skipped += 1
-        self._quarantine(problems)
+                skipped.append(item)
+        self._quarantine(problems, skipped)
         fresh, others, other_keys, hits = self._split_fresh(work_items)
         fresh_authors = self._write_fresh(fresh)
         entities = self._resolve(others, other_keys, hits)
@@ -233,6 +279,13 @@ class BatchWriter:
         for source, citation in citations:
             self._citation(source, citation)
         return self.counts
+
+    def _dated(self, rec: r.WorkRecord | r.PreparedWork) -> r.WorkRecord | r.PreparedWork:
+        """The record with its as-of: its own, else the file's (``--as-of``), else now."""
+        if isinstance(rec, r.PreparedWork):
+            return rec._replace(as_of=utc(rec.as_of) or self.as_of)
+        rec.as_of = utc(rec.as_of) or self.as_of
+        return rec
 
     @property
     def changes(self) -> Changes:
@@ -258,9 +311,8 @@ class BatchWriter:
         return value
 
     # ---------------------------------------------------------------- quarantine
-    def _quarantine(self, problems: list[r.Item]) -> None:
-        if not problems:
-            return
+    def _quarantine(self, problems: list[r.Item], skipped: list[r.Item]) -> None:
+        """Keep what was not stored, with where and why: unreadable items, and skipped records."""
         rows = [
             {
                 "source": item.source,
@@ -268,15 +320,18 @@ class BatchWriter:
                 "file_key": self.ctx.file_key,
                 "location": item.location,
                 "position": item.position,
-                "reason": item.problem.reason if item.problem else "no record",
+                "reason": _why_not_stored(item),
                 "raw": (item.problem.raw or "")[:4000] if item.problem else None,
                 "run_id": self.ctx.run_id,
                 "seen_at": self.now,
+                "kind": "quarantined" if item.problem is not None or item.record is None else "skipped",
             }
-            for item in problems
+            for item in (*problems, *skipped)
         ]
-        insert_rows(self.conn, t.quarantine, rows, "ignore", ["file_key", "position"])
-        self.counts.quarantined += len(rows)
+        if rows:
+            insert_rows(self.conn, t.quarantine, rows, "ignore", ["file_key", "position", "location"])
+        self.counts.quarantined += len(problems)
+        self.counts.skipped += len(skipped)
 
     # ---------------------------------------------------------------- resolution
     def _lookup(self, table: Table, target: Any, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
@@ -334,7 +389,7 @@ class BatchWriter:
                 if new and rec.plain:
                     fresh.append((source, rec))
                     continue
-                rec = work_identity.loads(rec.statement)
+                rec = replace(work_identity.loads(rec.statement), as_of=rec.as_of)
             elif new and work_identity.is_plain(rec):
                 fresh.append((source, work_identity.prepare(source, rec)))
                 continue
@@ -356,7 +411,7 @@ class BatchWriter:
         for (source, work), work_id in zip(fresh, work_ids, strict=True):
             works.append((work_id, *work.row, revision, now, now))
             keys.extend((scheme, value, work_id, source, now) for scheme, value in work.keys)
-            sources.append((work_id, source, origin, work.statement, self.ctx.run_id, now, now))
+            sources.append((work_id, source, origin, work.statement, self.ctx.run_id, now, now, work.as_of))
             versions.extend((work_id, version, date, size, source) for version, date, size in work.versions)
             self._shown[work_id] = dict(zip(work_identity.DISPLAY_COLUMNS, work.row, strict=True))
             if work.authors:
@@ -392,15 +447,18 @@ class BatchWriter:
         next_new = -1
         for (source, rec), rec_keys in zip(work_items, record_keys, strict=True):
             candidates: list[int] = []
+            matched_by = ""  # the strength of the ids that placed the record
             for scheme, value in rec_keys:
                 holder = owner.get((scheme, value))
                 if holder is None or holder in candidates:
                     continue
-                if scheme == work_identity.TITLE_SCHEME and candidates:
-                    continue  # the weak key only counts when no strong id matched
-                if self._conflicts(rec, entities[holder], weak=scheme == work_identity.TITLE_SCHEME):
+                strength = work_identity.strength(scheme)
+                if candidates and strength != matched_by:
+                    continue  # weaker keys only count when no stronger one placed the record
+                if self._conflicts(rec, entities[holder], title=strength == "title"):
                     continue
                 candidates.append(holder)
+                matched_by = strength
             if not candidates:
                 family = work_identity.first_family(rec)
                 entity = entities[next_new] = _Entity(
@@ -418,6 +476,8 @@ class BatchWriter:
                 kind = "existing" if keep > 0 else "merged"
             for scheme, value in rec_keys:
                 if (scheme, value) not in owner:
+                    if entity.ids.get(scheme) and scheme in work_identity.WEAK_SCHEMES:
+                        self.counts.id_conflicts += 1  # kept beside the other value, with its source
                     owner[(scheme, value)] = entity.id
                     entity.ids[scheme].add(value)
                     entity.new_keys[(scheme, value)] = source
@@ -446,12 +506,14 @@ class BatchWriter:
         return traits
 
     @staticmethod
-    def _conflicts(rec: r.WorkRecord, entity: _Entity, weak: bool) -> bool:
-        if weak and not work_identity.compatible(
+    def _conflicts(rec: r.WorkRecord, entity: _Entity, title: bool) -> bool:
+        """May ``rec`` not be ``entity``? An id match is refused only by a different unique strong id
+        (two arXiv papers); a title match by any different id, or another first author or year."""
+        if title and not work_identity.compatible(
             work_identity.record_year(rec), work_identity.first_family(rec), entity.year, entity.family
         ):
             return True
-        schemes = work_identity.STRONG_SCHEMES if weak else UNIQUE_SCHEMES
+        schemes = work_identity.ID_SCHEMES if title else work_identity.UNIQUE_SCHEMES
         return any(
             scheme in rec.ids and entity.ids.get(scheme) and rec.ids[scheme] not in entity.ids[scheme]
             for scheme in schemes
@@ -484,9 +546,10 @@ class BatchWriter:
         self.counts.works_merged += 1
         kept = self._stored_views([keep]).get(keep, {})
         for src, origins in self._stored_views([drop]).get(drop, {}).items():
-            kept_origins = {origin: rec for origin, _, rec in kept.get(src, [])}
-            for origin, _, rec in origins:
+            kept_origins = {statement.origin: statement.record for statement in kept.get(src, [])}
+            for origin, _, as_of, rec in origins:
                 if origin in kept_origins:  # the same file described both: keep both statements
+                    both = combine(rec, kept_origins[origin])
                     conn.execute(
                         update(t.work_sources)
                         .where(
@@ -494,7 +557,7 @@ class BatchWriter:
                             t.work_sources.c.source == src,
                             t.work_sources.c.origin == origin,
                         )
-                        .values(record=work_identity.dumps(combine(rec, kept_origins[origin])))
+                        .values(record=work_identity.dumps(both), as_of=both.as_of or as_of)
                     )
         for table in (*t.WORK_CHILD_TABLES, t.citation_edges):
             key = t.citation_edges.c.citing_id if table is t.citation_edges else table.c.work_id
@@ -523,18 +586,21 @@ class BatchWriter:
         self.conn.execute(delete(table).where(key == drop))
 
     # ---------------------------------------------------------------- works
-    def _stored_views(self, work_ids: Iterable[int]) -> dict[int, dict[str, list[_OriginView]]]:
-        """work → source → its origins' views, oldest first."""
-        views: dict[int, dict[str, list[_OriginView]]] = defaultdict(lambda: defaultdict(list))
+    def _stored_views(self, work_ids: Iterable[int]) -> dict[int, dict[str, list[Statement]]]:
+        """work → source → its origins' statements."""
+        views: dict[int, dict[str, list[Statement]]] = defaultdict(lambda: defaultdict(list))
         ws = t.work_sources
         for chunk in chunks(sorted(set(work_ids))):
             stmt = (
-                select(ws.c.work_id, ws.c.source, ws.c.origin, ws.c.first_seen, ws.c.record)
+                select(ws.c.work_id, ws.c.source, ws.c.origin, ws.c.first_seen, ws.c.as_of, ws.c.record)
                 .where(ws.c.work_id.in_(chunk))
                 .order_by(ws.c.work_id, ws.c.source, ws.c.first_seen, ws.c.origin)
             )
-            for work_id, source, origin, first_seen, text in self.conn.execute(stmt):
-                views[work_id][source].append((origin, first_seen, work_identity.loads(text)))
+            for work_id, source, origin, first_seen, as_of, text in self.conn.execute(stmt):
+                seen = utc(first_seen) or self.now
+                when = utc(as_of) or seen
+                record = replace(work_identity.loads(text), as_of=when)
+                views[work_id][source].append(Statement(origin, seen, when, record))
         return views
 
     def _write_works(self, entities: dict[int, _Entity]) -> dict[int, dict[str, r.WorkRecord]]:
@@ -542,7 +608,7 @@ class BatchWriter:
         existing_ids = [e.id for e in entities.values() if e.id > 0]
         stored = self._stored_views(existing_ids) if existing_ids else {}
         changed: dict[int, dict[str, r.WorkRecord]] = {}  # work → effective view per source
-        statements: dict[int, dict[str, _OriginView]] = {}  # work → this origin's changed statements
+        statements: dict[int, dict[str, Statement]] = {}  # work → this origin's changed statements
         new_entities: list[_Entity] = []
         origin = self.ctx.origin or self.ctx.file_key
         for entity in entities.values():
@@ -555,19 +621,26 @@ class BatchWriter:
                 continue
             before = stored.get(entity.id, {})
             after = {source: _effective(origins) for source, origins in before.items()}
-            mine: dict[str, _OriginView] = {}
+            mine: dict[str, Statement] = {}
             for source, view in entity.views.items():
                 origins = list(before.get(source, []))
-                said = next((i for i, (o, _, _) in enumerate(origins) if o == origin), None)
+                said = next((i for i, s in enumerate(origins) if s.origin == origin), None)
                 if said is None:
-                    origins.append((origin, self.now, view))
+                    statement = Statement(origin, self.now, view.as_of or self.as_of, view)
+                    origins.append(statement)
+                    effective = _effective(origins)
+                    if source in after and _same(effective, after[source]):
+                        continue  # another file said the same (or an older file, nothing newer)
                 else:
-                    statement = combine(origins[said][2], view)
-                    if work_identity.dumps(statement) == work_identity.dumps(origins[said][2]):
+                    old = origins[said]
+                    merged = combine(old.record, view)
+                    if _same(merged, old.record):
                         continue  # this file said exactly this before
-                    origins[said] = (origin, origins[said][1], statement)
-                mine[source] = next(entry for entry in origins if entry[0] == origin)
-                after[source] = _effective(origins)
+                    statement = Statement(origin, old.first_seen, merged.as_of or old.as_of, merged)
+                    origins[said] = statement
+                    effective = _effective(origins)
+                mine[source] = statement
+                after[source] = effective
             if not mine:
                 self.counts.unchanged += len(entity.kinds)
             elif all(source in before for source in mine):
@@ -604,7 +677,8 @@ class BatchWriter:
                 entity.id = work_id
                 changed[work_id] = dict(entity.views)
                 statements[work_id] = {
-                    source: (origin, self.now, view) for source, view in entity.views.items()
+                    source: Statement(origin, self.now, view.as_of or self.as_of, view)
+                    for source, view in entity.views.items()
                 }
         self._write_ids(entities)
         self._write_sources(changed, statements)
@@ -620,7 +694,7 @@ class BatchWriter:
             insert_rows(self.conn, t.work_ids, rows, "ignore")
 
     def _write_sources(
-        self, changed: dict[int, dict[str, r.WorkRecord]], statements: dict[int, dict[str, _OriginView]]
+        self, changed: dict[int, dict[str, r.WorkRecord]], statements: dict[int, dict[str, Statement]]
     ) -> None:
         """Store this origin's statements, and the per-source facts of each changed effective view."""
         source_rows: list[dict[str, Any]] = []
@@ -629,7 +703,7 @@ class BatchWriter:
         counts: list[dict[str, Any]] = []
         community: list[dict[str, Any]] = []
         for work_id, mine in statements.items():
-            for source, (origin, first_seen, statement) in mine.items():
+            for source, (origin, first_seen, as_of, statement) in mine.items():
                 view = changed[work_id][source]
                 source_rows.append(
                     {
@@ -640,6 +714,7 @@ class BatchWriter:
                         "run_id": self.ctx.run_id,
                         "first_seen": first_seen,
                         "seen_at": self.now,
+                        "as_of": as_of,
                     }
                 )
                 versions.extend(
@@ -673,7 +748,7 @@ class BatchWriter:
                             "influential": view.influential_citation_count,
                             "references": view.reference_count,
                             "counts_by_year": _json(view.counts_by_year),
-                            "as_of": self.now,
+                            "as_of": view.as_of or self.as_of,
                         }
                     )
                 if view.community is not None:
@@ -734,7 +809,7 @@ class BatchWriter:
     def _references(self, work_id: int, source: str, references: list[dict[str, str]]) -> None:
         rows = []
         for ref in references:
-            scheme = next((s for s in work_identity.STRONG_SCHEMES if ref.get(s)), None)
+            scheme = next((s for s in work_identity.ID_SCHEMES if ref.get(s)), None)
             if scheme:
                 rows.append(
                     {
@@ -939,37 +1014,51 @@ class BatchWriter:
             ).scalar_one()
             self.counts.authors_new += 1
         self._attach_author_ids([(author_id, s, v) for s, v in author.ids.items()])
-        upsert(
-            self.conn,
-            t.author_reports,
-            [
-                {
-                    "author_id": author_id,
-                    "source": source,
-                    "name": author.name,
-                    "h_index": author.h_index,
-                    "i10_index": author.i10_index,
-                    "works_count": author.works_count,
-                    "citation_count": author.citation_count,
-                    "counts_by_year": _json(author.counts_by_year),
-                    "affiliations": _json(author.affiliations),
-                    "record": _json(
-                        {"ids": author.ids, "aliases": author.aliases, "homepage": author.homepage}
-                    ),
-                    "seen_at": self.now,
-                }
-            ],
-            ["author_id", "source"],
-        )
+        self._report(author_id, source, author)
         self._claim(author_id, author, claimed)
         # Its works may not have changed, so ``metrics refresh`` would not see it: drop the stale row.
         self.conn.execute(delete(t.author_metrics).where(t.author_metrics.c.author_id == author_id))
         self.counts.authors += 1
 
+    def _report(self, author_id: int, source: str, author: r.AuthorRecord) -> None:
+        """Merge what ``source`` reports for the author into what it reported before, figure by
+        figure: a figure the record lacks keeps its stored value (absent is not zero, e.g. an S2
+        author saved with ``fields=name``), and a figure stored as of a later date than the record's
+        is kept (an older file imported later never overwrites a newer figure)."""
+        as_of = author.as_of or self.as_of
+        said: dict[str, Any] = {
+            "name": author.name,
+            "h_index": author.h_index,
+            "i10_index": author.i10_index,
+            "works_count": author.works_count,
+            "citation_count": author.citation_count,
+            "counts_by_year": _json(author.counts_by_year),
+            "affiliations": _json(author.affiliations),
+            "record": _json({"ids": author.ids, "aliases": author.aliases, "homepage": author.homepage}),
+        }
+        ar = t.author_reports.c
+        held = self.conn.execute(
+            select(t.author_reports).where(ar.author_id == author_id, ar.source == source)
+        ).first()
+        dates: dict[str, str] = orjson.loads(held.as_of) if held is not None and held.as_of else {}
+        row: dict[str, Any] = {"author_id": author_id, "source": source, "seen_at": self.now}
+        for name, value in said.items():
+            before = getattr(held, name) if held is not None else None
+            before_at = utc(dates.get(name)) or (utc(held.seen_at) if held is not None else None)
+            if value is not None and (before is None or before_at is None or as_of >= before_at):
+                row[name] = value
+                dates[name] = as_of.isoformat()
+            else:
+                row[name] = before
+        row["as_of"] = orjson.dumps(dates, option=orjson.OPT_SORT_KEYS).decode()
+        upsert(self.conn, t.author_reports, [row], ["author_id", "source"])
+
     def _works_for(self, works: list[r.WorkRecord]) -> list[int]:
-        keys = [next(iter(work_identity.keys(w)), None) for w in works]
-        hits = self._lookup_ids({k for k in keys if k})
-        return [hits[k] for k in keys if k and k in hits]
+        """The stored work of each record that has one (by any of its keys, strongest first)."""
+        keys = [work_identity.keys(w) for w in works]
+        hits = self._lookup_ids({k for ks in keys for k in ks})
+        found = (next((hits[k] for k in ks if k in hits), None) for ks in keys)
+        return [work_id for work_id in found if work_id is not None]
 
     def _author_on_works(self, work_ids: list[int], author: r.AuthorRecord) -> int | None:
         """The author already on these works under the same family name, if one person is."""
@@ -1030,7 +1119,7 @@ class BatchWriter:
     # ---------------------------------------------------------------- citation edges
     def _citation(self, source: str, citation: r.CitationRecord) -> None:
         citing = self._works_for([citation.citing])
-        scheme = next((s for s in work_identity.STRONG_SCHEMES if citation.cited.ids.get(s)), None)
+        scheme = next((s for s in work_identity.ID_SCHEMES if citation.cited.ids.get(s)), None)
         if not citing or scheme is None:
             return
         row = {
