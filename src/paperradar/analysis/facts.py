@@ -3,8 +3,9 @@
 Which citation count a work has: the freshest source's (the latest ``as_of``; ties by source
 precedence). Its per-year citations: OpenAlex-style ``counts_by_year`` from the freshest source
 that gives them, else the years of the citing works in the corpus (years without a citation
-count as 0). Community upvotes: the largest count any community source reports (the seed
-listings copy Hugging Face's, so adding them would count votes twice).
+count as 0 up to the data's as-of year; later years are unknown, not 0). Community upvotes: the
+largest count any community source reports (the seed listings copy Hugging Face's, so adding
+them would count votes twice).
 """
 
 from __future__ import annotations
@@ -38,6 +39,13 @@ class CitationFact:
     as_of: str  # UTC, ISO to the second ("2026-12-01 11:22:33"): compared as text, shown as its date
     per_year: dict[int, int] = field(default_factory=dict)
     per_year_from: str | None = None  # a source name, or "citing works" (in the corpus)
+    per_year_as_of: str | None = None  # as ``as_of``: the year the series is complete to
+
+    def last_year(self, today: dt.date) -> int:
+        """The last year the per-year series covers: its as-of year (a snapshot knows nothing of
+        the years after it), never after today."""
+        known = int(self.per_year_as_of[:4]) if self.per_year_as_of else today.year
+        return min(known, today.year)
 
 
 @dataclass
@@ -54,8 +62,10 @@ class WorkFacts:
         return np.searchsorted(self.ids, np.asarray(work_ids, dtype=np.int64))
 
 
-def recent_years(today: dt.date) -> range:
-    return range(today.year - RECENT_YEARS + 1, today.year + 1)
+def recent_years(last: dt.date | int) -> range:
+    """The citations-per-year window: the five years up to ``last`` (a year, or a day's year)."""
+    year = last if isinstance(last, int) else last.year
+    return range(year - RECENT_YEARS + 1, year + 1)
 
 
 @dataclass(frozen=True)
@@ -143,15 +153,16 @@ def _choose_citations(conn: Connection, work_ids: Selection) -> dict[int, Citati
             seen = per_year.get(work_id)
             if seen is None or as_of > seen[0]:
                 per_year[work_id] = (as_of, source, by_year)
-    for work_id, (_, source, text) in per_year.items():
+    for work_id, (as_of, source, text) in per_year.items():
         if work_id in best:
-            years = {int(y): int(n) for y, n in orjson.loads(text).items()}
-            best[work_id].per_year, best[work_id].per_year_from = years, source
+            held = best[work_id]
+            held.per_year = {int(y): int(n) for y, n in orjson.loads(text).items()}
+            held.per_year_from, held.per_year_as_of = source, as_of
     missing = [w for w, fact in best.items() if not fact.per_year]
     for work_id, years in citing_years(conn, missing if work_ids is not None else None).items():
         held = best.get(work_id)
         if held is not None and not held.per_year:
-            held.per_year, held.per_year_from = years, "citing works"
+            held.per_year, held.per_year_from = years, "citing works"  # as of today: the corpus is live
     return best
 
 
@@ -208,13 +219,13 @@ def load_works(conn: Connection, work_ids: Selection, today: dt.date) -> WorkFac
     facts = _choose_citations(conn, work_ids)
     citations = np.full(n, np.nan)
     recent = np.full(n, np.nan)
-    window = recent_years(today)
     if facts:
         found = np.fromiter(facts, dtype=np.int64, count=len(facts))
         at = np.searchsorted(ids, found)
         citations[at] = [f.citations for f in facts.values()]
         recent[at] = [
-            sum(f.per_year.get(y, 0) for y in window) if f.per_year else np.nan for f in facts.values()
+            sum(f.per_year.get(y, 0) for y in recent_years(f.last_year(today))) if f.per_year else np.nan
+            for f in facts.values()
         ]
     upvotes = np.zeros(n)
     novelty = np.full(n, np.nan)

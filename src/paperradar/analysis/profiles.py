@@ -9,6 +9,7 @@ flagged when they differ and when they are impossible (h > papers, h² > citatio
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import weakref
@@ -29,7 +30,7 @@ from paperradar.analysis.refresh import distributions_for, last_refresh
 from paperradar.store import queries
 from paperradar.store import schema as t
 from paperradar.store.author_variants import MAX_TEAM
-from paperradar.store.sql import chunks
+from paperradar.store.sql import chunks, utc
 from paperradar.text import plural
 
 PER_PAGE = 50
@@ -60,6 +61,7 @@ class Reported:
     differs: bool  # from the computed value (False when there is none to compare)
     problems: list[str] = field(default_factory=list)  # invariants the reported figures break
     note: str | None = None  # why it may differ (the source counts works the corpus lacks)
+    as_of: dt.datetime | None = None  # when the source's figure was true (its own date, else ``seen``)
 
 
 @dataclass
@@ -68,6 +70,9 @@ class Figure:
     basis: str  # how it was obtained: "computed here from …" or "reported by …"
     reason: str | None = None
     reported: list[Reported] = field(default_factory=list)
+    # When the figure was true: the newest of the citation facts it is computed from (each source's
+    # own date), or the day it was computed for figures of the corpus itself (papers, category).
+    as_of: dt.date | None = None
 
 
 @dataclass
@@ -153,6 +158,7 @@ _REPORTED = (
         _RP.citation_count,
         _RP.counts_by_year,
         _RP.seen_at,
+        _RP.as_of,
     )
     .where((_RP.author_id == _AUTHOR_ID) | _RP.author_id.in_(_MERGED))
     .order_by(_RP.source)
@@ -229,6 +235,16 @@ def _affiliations(conn: Connection, author_ids: list[int]) -> dict[int, list[str
 # ----------------------------------------------------------------------------- the profile
 def _reported(conn: Connection, author_id: int) -> list[Any]:
     return list(conn.execute(_REPORTED, {"author_id": author_id}))
+
+
+def _reported_as_of(report: Any, figure: str) -> dt.datetime | None:
+    """When ``report``'s ``figure`` was true (see ``author_reports.as_of``)."""
+    dates = orjson.loads(report.as_of) if report.as_of else {}
+    return utc(dates.get(figure)) or utc(report.seen_at)
+
+
+def _newest_fact(facts: list[f.CitationFact]) -> dt.date | None:
+    return dt.date.fromisoformat(max(fact.as_of for fact in facts)[:10]) if facts else None
 
 
 def _problems(h: int | None, works: int | None, citations: int | None) -> list[str]:
@@ -377,11 +393,13 @@ def _papers(conn: Connection, me: _Author) -> Figure:
         claimers = ", ".join(source_name(s) for s in sorted(found))
         basis += f", {claimed_only} more listed by {claimers}"
     reported = [
-        Reported(r.source, r.works_count, r.seen_at, r.works_count != me.n)
+        Reported(
+            r.source, r.works_count, r.seen_at, r.works_count != me.n, as_of=_reported_as_of(r, "works_count")
+        )
         for r in me.reports
         if r.works_count is not None
     ]
-    return Figure(me.n, basis, reported=reported)
+    return Figure(me.n, basis, reported=reported, as_of=me.today)
 
 
 def _citation_figures(me: _Author) -> tuple[Figure, Figure, Figure]:
@@ -410,8 +428,11 @@ def _citation_figures(me: _Author) -> tuple[Figure, Figure, Figure]:
                     f"{source_name(r.source)} counts {r.works_count:,} works; the corpus has {me.n:,} of them"
                 )
             problems = _problems(r.h_index, r.works_count, r.citation_count) if column == "h_index" else []
-            reported.append(Reported(r.source, stated, r.seen_at, differs, problems, note))
-        return Figure(value, basis, None if value is not None else no_data, reported)
+            reported.append(
+                Reported(r.source, stated, r.seen_at, differs, problems, note, _reported_as_of(r, column))
+            )
+        as_of = _newest_fact(list(facts.values())) if value is not None else None
+        return Figure(value, basis, None if value is not None else no_data, reported, as_of)
 
     return figure("h_index"), figure("i10_index"), figure("citation_count")
 
@@ -420,25 +441,26 @@ def _per_year(me: _Author) -> tuple[Figure, dict[int, int]]:
     """Citations per year (mean of the last five years), and the whole series (gaps are 0)."""
     series: dict[int, int] = {}
     from_sources: Counter[str] = Counter()
+    used: list[f.CitationFact] = []
     for work_id in me.works:
         fact = me.facts.citations.get(work_id)
         if fact and fact.per_year:
+            used.append(fact)
             from_sources[fact.per_year_from or fact.source] += 1
             for year, count in fact.per_year.items():
                 series[year] = series.get(year, 0) + count
+    # The series ends at the data's as-of year: after a snapshot, years are unknown, not 0.
+    last = max((fact.last_year(me.today) for fact in used), default=me.today.year)
     if series:
-        series = {y: series.get(y, 0) for y in range(min(series), max(max(series), me.today.year) + 1)}
-    window = f.recent_years(me.today)
-    reported = [
-        Reported(
-            r.source,
-            round(sum(orjson.loads(r.counts_by_year).get(str(y), 0) for y in window) / len(window), 1),
-            r.seen_at,
-            False,
-        )
-        for r in me.reports
-        if r.counts_by_year
-    ]
+        series = {y: series.get(y, 0) for y in range(min(series), max(max(series), last) + 1)}
+    window = f.recent_years(last)
+    reported = []
+    for r in me.reports:
+        if r.counts_by_year:
+            stated = _reported_as_of(r, "counts_by_year")
+            years = f.recent_years(min(stated.year, me.today.year) if stated else me.today.year)
+            mean = sum(orjson.loads(r.counts_by_year).get(str(y), 0) for y in years) / len(years)
+            reported.append(Reported(r.source, round(mean, 1), r.seen_at, False, as_of=stated))
     with_data = me.first(me.table.per_year_works) or 0
     if not with_data:
         basis = "no per-year citation data (OpenAlex counts_by_year or citing works in the corpus)"
@@ -448,7 +470,11 @@ def _per_year(me: _Author) -> tuple[Figure, dict[int, int]]:
         f"mean over {window.start}–{window.stop - 1} of the yearly citations of "
         f"{plural(with_data, 'work')} of {me.n} with per-year data ({sources})"
     )
-    return Figure(round(me.first(me.table.citations_per_year), 1), basis, reported=reported), series
+    if any(fact.last_year(me.today) != last for fact in used):
+        basis += "; each work's five years end at its data's as-of year"
+    value = round(me.first(me.table.citations_per_year), 1)
+    as_of = _newest_fact([dataclasses.replace(x, as_of=x.per_year_as_of or x.as_of) for x in used])
+    return Figure(value, basis, reported=reported, as_of=as_of), series
 
 
 def _main_category(me: _Author) -> Figure:

@@ -86,9 +86,11 @@ def _score_text(score: AIScore) -> str:
 
 def _explain(label: str, figure: Figure, value: str) -> None:
     why = figure.basis if figure.value is not None else (figure.reason or figure.basis)
-    console.print(f"  [bold]{label:<15}[/] {value:>8}  [dim]{escape(why)}[/]", highlight=False)
+    as_of = f"as of {figure.as_of:%Y-%m-%d}: " if figure.as_of and figure.value is not None else ""
+    console.print(f"  [bold]{label:<15}[/] {value:>8}  [dim]{as_of}{escape(why)}[/]", highlight=False)
     for rep in figure.reported:
-        seen = f", seen {rep.seen:%Y-%m-%d}" if rep.seen else ""
+        when = rep.as_of or rep.seen
+        seen = f", as of {when:%Y-%m-%d}" if when else ""
         flags = ([rep.note or "differs from ours"] if rep.differs else []) + rep.problems
         colour = "red" if rep.problems else "yellow"
         flag = f" [{colour}]({escape('; '.join(flags))})[/]" if flags else ""

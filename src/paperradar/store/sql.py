@@ -192,3 +192,12 @@ def raw_rows(conn: Connection, stmt: ClauseElement) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+def utc(value: dt.datetime | str | None) -> dt.datetime | None:
+    """A stored time as an aware UTC datetime (SQLite hands back naive datetimes or text)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)

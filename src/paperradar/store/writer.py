@@ -37,7 +37,7 @@ from paperradar.identity import works as work_identity
 from paperradar.identity.ids import family_name
 from paperradar.store import queries
 from paperradar.store import schema as t
-from paperradar.store.sql import allocate_ids, chunks, insert_rows, insert_tuples, upsert
+from paperradar.store.sql import allocate_ids, chunks, insert_rows, insert_tuples, upsert, utc
 
 
 @dataclass
@@ -169,15 +169,6 @@ def _same(a: r.WorkRecord, b: r.WorkRecord) -> bool:
 
 def _has_citation_facts(record: r.WorkRecord) -> bool:
     return record.citation_count is not None or bool(record.counts_by_year)
-
-
-def utc(value: dt.datetime | str | None) -> dt.datetime | None:
-    """A stored time as an aware UTC datetime (SQLite hands back naive datetimes or text)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 @dataclass
