@@ -81,14 +81,21 @@ def test_every_record_is_stored_merged_or_quarantined(engine: Engine, path: Path
     skipped = 0
     for item in items:
         rec = item.record
-        if item.problem is not None:
+        if item.problem is not None or isinstance(rec, r.Skipped):
             with engine.connect() as conn:
                 row = conn.execute(
-                    select(t.quarantine.c.location, t.quarantine.c.reason).where(
-                        t.quarantine.c.file_key == key, t.quarantine.c.position == item.position
+                    select(t.quarantine.c.kind, t.quarantine.c.reason).where(
+                        t.quarantine.c.file_key == key,
+                        t.quarantine.c.position == item.position,
+                        t.quarantine.c.location == item.location,
                     )
                 ).one()
-            assert row.location == item.location and row.reason
+            if item.problem is not None:
+                assert (row.kind, row.reason) == ("quarantined", item.problem.reason)
+            else:
+                assert isinstance(rec, r.Skipped) and rec.reason
+                assert (row.kind, row.reason) == ("skipped", rec.reason)
+                skipped += 1
         elif isinstance(rec, r.WorkRecord):
             assert _work_found(engine, rec), f"{item.location}: {rec.title!r} not in the store"
         elif isinstance(rec, r.AuthorRecord):
@@ -102,8 +109,7 @@ def test_every_record_is_stored_merged_or_quarantined(engine: Engine, path: Path
                     select(t.organisations.c.name).where(t.organisations.c.name == rec.name)
                 ).first()
         else:
-            assert isinstance(rec, r.Skipped) and rec.reason
-            skipped += 1
+            assert isinstance(rec, r.Note) and rec.text in result.counts.notes
     assert result.counts.skipped == skipped
     assert result.counts.quarantined == sum(1 for i in items if i.problem is not None)
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from paperradar.analysis import profiles
+from paperradar.analysis.refresh import refresh_metrics
 from paperradar.ingest import import_file
 from paperradar.store import schema as t
 from tests.conftest import FIXTURES
@@ -214,3 +215,68 @@ def test_citations_per_year_end_at_the_datas_as_of_year(engine: Engine) -> None:
     assert f"{years.start}–{years.stop - 1}" in profile.citations_per_year.basis
     assert max(profile.series) == as_of_year  # later years are unknown, not 0
     assert profile.citations_per_year.as_of == dt.date.fromisoformat(work["updated_date"][:10])
+
+
+# ----------------------------------------------------------------------------- every real file
+def s2_papers_by_author(paths: list[Path]) -> dict[str, dict[str, dict[str, Any]]]:
+    """author id → paperId → the paper as the last file that lists it says (files in import order)."""
+    found: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def visit(value: Any) -> None:
+        if isinstance(value, list):
+            for entry in value:
+                visit(entry)
+        elif isinstance(value, dict):
+            if value.get("paperId") and isinstance(value.get("authors"), list):
+                for author in value["authors"]:
+                    if isinstance(author, dict) and author.get("authorId"):
+                        found.setdefault(author["authorId"], {})[value["paperId"]] = value
+            if value.get("authorId") and isinstance(value.get("papers"), list):
+                for paper in value["papers"]:
+                    if isinstance(paper, dict) and paper.get("paperId"):
+                        found.setdefault(value["authorId"], {})[paper["paperId"]] = paper
+            for child in value.values():
+                visit(child)
+
+    for path in paths:
+        visit(json.loads(path.read_text()))
+    return found
+
+
+def test_figures_from_every_recorded_s2_answer_equal_a_brute_force_count(engine: Engine) -> None:
+    paths = sorted(p for p in S2.glob("*.200.json"))
+    for path in paths:
+        assert import_file(engine, path).ok, path
+    checked = 0
+    for author_id, papers in s2_papers_by_author(paths).items():
+        counted = [p for p in papers.values() if p.get("citationCount") is not None]
+        if len(papers) < 3 or len(counted) < len(papers):
+            continue  # too small to say much, or a paper without a count: not comparable
+        profile = profile_of(engine, f"s2:{author_id}")
+        assert_figures(profile, brute_force(list(papers.values()))), author_id
+        assert profile.h_index.value <= profile.papers.value
+        assert profile.h_index.value**2 <= profile.citations.value
+        checked += 1
+    assert checked >= 4
+
+
+def test_the_invariants_hold_for_every_author_of_every_recorded_answer(engine: Engine) -> None:
+    for path in [*sorted(S2.glob("*.200.json")), *sorted((FIXTURES / "openalex").rglob("*"))]:
+        if path.is_file() and path.suffix != ".md" and path.name != "manifest":
+            import_file(engine, path)
+    refresh_metrics(engine, full=True, today=TODAY)
+    m = t.author_metrics.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(m.author_id, m.works, m.h_index, m.i10_index, m.citations)).all()
+        reports = conn.execute(
+            select(
+                t.author_reports.c.h_index, t.author_reports.c.works_count, t.author_reports.c.citation_count
+            )
+        ).all()
+    assert len(rows) > 1000
+    for author_id, works, h, i10, citations in rows:
+        if h is not None:
+            assert h <= works and i10 <= works and h * h <= citations, author_id
+    for h, works, citations in reports:  # what S2 and OpenAlex report obeys them too
+        assert h is None or works is None or h <= works
+        assert h is None or citations is None or h * h <= citations

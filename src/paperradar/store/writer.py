@@ -884,9 +884,12 @@ class BatchWriter:
         known_ids = self._author_known_ids(suspects) if suspects else {}
         coauthors = self._coauthors(ambiguous) if ambiguous else {}
         resolved: dict[tuple[int, int], int] = {}
-        pending: dict[str, list[tuple[int, int]]] = defaultdict(list)  # new authors by name key
-        new_names: dict[str, str] = {}
-        new_ids_for: dict[str, dict[str, str]] = defaultdict(dict)
+        # New people of this batch: (name key, number) → their mentions. Mentions of one name whose
+        # ids disagree (S2 splits a name into two authorIds) are two people, as the ids say.
+        pending: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
+        new_names: dict[tuple[str, int], str] = {}
+        new_ids_for: dict[tuple[str, int], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        people_named: dict[str, list[tuple[str, int]]] = defaultdict(list)
         attach: list[tuple[int, str, str]] = []
         for work_id, _source, refs in plans:
             ref_keys = [author_identity.name_key(a.name) for a in refs]
@@ -910,25 +913,32 @@ class BatchWriter:
                             found, ref.ids, known_ids, coauthors, set(ref_keys) - {key}
                         )
                 if author_id is None:
-                    pending[key].append((work_id, pos))
-                    new_names.setdefault(key, ref.name)
+                    same = people_named[key]
+                    person = next(
+                        (p for p in same if not author_identity.conflicts(ref.ids, new_ids_for[p])), None
+                    )
+                    if person is None:
+                        person = (key, len(same))
+                        same.append(person)
+                    pending[person].append((work_id, pos))
+                    new_names.setdefault(person, ref.name)
                     for s, v in ref.ids.items():
-                        new_ids_for[key].setdefault(s, v)
+                        new_ids_for[person][s].add(v)
                     continue
                 resolved[(work_id, pos)] = author_id
                 attach.extend((author_id, s, v) for s, v in ref.ids.items() if (s, v) not in by_id)
         if pending:
             created = allocate_ids(self.conn, t.authors, len(pending))
             rows = [
-                {"id": author_id, "name": new_names[k], "name_key": k or "?", "created_at": self.now}
-                for k, author_id in zip(pending, created, strict=True)
+                {"id": author_id, "name": new_names[p], "name_key": p[0] or "?", "created_at": self.now}
+                for p, author_id in zip(pending, created, strict=True)
             ]
             insert_rows(self.conn, t.authors, rows)
             self.counts.authors_new += len(created)
-            for key, author_id in zip(pending, created, strict=True):
-                for slot in pending[key]:
+            for person, author_id in zip(pending, created, strict=True):
+                for slot in pending[person]:
                     resolved[slot] = author_id
-                attach.extend((author_id, s, v) for s, v in new_ids_for[key].items())
+                attach.extend((author_id, s, v) for s, vs in new_ids_for[person].items() for v in vs)
         self._attach_author_ids(attach)
         return resolved
 
