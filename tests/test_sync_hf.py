@@ -102,10 +102,15 @@ def test_the_sync_hf_command(db_url: str, tmp_path: Path, hf) -> None:  # type: 
         "PAPERRADAR_CACHE_DIR": str(tmp_path / "cache"),
         "PAPERRADAR_HUGGINGFACE_URL": url,
     }
-    result = CliRunner().invoke(app, ["--db", db_url, "sync", "hf", "--date", "2026-06-12"], env=env)
+    # Offline from arXiv: the categories step has its own tests (test_arxiv_categories.py).
+    result = CliRunner().invoke(
+        app, ["--db", db_url, "sync", "hf", "--date", "2026-06-12", "--no-categories"], env=env
+    )
     assert result.exit_code == 0, result.output
     assert "✓ Hugging Face 2026-06-12: 30 papers: 30 new" in result.output
     week = CliRunner().invoke(
-        app, ["--db", db_url, "sync", "hf", "--from", "2026-06-10", "--until", "2026-06-12"], env=env
+        app,
+        ["--db", db_url, "sync", "hf", "--from", "2026-06-10", "--until", "2026-06-12", "--no-categories"],
+        env=env,
     )
     assert "✓ Hugging Face 2026-06-10 → 2026-06-12: 30 papers" in week.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from functools import partial
 from typing import Annotated
 
@@ -25,7 +26,10 @@ from paperradar.sync import fetcher
 from paperradar.sync.arxiv_api import run_query
 from paperradar.sync.arxiv_oai import harvest
 from paperradar.sync.enrich import (
+    EnrichResult,
+    arxiv_works_to_enrich,
     authors_to_enrich,
+    enrich_arxiv,
     enrich_openalex,
     enrich_openalex_authors,
     enrich_s2,
@@ -50,6 +54,7 @@ def _day(value: str | None) -> dt.date | None:
 SYNC_ERRORS = (UpstreamError, UnreadableInput, ValueError)
 ENRICH_PER_RUN = 5000  # works `sync all` enriches per service and run: a backlog clears over days
 """What one source can fail with without stopping the others: each is said in one line."""
+ARXIV_CATEGORIES = "arXiv API categories"
 
 
 class Session:
@@ -115,7 +120,10 @@ def _arxiv_set(
     )
 
 
-def _hf_days(session: Session, first: dt.date, last: dt.date) -> None:
+def _hf_days(session: Session, first: dt.date, last: dt.date, *, categories: bool) -> EnrichResult | None:
+    """Sync the days, then (``categories``) ask arXiv for what Hugging Face leaves out: the
+    categories of featured papers. The days are stored first, so an arXiv failure costs only the
+    categories, which the next run or `paperradar enrich arxiv` fills in."""
     span = f"{first}" if first == last else f"{first} → {last}"
     try:
         with console.status(f"Hugging Face {span}…") as status, session.client("huggingface") as client:
@@ -129,9 +137,75 @@ def _hf_days(session: Session, first: dt.date, last: dt.date) -> None:
             )
     except SYNC_ERRORS as exc:
         session.failed(f"Hugging Face {span}", exc)
-        return
+        return None
     resumed = f" (resumed after {result.resumed_after})" if result.resumed_after else ""
     session.ok(f"Hugging Face {span}{resumed}: {result.papers} papers: {counts_summary(result.counts)}")
+    if not categories:
+        return None
+    return _arxiv_categories(
+        session,
+        featured_only=True,
+        if_failed="the Hugging Face papers are stored; the next sync or "
+        "[cyan]paperradar enrich arxiv[/] adds their categories",
+    )
+
+
+def _arxiv_categories(
+    session: Session,
+    *,
+    featured_only: bool = False,
+    refresh: bool = False,
+    limit: int | None = None,
+    skip: Collection[str] = (),
+    if_failed: str = "",
+) -> EnrichResult | None:
+    """Ask the arXiv API, 100 ids a request, for the categories of works that lack them (of all
+    works with ``refresh``; of Hugging Face's featured ones with ``featured_only``), and say what
+    it did. ``skip``: arXiv ids already asked in this session; ``if_failed``: what to add to a
+    failure. ``None`` when there was nothing to ask or it failed."""
+    what = "Hugging Face papers" if featured_only else "works"
+    label = f"{ARXIV_CATEGORIES} of {what}"
+    try:
+        todo = arxiv_works_to_enrich(
+            session.engine, refresh=refresh, featured_only=featured_only, limit=limit
+        )
+        todo = [work for work in todo if work[1]["arxiv"] not in skip]
+        if not todo:
+            console.print(f"[dim]·[/] {label}: every one has them, nothing to ask")
+            return None
+        with (
+            Progress(
+                TextColumn("[bold blue]{task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed:,} of {task.total:,} " + what),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+            ) as progress,
+            session.client("arxiv_api") as client,
+        ):
+            task = progress.add_task(label, total=len(todo))
+            result = enrich_arxiv(
+                session.engine,
+                client,
+                todo,
+                selection=f"{what} refresh={refresh} limit={limit}",
+                on_batch=lambda done, total: progress.update(task, completed=done, total=total),
+                after_batch=session.follower.step,
+            )
+    except SYNC_ERRORS as exc:
+        session.failed(label, exc)
+        if if_failed:
+            err.print(f"    {if_failed}")
+        return None
+    resumed = " (resumed an interrupted run)" if result.resumed else ""
+    session.ok(
+        f"{label}{resumed}: {result.requested:,} asked, {result.found:,} found, "
+        f"{result.not_found:,} unknown there: {counts_summary(result.counts)}"
+    )
+    for note in result.counts.notes:
+        console.print(f"    [yellow]note:[/] {escape(note)}")
+    return result
 
 
 @sync_app.command("arxiv")
@@ -217,11 +291,21 @@ def sync_hf(
     until_day: Annotated[
         str | None, typer.Option("--until", help="Last day of a range (default: today).")
     ] = None,
+    categories: Annotated[
+        bool,
+        typer.Option(
+            "--categories/--no-categories",
+            help="Then ask the arXiv API for the categories of featured papers that lack them.",
+        ),
+    ] = True,
 ) -> None:
-    """Fetch Hugging Face daily papers (featured day, upvotes, submitter, organisation, code) by day.
+    """Fetch Hugging Face daily papers (featured day, upvotes, submitter, organisation, code) by day,
+    then the arXiv categories Hugging Face does not give (from the arXiv API, 100 papers a request),
+    so `cat:` filters, novelty and the AI Score cover the daily feed.
 
     Without dates: the last `huggingface.days_back` days of the config. Syncing a day again
-    refreshes its upvotes.
+    refreshes its upvotes. If arXiv fails, the days stay stored and only the categories wait for
+    the next run (or `paperradar enrich arxiv`); --no-categories skips arXiv altogether.
 
     Example: [cyan]paperradar sync hf --from 2026-06-08 --until 2026-06-12[/]
     """
@@ -230,10 +314,10 @@ def sync_hf(
     session = Session(ctx)
     first, last = _hf_window(session.config, _day(date) or _day(from_day), _day(date) or _day(until_day))
     try:
-        _hf_days(session, first, last)
+        _hf_days(session, first, last, categories=categories)
     finally:
         session.close()
-    if session.failures:
+    if not session.successes:  # Hugging Face itself failed; an arXiv failure alone costs only categories
         raise typer.Exit(1)
 
 
@@ -246,10 +330,11 @@ def _hf_window(config: Config, first: dt.date | None, last: dt.date | None) -> t
 @sync_app.command("all")
 def sync_all(ctx: typer.Context) -> None:
     """Run every sync the config asks for, e.g. from cron: each arXiv set of `arxiv.sets` from
-    where it stopped, the last `huggingface.days_back` days of Hugging Face, then citations from
-    Semantic Scholar and OpenAlex for works that have none yet. A failing source does not stop
-    the others; the exit status is non-zero only when every one failed. Last, what is new is
-    embedded for semantic search (as `paperradar index` does).
+    where it stopped, the last `huggingface.days_back` days of Hugging Face, arXiv categories
+    (arXiv API) for works that lack them, then citations from Semantic Scholar and OpenAlex for
+    works that have none yet. A failing source does not stop the others; the exit status is
+    non-zero only when every one failed. Last, what is new is embedded for semantic search (as
+    `paperradar index` does).
 
     Example: [cyan]paperradar sync all[/]   (cron: [cyan]0 6 * * * paperradar sync all[/])
     """
@@ -259,8 +344,14 @@ def sync_all(ctx: typer.Context) -> None:
         if sources["arxiv_oai"].enabled:
             for set_spec in session.config.arxiv_sets:
                 _arxiv_set(session, set_spec, None, None, "arXivRaw")
+        categories = sources["arxiv_api"].enabled
+        unknown: list[str] = []
         if sources["huggingface"].enabled:
-            _hf_days(session, *_hf_window(session.config, None, None))
+            featured = _hf_days(session, *_hf_window(session.config, None, None), categories=categories)
+            unknown = featured.unknown if featured is not None else []
+        arxiv_failed = any(what.startswith(ARXIV_CATEGORIES) for what in session.failures)
+        if categories and not arxiv_failed:  # the rest of the corpus (imports, S2), a slice per run
+            _arxiv_categories(session, limit=ENRICH_PER_RUN, skip=set(unknown))
         for source in ("semantic_scholar", "openalex"):  # citations for what is new since last time
             if sources[source].enabled:
                 _enrich(session, source, missing_only=True, author=None, limit=ENRICH_PER_RUN)
@@ -283,9 +374,15 @@ def sync_all(ctx: typer.Context) -> None:
 @app.command()
 def enrich(
     ctx: typer.Context,
-    service: Annotated[str, typer.Argument(help="s2 (Semantic Scholar) or openalex.")],
+    service: Annotated[
+        str, typer.Argument(help="s2 (Semantic Scholar), openalex, or arxiv (categories from the arXiv API).")
+    ],
     missing_only: Annotated[
         bool, typer.Option("--missing-only", help="Only works without citation data from that service.")
+    ] = False,
+    refresh: Annotated[
+        bool,
+        typer.Option("--all", help="arxiv: every work with an arXiv id, not only those without categories."),
     ] = False,
     author: Annotated[
         str | None,
@@ -298,19 +395,36 @@ def enrich(
 ) -> None:
     """Add citation counts, references, counts per year and author ids from Semantic Scholar or
     OpenAlex, through their batch endpoints; with --authors, the metrics they report per author
-    (S2 hIndex, OpenAlex summary_stats). An interrupted run resumes after its last batch.
+    (S2 hIndex, OpenAlex summary_stats). `arxiv` asks the arXiv API, 100 ids a request, for the
+    categories of works known by arXiv id without them (Hugging Face, BibTeX), which `cat:`,
+    novelty and the AI Score need. An interrupted run resumes after its last batch.
 
     Example: [cyan]paperradar enrich s2 --missing-only --limit 5000[/]
     or [cyan]paperradar enrich openalex --authors[/]
+    or [cyan]paperradar enrich arxiv --limit 1000[/]
     """
     names = {"s2": "semantic_scholar", "semantic_scholar": "semantic_scholar", "openalex": "openalex"}
-    if service not in names:
-        raise typer.BadParameter(f"{service!r}: choose s2 or openalex")
+    if service not in (*names, "arxiv"):
+        raise typer.BadParameter(f"{service!r}: choose s2 or openalex (citations), or arxiv (categories)")
+    if service == "arxiv" and (author is not None or authors):
+        raise typer.BadParameter("--author and --authors are for s2 and openalex, not arxiv")
+    if service != "arxiv" and refresh:
+        raise typer.BadParameter(
+            "--all is for arxiv: s2 and openalex ask about every work unless --missing-only"
+        )
     session = Session(ctx)
     try:
-        _enrich(
-            session, names[service], missing_only=missing_only, limit=limit, author=author, authors=authors
-        )
+        if service == "arxiv":
+            _arxiv_categories(session, refresh=refresh, limit=limit)
+        else:
+            _enrich(
+                session,
+                names[service],
+                missing_only=missing_only,
+                limit=limit,
+                author=author,
+                authors=authors,
+            )
     finally:
         session.close()
     if session.failures:

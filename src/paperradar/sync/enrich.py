@@ -1,8 +1,10 @@
-"""Citation enrichment: ask Semantic Scholar and OpenAlex about works the store already holds.
+"""Enrichment: ask Semantic Scholar, OpenAlex and the arXiv API about works the store already holds.
 
-Both services have batch look-ups (S2 ``POST /paper/batch``, up to 500 ids; OpenAlex
-``GET /works?filter=doi:a|b``, up to 50 values), so a corpus of thousands of works costs a
-handful of requests instead of one per work. Each answer goes through the source's own parser
+All three have batch look-ups (S2 ``POST /paper/batch``, up to 500 ids; OpenAlex
+``GET /works?filter=doi:a|b``, up to 50 values; arXiv ``id_list=a,b``, 100 ids a request here),
+so a corpus of thousands of works costs a handful of requests instead of one per work. S2 and
+OpenAlex bring citations; arXiv brings the categories that papers known only by their arXiv id
+(Hugging Face, BibTeX) lack. Each answer goes through the source's own parser
 and the store's writer, which merges it with the stored work through its arXiv id / DOI and
 files the citation counts, counts per year, reference lists and author ids under that source.
 
@@ -13,6 +15,7 @@ resumes after the last committed chunk on the next run of the same selection.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -23,6 +26,7 @@ from sqlalchemy import ColumnElement, Engine, and_, exists, func, or_, select
 
 from paperradar.identity.ids import orcid
 from paperradar.records import (
+    ARXIV_API,
     OPENALEX,
     SEMANTIC_SCHOLAR,
     AuthorRecord,
@@ -31,20 +35,24 @@ from paperradar.records import (
     UnreadableInput,
     WorkRecord,
 )
-from paperradar.sources import openalex, semantic_scholar
+from paperradar.sources import arxiv_api, openalex, semantic_scholar
 from paperradar.sources.http import Fetcher, Response
 from paperradar.store import schema as t
+from paperradar.store import uncategorised
 from paperradar.store.sql import chunks
 from paperradar.store.writer import Changes, Counts
 from paperradar.sync import SyncRun
 
 __all__ = [
+    "ARXIV_BATCH_LIMIT",
     "OPENALEX_BATCH_LIMIT",
     "S2_AUTHOR_BATCH_LIMIT",
     "S2_BATCH_LIMIT",
     "S2_FIELDS",
     "EnrichResult",
+    "arxiv_works_to_enrich",
     "authors_to_enrich",
+    "enrich_arxiv",
     "enrich_openalex",
     "enrich_openalex_authors",
     "enrich_s2",
@@ -54,6 +62,8 @@ __all__ = [
 
 S2_BATCH_LIMIT: Final = 500  # ids per POST /paper/batch: S2 rejects more
 OPENALEX_BATCH_LIMIT: Final = 50  # values OR-ed in one OpenAlex filter
+ARXIV_BATCH_LIMIT: Final = 100
+"""Ids per arXiv ``id_list`` request: a URL of ~1.5 kB, a page of the modest size arXiv asks for."""
 OPENALEX_PER_PAGE: Final = 100
 """Twice the batch: OpenAlex sometimes holds two works under one DOI, and a duplicate must not
 push the wanted work off the only page we ask for."""
@@ -63,6 +73,7 @@ S2_FIELDS: Final = (
 )
 
 _SOURCES: Final = {"s2": SEMANTIC_SCHOLAR, SEMANTIC_SCHOLAR: SEMANTIC_SCHOLAR, OPENALEX: OPENALEX}
+_LABELS: Final = {SEMANTIC_SCHOLAR: "Semantic Scholar", OPENALEX: "OpenAlex", ARXIV_API: "arXiv API"}
 # Ids each service can look a work up by (the others are useless to it).
 _LOOKUP_SCHEMES: Final = {SEMANTIC_SCHOLAR: ("arxiv", "doi", "s2"), OPENALEX: ("doi", "arxiv", "openalex")}
 _ARXIV_DOI_PREFIX: Final = "10.48550/arxiv."
@@ -81,6 +92,7 @@ class EnrichResult:
     not_found: int = 0
     counts: Counts = field(default_factory=Counts)
     resumed: bool = False  # an unfinished run of the same selection was continued
+    unknown: list[str] = field(default_factory=list)  # ids the service said it does not know (arXiv)
 
 
 # --------------------------------------------------------------------------- selection
@@ -178,6 +190,7 @@ class _Answer:
     found: int
     not_found: int
     notes: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
 
 
 Asker = Callable[[list[_Lookup], int], _Answer]
@@ -201,7 +214,7 @@ def _enrich(
     """Ask about ``works`` (or authors: ``what``) chunk by chunk, each chunk written with its checkpoint."""
     if not 1 <= chunk_size <= limit:
         raise ValueError(f"chunk_size must be between 1 and {limit}, not {chunk_size}")
-    label = "Semantic Scholar" if source == SEMANTIC_SCHOLAR else "OpenAlex"
+    label = _LABELS[source]
     checkpoint = f"sync:enrich:{source}" + ("" if what == "works" else f":{what}")
     result = EnrichResult()
     with SyncRun(
@@ -235,10 +248,21 @@ def _enrich(
             result.requested += len(chunk)
             result.found += answer.found
             result.not_found += answer.not_found
+            result.unknown += answer.unknown
             if on_batch is not None:
                 on_batch(result.requested, len(todo))
+        if result.unknown:
+            run.counts.notes.append(_unknown_note(label, result.unknown))
     result.counts = run.counts
     return result
+
+
+def _unknown_note(label: str, unknown: list[str], shown: int = 20) -> str:
+    """Which ids the service did not know, so a user can look at them (typos, withdrawn papers)."""
+    more = f" and {len(unknown) - shown:,} more" if len(unknown) > shown else ""
+    return f"{label} does not know {len(unknown):,} id{'s' * (len(unknown) != 1)}: " + (
+        ", ".join(unknown[:shown]) + more
+    )
 
 
 def _decode(response: Response, label: str) -> Any:
@@ -528,4 +552,102 @@ def enrich_openalex_authors(
         on_batch=on_batch,
         after_batch=None,
         what="authors",
+    )
+
+
+# --------------------------------------------------------------------------- arXiv categories
+
+_BAD_ID = re.compile(r"incorrect id format for (\S+)")
+
+
+def arxiv_works_to_enrich(
+    engine: Engine, *, refresh: bool = False, featured_only: bool = False, limit: int | None = None
+) -> list[WorkIds]:
+    """Works to ask the arXiv API about: those with an arXiv id and no categories (every one with
+    ``refresh``; only Hugging Face's featured ones with ``featured_only``), in work id order."""
+    with engine.connect() as conn:
+        found = uncategorised.arxiv_works(conn, refresh=refresh, featured_only=featured_only, limit=limit)
+    return [(work_id, {"arxiv": arxiv}) for work_id, arxiv in found]
+
+
+def _ask_arxiv(fetcher: Fetcher) -> Asker:
+    def ask(chunk: list[_Lookup], first: int) -> _Answer:
+        wanted = {lookup.value: lookup for lookup in chunk}
+        rejected: list[str] = []
+        bodies: list[bytes] = []
+        urls: list[str] = []
+        while True:
+            asked = [value for value in wanted if value not in rejected]
+            if not asked:
+                items: list[Item] = []
+                break
+            # max_results defaults to 10: it must cover the batch or arXiv leaves papers out.
+            params: dict[str, str | int] = {"id_list": ",".join(asked), "start": 0, "max_results": len(asked)}
+            response = fetcher.get("", params, allow_status={400})
+            bodies.append(response.content)
+            urls.append(response.url)
+            try:
+                items = list(arxiv_api.parse_response(response.content, f"arXiv API ({len(asked)} ids)"))
+                break
+            except UnreadableInput as exc:
+                # One id arXiv cannot parse fails the whole list: leave it out and ask for the rest.
+                bad = _BAD_ID.search(str(exc))
+                if bad is None or bad.group(1) not in asked:
+                    raise
+                rejected.append(bad.group(1))
+        answered: set[str] = set()
+        kept: list[Item] = []
+        strays = 0
+        for offset, item in enumerate(items):
+            record = item.record
+            if isinstance(record, WorkRecord):
+                arxiv = record.ids.get("arxiv", "")
+                if arxiv not in wanted or arxiv in answered:
+                    strays += 1
+                    continue
+                answered.add(arxiv)
+                wanted[arxiv].claim(record)
+                item.location = f"arxiv:{arxiv}"
+            item.position = first + offset
+            kept.append(item)
+        unknown = [value for value in wanted if value not in answered]
+        for offset, value in enumerate(unknown, start=len(items)):
+            reason = f"arXiv API does not know {value}" + (" (malformed id)" if value in rejected else "")
+            kept.append(Item(f"arxiv:{value}", first + offset, ARXIV_API, record=Skipped(reason=reason)))
+        answer = _Answer(kept, b"\n".join(bodies), " ".join(urls), len(answered), len(unknown))
+        answer.unknown = unknown
+        if strays:
+            answer.notes.append(f"arXiv API answered {strays} entries for ids not asked for; left out")
+        return answer
+
+    return ask
+
+
+def enrich_arxiv(
+    engine: Engine,
+    fetcher: Fetcher,
+    works: Sequence[WorkIds],
+    *,
+    chunk_size: int = ARXIV_BATCH_LIMIT,
+    selection: str = "",
+    on_batch: BatchCallback | None = None,
+    after_batch: Callable[[Changes], None] | None = None,
+) -> EnrichResult:
+    """Categories (and the rest of arXiv's own metadata) for ``works`` by arXiv id, 100 a request.
+
+    Answers are arXiv API records, so arXiv's precedence over Hugging Face or BibTeX applies;
+    ids arXiv does not know are counted in ``not_found``, listed in ``unknown`` and in a note.
+    ``fetcher`` points at the API (``…/api/query``); ``selection`` as for :func:`enrich_s2`.
+    """
+    return _enrich(
+        engine,
+        works,
+        source=ARXIV_API,
+        key=lambda ids: ("arxiv", ids["arxiv"]) if "arxiv" in ids else None,
+        ask=_ask_arxiv(fetcher),
+        chunk_size=chunk_size,
+        limit=ARXIV_BATCH_LIMIT,
+        selection=selection,
+        on_batch=on_batch,
+        after_batch=after_batch,
     )
