@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import hashlib
 import os
@@ -22,9 +23,9 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, insert, select, update
 
-from paperradar.records import Item, UnreadableInput
-from paperradar.sources import detect, format_by_name
-from paperradar.sources.base import Format, bytes_read
+from paperradar.records import SEMANTIC_SCHOLAR, Item, UnreadableInput
+from paperradar.sources import detect, format_by_name, recorded, semantic_scholar
+from paperradar.sources.base import Format, Parser, bytes_read, load_json_document
 from paperradar.sources.parallel import default_workers, parse_in_workers
 from paperradar.store import schema as t
 from paperradar.store.database import writing
@@ -105,19 +106,80 @@ def import_file(
     batch_size: int = BATCH_SIZE,
     after_batch: Callable[[Changes], None] | None = None,
     workers: int | None = None,
+    *,
+    as_of: dt.datetime | None = None,
+    cites: str | None = None,
 ) -> FileResult:
     """Import one file. Never raises for bad content: the result says what happened.
 
     A big JSON-lines file is parsed by ``workers`` processes (default: one per other core,
-    see :mod:`paperradar.sources.parallel`; 0 parses in this process).
+    see :mod:`paperradar.sources.parallel`; 0 parses in this process). ``as_of`` is when the
+    file's statements were true, for records that do not say (default: now). ``cites`` names
+    the paper of a Semantic Scholar references or citations page (``arXiv:…``, ``DOI:…``, a
+    paperId…), whose edges the page alone cannot place. A recorded answer (an HTTP cache file of
+    :mod:`paperradar.sources.http`) is imported as its body, dated and placed by its header.
     """
-    result = FileResult(path)
     try:
-        fmt: Format = format_by_name(format_name) if format_name else detect(path)
+        with recorded.unpacked(path) as answer:
+            if answer is not None:
+                as_of = answer.retrieved  # the answer says when it was true; as_of is for files that do not
+            result = _import(
+                engine, path, answer, format_name, progress, batch_size, after_batch, workers, as_of, cites
+            )
+    except UnreadableInput as exc:  # a damaged recorded answer
+        result = FileResult(path, error=str(exc))
+    return result
+
+
+def _parser(fmt: Format, body: Path, answer: recorded.Recorded | None, cites: str | None) -> Parser:
+    """The parse function, told the paper of a Semantic Scholar references or citations page when
+    ``--cites`` or the recorded request URL names it. Raises UnreadableInput for a misplaced ``--cites``."""
+    paper_id = cites
+    is_s2 = fmt.source == SEMANTIC_SCHOLAR
+    if cites is not None:
+        kind = semantic_scholar.citation_page(load_json_document(body)) if is_s2 else None
+        if kind is None:
+            what = "a Semantic Scholar answer of another kind" if is_s2 else f"{fmt.name}: {fmt.description}"
+            raise UnreadableInput(
+                f"--cites {cites} applies only to Semantic Scholar references or citations pages "
+                f"(/paper/ID/references, /paper/ID/citations); this file is {what}"
+            )
+    elif answer is not None and is_s2:
+        paper_id = semantic_scholar.page_paper_in_url(answer.url)
+    if paper_id is None:
+        return fmt.parse
+    try:
+        semantic_scholar.page_paper(paper_id)
+    except ValueError as exc:
+        raise UnreadableInput(str(exc)) from exc
+    return functools.partial(semantic_scholar.parse, paper_id=paper_id)
+
+
+def _import(
+    engine: Engine,
+    path: Path,
+    answer: recorded.Recorded | None,
+    format_name: str | None,
+    progress: ProgressCallback | None,
+    batch_size: int,
+    after_batch: Callable[[Changes], None] | None,
+    workers: int | None,
+    as_of: dt.datetime | None,
+    cites: str | None,
+) -> FileResult:
+    result = FileResult(path)
+    body = answer.body if answer is not None else path  # what the parsers read
+
+    def shown(message: str) -> str:  # a recorded answer's body is read from a temporary file
+        return message.replace(str(body), str(path)) if answer is not None else message
+
+    try:
+        fmt: Format = format_by_name(format_name) if format_name else detect(body)
+        result.format = fmt.name
+        parse = _parser(fmt, body, answer, cites)
     except UnreadableInput as exc:
-        result.error = str(exc)
+        result.error = shown(str(exc))
         return result
-    result.format = fmt.name
     key = fingerprint(path)
     checkpoint_key = f"import:{key}"
     previous, run_id = start_run(engine, "import", str(path), fmt.name, checkpoint_key)
@@ -125,8 +187,8 @@ def import_file(
     if previous is not None and not previous.done:
         start = previous.position + 1
         result.resumed_from = previous.position
-    ctx = FileContext(source=fmt.source, file=str(path), file_key=key, run_id=run_id)
-    total = path.stat().st_size
+    ctx = FileContext(source=fmt.source, file=str(path), file_key=key, run_id=run_id, as_of=as_of)
+    total = body.stat().st_size
     batch: list[Item] = []
     weight = 0
     committed = start - 1  # the position of the last item committed
@@ -142,33 +204,37 @@ def import_file(
         if after_batch is not None and writer is not None:
             after_batch(writer.changes)
         if progress is not None:
-            progress(path, bytes_read(path) or (total if done else 0), total, result.items)
+            progress(path, bytes_read(body) or (total if done else 0), total, result.items)
 
     if workers is None:
-        workers = default_workers(fmt, path)
-    parallel = workers > 0 and fmt.parse_line is not None
-    items = parse_in_workers(fmt, path, start, workers) if parallel else fmt.parse(path, start)
+        workers = default_workers(fmt, body)
+    parallel = workers > 0 and fmt.parse_line is not None and parse is fmt.parse
+    items = parse_in_workers(fmt, body, start, workers) if parallel else parse(body, start)
     with _bulk_gc():
         try:
             for item in items:
                 if item.position < start:
                     continue
+                # A batch ends between positions only: the checkpoint says a position is done, so
+                # all its items (a paper and its thousand embedded citations) go in one transaction.
+                if weight >= batch_size and item.position != batch[-1].position:
+                    commit(done=False)
                 batch.append(item)
                 weight += 1 + len(getattr(item.record, "works", ()))
-                if weight >= batch_size:
-                    commit(done=False)
             commit(done=True)
         except UnreadableInput as exc:
             if result.items == 0 and not batch:
-                result.error = str(exc)
+                result.error = shown(str(exc))
             else:  # part of the file was read: keep it, report the rest
                 commit(done=False)
-                result.counts.notes.append(str(exc))
+                result.counts.notes.append(shown(str(exc)))
         except BaseException as exc:  # Ctrl-C or a bug: what was committed stays, and resumes
             finish_run(
                 engine, run_id, result, "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
             )
             raise
+    if answer is not None and result.ok:
+        result.counts.notes.insert(0, answer.described)
     finish_run(engine, run_id, result)
     return result
 

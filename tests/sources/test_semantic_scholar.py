@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,10 @@ import pytest
 from paperradar.records import (
     SEMANTIC_SCHOLAR,
     AuthorRecord,
+    AuthorRef,
     CitationRecord,
     Item,
+    Note,
     Skipped,
     UnreadableInput,
     WorkRecord,
@@ -27,6 +30,8 @@ AUTHOR_PAPERS = sorted(S2.glob("test_get_author_papers@ae6c154.*.200.json"))
 AUTHORS_BATCH = S2 / "test_get_authors@202945c.00.200.json"
 PAPERS_BATCH = S2 / "test_get_papers@ae6c154.00.200.json"
 REFERENCES = [S2 / f"test_get_paper_references@ae6c154.0{n}.200.json" for n in (0, 1)]
+PAPER_AUTHORS = S2 / "test_get_paper_authors@73c7726.00.200.json"
+PAPER_SHA = "649def34f8be52c8b66281af98ae884c09aef38b"
 
 
 def parse(path: Path, start: int = 0, paper_id: str | None = None) -> list[Item]:
@@ -183,22 +188,156 @@ def test_search_pages_and_recommendations() -> None:
     )
 
 
+# --- embedded references, citations and author figures ---------------------------------------
+
+
+def paper_with_graph() -> dict[str, Any]:
+    """A real paper as if asked with ``fields=…,authors.hIndex,…,references,citations``: the real
+    batch answer for "The Miracle of Microfinance?", its authors as S2's own authors page gives them
+    (with figures), real resolved and unresolved referenced papers, and real papers as citations."""
+    paper = orjson.loads(PAPERS_BATCH.read_bytes())[1]
+    paper["authors"] = orjson.loads(PAPER_AUTHORS.read_bytes())["data"]
+    cited = [entry["citedPaper"] for entry in orjson.loads(REFERENCES[1].read_bytes())["data"]]
+    paper["references"] = [cited[0], cited[1], cited[41], cited[2], cited[13]]
+    citing = [entry["citedPaper"] for entry in orjson.loads(REFERENCES[0].read_bytes())["data"]]
+    paper["citations"] = citing[:3]
+    return paper
+
+
+MICROFINANCE = "cb1ebd913c3724c599f6b276b14b5c6253da68f3"
+
+
+def test_nothing_embedded_in_a_paper_is_dropped(tmp_path: Path) -> None:
+    items = parse(write(tmp_path, paper_with_graph()))
+    assert [item.problem for item in items if item.problem] == []
+    assert {item.position for item in items} == {1}
+    kinds = [(item.location, type(item.record).__name__) for item in items]
+    assert kinds == [
+        ("record 1", "WorkRecord"),
+        *[(f"record 1 authors[{n}]", "AuthorRecord") for n in range(4)],
+        ("record 1 references[0]", "WorkRecord"),
+        ("record 1 references[0]", "CitationRecord"),
+        ("record 1 references[1]", "WorkRecord"),
+        ("record 1 references[1]", "CitationRecord"),
+        ("record 1 references[2]", "Skipped"),
+        ("record 1 references[3]", "WorkRecord"),
+        ("record 1 references[3]", "CitationRecord"),
+        ("record 1 references[4]", "WorkRecord"),
+        ("record 1 references[4]", "CitationRecord"),
+        *[(f"record 1 citations[{n}]", kind) for n in range(3) for kind in ("WorkRecord", "CitationRecord")],
+    ]
+    paper = items[0].record
+    assert isinstance(paper, WorkRecord) and paper.ids["s2"] == MICROFINANCE
+    assert [ref.ids for ref in paper.authors][:2] == [{"s2": "2259683"}, {"s2": "2237651454"}]
+
+    edges = [item.record for item in items if isinstance(item.record, CitationRecord)]
+    references = [e for e in edges if e.citing.ids.get("s2") == MICROFINANCE]
+    citations = [e for e in edges if e.cited.ids.get("s2") == MICROFINANCE]
+    assert [e.cited.title for e in references] == [
+        "Conditional Generative Adversarial Nets",
+        "Unsupervised Domain Adaptation by Backpropagation",
+        "On pairwise costs for network flow multi-object tracking",
+        "Block-Coordinate Frank-Wolfe Optimization for Structural SVMs",
+    ]
+    assert references[0].cited.ids["arxiv"] == "1411.1784"
+    assert [e.citing.ids["arxiv"] for e in citations] == ["2208.04425", "2205.04583", "2203.04940"]
+    assert len(edges) == 7
+    # The listed papers keep their own authors, as plain names with ids (S2 gave no figures for them).
+    cited_work = items[5].record
+    assert isinstance(cited_work, WorkRecord)
+    assert cited_work.authors[0] == AuthorRef(name="Mehdi Mirza", ids={"s2": "153583218"})
+
+    skipped = items[9].record
+    assert isinstance(skipped, Skipped)
+    assert skipped.reason == (
+        f"references[2] of {MICROFINANCE}: "
+        "unresolved reference 'D Scieur' (Semantic Scholar has no paper for it)"
+    )
+
+
+def test_embedded_author_figures_become_author_records(tmp_path: Path) -> None:
+    paper = paper_with_graph()
+    del paper["authors"][2]["paperCount"], paper["authors"][2]["citationCount"]
+    for figure in ("hIndex", "paperCount", "citationCount"):
+        paper["authors"][3][figure] = None
+    authors = [r for r in records(write(tmp_path, paper)) if isinstance(r, AuthorRecord)]
+    assert [(a.ids, a.name, a.h_index, a.works_count, a.citation_count) for a in authors] == [
+        ({"s2": "2259683", "dblp": "Esther Duflo"}, "E. Duflo", 91, 282, 58740),
+        ({"s2": "2237651454", "dblp": "Abhijit Banerjee 0001"}, "A. Banerjee", 90, 347, 47761),
+        ({"s2": "4249203"}, "R. Glennerster", 31, None, None),  # absent figures stay unknown, never 0
+    ]
+    assert all(a.works == [] for a in authors)
+
+
+def test_a_bad_embedded_entry_costs_only_itself(tmp_path: Path) -> None:
+    paper = paper_with_graph()
+    paper["references"][0]["citationCount"] = "many"
+    paper["references"][1] = "Smith et al. 2003"
+    paper["citations"][0]["externalIds"] = {"DOI": ["10.1/x"]}
+    paper["authors"][1]["hIndex"] = "90"
+    items = parse(write(tmp_path, paper))
+    problems = {item.location: item.problem.reason for item in items if item.problem}
+    assert problems == {
+        "record 1 authors[1]": 'hIndex is "90", expected a whole number',
+        "record 1 references[0]": 'citationCount is "many", expected a whole number',
+        "record 1 references[1]": "expected a JSON object, found text",
+        "record 1 citations[0]": 'externalIds.DOI is ["10.1/x"], expected an id',
+    }
+    assert isinstance(items[0].record, WorkRecord) and items[0].record.ids["s2"] == MICROFINANCE
+    assert sum(isinstance(item.record, CitationRecord) for item in items) == 4
+
+
+def test_embedded_graph_in_a_batch_and_in_a_page(tmp_path: Path) -> None:
+    paper = paper_with_graph()
+    batch = parse(write(tmp_path, [None, paper], "batch.json"))
+    assert batch[0].record == Skipped(reason="not found (null slot 1 in batch)")
+    assert sum(isinstance(item.record, CitationRecord) for item in batch) == 7
+    assert {item.position for item in batch[1:]} == {2}
+    page = parse(write(tmp_path, {"offset": 0, "data": [paper]}, "page.json"))
+    assert [item.location for item in page][-2:] == ["data[0] citations[2]", "data[0] citations[2]"]
+    assert sum(isinstance(item.record, CitationRecord) for item in page) == 7
+
+
+def test_an_author_saved_without_figures_has_none(tmp_path: Path) -> None:
+    """``fields=name``: the figures are unknown, not zero."""
+    dijkstra = orjson.loads(AUTHORS_BATCH.read_bytes())[0]
+    named = {"authorId": dijkstra["authorId"], "name": dijkstra["name"]}
+    for found in (
+        records(write(tmp_path, named))[0],
+        records(S2 / "test_get_authors_return_not_found@73c7726.00.200.json")[1],
+    ):
+        assert isinstance(found, AuthorRecord)
+        assert (found.h_index, found.works_count, found.citation_count) == (None, None, None)
+    nulls = records(write(tmp_path, dict(named, hIndex=None, paperCount=None, citationCount=None)))[0]
+    assert (nulls.h_index, nulls.works_count, nulls.citation_count) == (None, None, None)
+
+
 # --- references ------------------------------------------------------------------------------
 
 
-def test_references_without_the_page_paper_yield_only_papers() -> None:
-    first_page = records(REFERENCES[0])
-    assert len(first_page) == 100
-    assert all(isinstance(record, WorkRecord) for record in first_page)
-    assert first_page[0].title == (
+def test_references_without_the_page_paper_yield_papers_and_say_the_edges_are_missing() -> None:
+    first_page = parse(REFERENCES[0])
+    assert len(first_page) == 101
+    assert all(isinstance(item.record, WorkRecord) for item in first_page[:100])
+    assert first_page[0].record is not None and first_page[0].record.title == (
         "Controlled Sparsity via Constrained Optimization or: "
         "How I Learned to Stop Tuning Penalties and Love Constraints"
     )
+    note = first_page[-1]
+    assert (note.location, note.position) == ("data", 100)
+    assert isinstance(note.record, Note)
+    assert note.record.text.startswith(
+        "this references page does not say whose references it lists: 100 listed works imported, "
+        "their citation edges not stored; to store them, import it again with --cites ID"
+    )
     second_page = records(REFERENCES[1])
-    assert len(second_page) == 56
+    assert len(second_page) == 57
     unresolved = [record for record in second_page if isinstance(record, Skipped)]
     assert len(unresolved) == 9
-    assert unresolved[0].reason == "unresolved reference: Semantic Scholar has no paper for 'D Scieur'"
+    assert unresolved[0].reason == (
+        "data[41]: unresolved reference 'D Scieur' (Semantic Scholar has no paper for it)"
+    )
+    assert isinstance(second_page[-1], Note) and "47 listed works imported" in second_page[-1].text
 
 
 def test_references_with_the_page_paper_yield_citation_edges() -> None:
@@ -221,10 +360,17 @@ def test_references_with_the_page_paper_yield_citation_edges() -> None:
     assert items[0].position == 1
 
     with_intent = [
-        i for i in parse(REFERENCES[0], paper_id="6f6f1c0d1a8c3c1b") if isinstance(i.record, CitationRecord)
+        i for i in parse(REFERENCES[0], paper_id=PAPER_SHA) if isinstance(i.record, CitationRecord)
     ]
     assert with_intent[30].record.intents == ["background"]
-    assert with_intent[30].record.citing.ids == {"s2": "6f6f1c0d1a8c3c1b"}
+    assert with_intent[30].record.citing.ids == {"s2": PAPER_SHA}
+    # With the page's paper known, nothing is missing: no note.
+    assert not [i for i in parse(REFERENCES[1], paper_id="arXiv:2106.15928") if isinstance(i.record, Note)]
+    unresolved = [i.record for i in items if isinstance(i.record, Skipped)]
+    assert unresolved[0].reason == (
+        "data[41] (references of arxiv:2106.15928): "
+        "unresolved reference 'D Scieur' (Semantic Scholar has no paper for it)"
+    )
 
 
 def test_citations_page_orients_the_edge(tmp_path: Path) -> None:
@@ -241,6 +387,38 @@ def test_citations_page_orients_the_edge(tmp_path: Path) -> None:
 def test_unknown_page_paper_prefix() -> None:
     with pytest.raises(ValueError, match="cannot tell which paper 'URL:x' names"):
         parse(REFERENCES[0], paper_id="URL:x")
+
+
+@pytest.mark.parametrize("bare", ["2106.15928", "10.1109/tpami.2018.2855738", "6f6f1c0d1a8c3c1b"])
+def test_a_bare_id_must_be_a_paper_id(bare: str) -> None:
+    """A bare arXiv id or DOI taken for a paperId would make a paper that does not exist."""
+    with pytest.raises(ValueError, match=f"cannot tell which paper '{re.escape(bare)}' names"):
+        semantic_scholar.page_paper(bare)
+    assert semantic_scholar.page_paper(PAPER_SHA.upper()) == {"s2": PAPER_SHA}
+    assert semantic_scholar.page_paper("CorpusId:470667") == {"s2_corpus": "470667"}
+
+
+def test_a_paper_id_for_a_file_that_is_no_citations_page() -> None:
+    with pytest.raises(UnreadableInput, match="not a Semantic Scholar references or citations page"):
+        parse(PAPERS_BATCH, paper_id="arXiv:2106.15928")
+
+
+@pytest.mark.parametrize(
+    ("url", "paper"),
+    [
+        (
+            "https://api.semanticscholar.org/graph/v1/paper/arXiv:2106.15928/references?offset=100",
+            "arXiv:2106.15928",
+        ),
+        (f"https://api.semanticscholar.org/graph/v1/paper/{PAPER_SHA}/citations", PAPER_SHA),
+        ("https://mirror.example/s2/graph/v1/paper/DOI%3A10.1%2Fx/citations?fields=title", "DOI:10.1/x"),
+        ("https://api.semanticscholar.org/graph/v1/paper/batch?fields=title", None),
+        ("https://api.semanticscholar.org/graph/v1/paper/arXiv:2106.15928?fields=references", None),
+        ("https://api.semanticscholar.org/graph/v1/author/1723755/papers", None),
+    ],
+)
+def test_page_paper_in_a_request_url(url: str, paper: str | None) -> None:
+    assert semantic_scholar.page_paper_in_url(url) == paper
 
 
 # --- authors ---------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 from typing import Annotated, Any
@@ -48,15 +49,46 @@ def import_command(
             "Default: one per other core, for files of 32 MiB and more.",
         ),
     ] = None,
+    cites: Annotated[
+        str | None,
+        typer.Option(
+            "--cites",
+            metavar="ID",
+            help="The paper whose Semantic Scholar references or citations pages these files are "
+            "(a paperId, arXiv:…, DOI:…, CorpusId:…, as in the request), so their citation edges are "
+            "stored. Not needed for paperradar's own recorded answers: their URL names it.",
+        ),
+    ] = None,
+    as_of_text: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="When the files' statements were true (ISO date or date and time, UTC), for records "
+            "that do not say; of two statements of one source the fresher wins. Default: now.",
+        ),
+    ] = None,
 ) -> None:
     """Import files in any supported format; re-running is safe and an interrupted import resumes.
 
     Bad records are quarantined with their line or record number and the reason; every good
     record of the same file is kept. The exit status is non-zero only when nothing could be read
-    (every file unreadable, or every record quarantined).
+    (every file unreadable, or every record quarantined). paperradar's own recorded answers (its
+    HTTP cache files) import as they are, dated by when they were retrieved.
 
     Example: [cyan]paperradar import arxiv-metadata-oai-snapshot.json.gz daily_papers.json refs.bib[/]
+
+    The citation edges of a references page of arXiv:2106.15928, saved on 1 May 2024:
+    [cyan]paperradar import --cites arXiv:2106.15928 --as-of 2024-05-01 references.json[/]
     """
+    as_of = _as_of(as_of_text)
+    if cites is not None:
+        from paperradar.sources.semantic_scholar import page_paper
+
+        try:
+            page_paper(cites)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--cites") from exc
     engine = store_engine(ctx)
     files = list(expand(paths))
     if not files:
@@ -88,6 +120,8 @@ def import_command(
                 batch_size=batch_size,
                 after_batch=follower.step,
                 workers=workers,
+                as_of=as_of,
+                cites=cites,
             )
             progress.remove_task(task)
             results.append(result)
@@ -113,6 +147,23 @@ def import_command(
         _print_totals(results)
     if not any(r.read_anything for r in results):
         raise typer.Exit(1)
+
+
+def _as_of(value: str | None) -> dt.datetime | None:
+    """``--as-of``: a date (its start, UTC) or a date and time (UTC unless it names a zone)."""
+    if value is None:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise typer.BadParameter(
+            f"{value!r} is not a date like 2024-05-01 or a time like 2024-05-01T14:30Z", param_hint="--as-of"
+        ) from exc
+    when = when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
+    if when > dt.datetime.now(dt.UTC):
+        # A statement dated in the future would stay the freshest forever, whatever came later.
+        raise typer.BadParameter(f"{value} is in the future", param_hint="--as-of")
+    return when
 
 
 def _shown(path: Path) -> str:

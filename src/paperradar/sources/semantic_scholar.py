@@ -10,20 +10,27 @@ recognises the body by its shape rather than by the endpoint that produced it:
   references and citations) and recommendations (``recommendedPapers``);
 * error bodies (``{"error": …}``, ``{"message": …}``), which make the file unreadable.
 
+Nothing a paper embeds is dropped: its ``references`` and ``citations`` (``fields=references,…``)
+yield each listed paper and a :class:`~paperradar.records.CitationRecord` per edge, and
+authors with S2's own figures (``authors.hIndex``, ``paperCount``, ``citationCount``) yield an
+:class:`~paperradar.records.AuthorRecord` so the figures are stored, not only the name.
+
 References and citations pages list the *other* end of each edge; the page's own paper
-is named only in the request URL, which the recording does not keep. So each entry
+is named only in the request URL, which a saved body does not keep. So each entry
 yields that other paper as a :class:`~paperradar.records.WorkRecord`, and a
 :class:`~paperradar.records.CitationRecord` (with contexts, intents and
 ``isInfluential``) only when the caller passes ``paper_id`` (the id used in the
 request: a paperId or ``DOI:…``, ``arXiv:…``, ``CorpusId:…``…): an edge with an
-anonymous end could never be attached to anything. References S2 could not resolve
-(``paperId`` null and no external ids) are skipped: their "title" is usually a
-fragment of the citation string.
+anonymous end could never be attached to anything. Without it, the page ends with a
+:class:`~paperradar.records.Note` saying so. References S2 could not resolve
+(``paperId`` null and no external ids) are skipped, with a reason naming them: their
+"title" is usually a fragment of the citation string.
 """
 
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +44,7 @@ from paperradar.records import (
     AuthorRef,
     CitationRecord,
     Item,
+    Note,
     Problem,
     Record,
     Skipped,
@@ -202,10 +210,82 @@ def _author(author: JSON) -> tuple[AuthorRecord, list[tuple[int, str, str]]]:
 
 # --- entries -----------------------------------------------------------------------------
 
+Found = tuple[str, Record | Problem]
+"""One thing an entry gave, and where inside the entry it was (``""``: the entry itself)."""
 
-def _citation(entry: JSON, page_paper: dict[str, str] | None) -> Iterator[Record]:
+_FIGURES = ("hIndex", "paperCount", "citationCount")
+_EMBEDDED = (("references", "reference"), ("citations", "citation"))
+_PAPER_SHA = re.compile(r"[0-9a-fA-F]{40}")
+
+
+def _raw(value: object) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _inside(where: str, part: str) -> str:
+    return f"{where} {part}" if where and part else where or part
+
+
+def _named(ids: dict[str, str]) -> str:
+    """A paper's id as a reason names it: the paperId, else ``scheme:value``."""
+    if "s2" in ids:
+        return ids["s2"]
+    return ", ".join(f"{scheme}:{value}" for scheme, value in ids.items())
+
+
+def _unresolved(kind: str, work: WorkRecord) -> str:
+    what = repr(work.title) if work.title else "without a title"
+    return f"unresolved {kind} {what} (Semantic Scholar has no paper for it)"
+
+
+def _figured_authors(paper: JSON, where: str = "") -> Iterator[Found]:
+    """An :class:`AuthorRecord` for each author S2 gave figures for (``authors.hIndex`` …), so the
+    figures are stored; authors with only a name and an id stay plain AuthorRefs of the paper."""
+    for index, author in enumerate(fields.objects(paper, "authors", allow_null=False)):
+        if all(author.get(key) is None for key in _FIGURES):
+            continue
+        at = _inside(where, f"authors[{index}]")
+        try:
+            record, _ = _author(author)
+        except fields.InvalidField as exc:
+            yield at, Problem(str(exc), _raw(author))
+        else:
+            yield at, record
+
+
+def _linked(paper: JSON, ids: dict[str, str]) -> Iterator[Found]:
+    """The papers ``paper`` embeds as ``references`` and ``citations``, their figured authors and
+    an edge each: one unreadable or unresolved entry costs only itself, never the paper."""
+    this = WorkRecord(ids=dict(ids))
+    for key, kind in _EMBEDDED:
+        try:
+            listed = fields.items(paper, key)
+        except fields.InvalidField as exc:
+            yield key, Problem(str(exc), _raw(paper.get(key)))
+            continue
+        for index, other in enumerate(listed):
+            at = f"{key}[{index}]"
+            try:
+                if not isinstance(other, dict):
+                    raise fields.InvalidField(f"expected a JSON object, found {fields.kind_of(other)}")
+                work = _paper(other)
+                authors = list(_figured_authors(other, at))
+            except fields.InvalidField as exc:
+                yield at, Problem(str(exc), _raw(other))
+                continue
+            if not work.ids:
+                yield at, Skipped(reason=f"{at} of {_named(ids)}: {_unresolved(kind, work)}")
+                continue
+            yield at, work
+            yield from authors
+            citing, cited = (this, work) if key == "references" else (work, this)
+            yield at, CitationRecord(citing, cited)
+
+
+def _citation(entry: JSON, location: str, page_paper: dict[str, str] | None) -> Iterator[Found]:
     """The other end of a references/citations entry, then the edge when the page's paper is known."""
     key = "citedPaper" if "citedPaper" in entry else "citingPaper"
+    kind = "reference" if key == "citedPaper" else "citation"
     other = entry[key]
     if not isinstance(other, dict):
         raise fields.InvalidField(f"{key} is {fields.describe(other)}, expected an object")
@@ -214,66 +294,106 @@ def _citation(entry: JSON, page_paper: dict[str, str] | None) -> Iterator[Record
     influential = fields.boolean(entry, "isInfluential")
     work = _paper(other)
     if not work.ids:
-        kind = "reference" if key == "citedPaper" else "citation"
-        yield Skipped(reason=f"unresolved {kind}: Semantic Scholar has no paper for {work.title!r}")
+        of = f" ({kind}s of {_named(page_paper)})" if page_paper else ""
+        yield "", Skipped(reason=f"{location}{of}: {_unresolved(kind, work)}")
         return
-    yield work
+    yield "", work
+    yield from _figured_authors(other, key)
     if page_paper is not None:
         this = WorkRecord(ids=dict(page_paper))
         citing, cited = (this, work) if key == "citedPaper" else (work, this)
-        yield CitationRecord(citing, cited, is_influential=influential, intents=intents, contexts=contexts)
+        edge = CitationRecord(citing, cited, is_influential=influential, intents=intents, contexts=contexts)
+        yield "", edge
 
 
 def parse_entry(
     value: object, location: str, position: int, page_paper: dict[str, str] | None
 ) -> Iterator[Item]:
-    def item(record: Record | None = None, problem: Problem | None = None, at: str = location) -> Item:
-        return Item(at, position, SEMANTIC_SCHOLAR, record=record, problem=problem)
-
+    """The items of one paper, author or references/citations entry, all at ``position``."""
     if not isinstance(value, dict):
-        yield item(
-            problem=Problem(
-                f"expected a JSON object, found {fields.kind_of(value)}", orjson.dumps(value).decode()
-            )
-        )
+        problem = Problem(f"expected a JSON object, found {fields.kind_of(value)}", _raw(value))
+        yield Item(location, position, SEMANTIC_SCHOLAR, problem=problem)
         return
-    records: list[Record]
-    bad: list[tuple[int, str, str]] = []
+    found: list[Found]
     try:
         if "citedPaper" in value or "citingPaper" in value:
-            records = list(_citation(value, page_paper))
+            found = list(_citation(value, location, page_paper))
         elif "paperId" in value:
             if not fields.text(value, "paperId"):
                 raise fields.InvalidField("paper has no paperId")
-            records = [_paper(value)]
+            work = _paper(value)
+            found = [("", work), *_figured_authors(value), *_linked(value, work.ids)]
         elif "authorId" in value:
             author, bad = _author(value)
-            records = [author]
+            found = [("", author), *((f"papers[{i}]", Problem(why, raw)) for i, why, raw in bad)]
         else:
             raise fields.InvalidField(
                 "not a paper, an author or a citation (no paperId, authorId or citedPaper)"
             )
     except fields.InvalidField as exc:
-        yield item(problem=Problem(str(exc), orjson.dumps(value).decode()))
+        yield Item(location, position, SEMANTIC_SCHOLAR, problem=Problem(str(exc), _raw(value)))
         return
-    for record in records:
-        yield item(record)
-    for index, reason, raw in bad:
-        yield item(problem=Problem(reason, raw), at=f"{location} papers[{index}]")
+    for at, thing in found:
+        where = _inside(location, at)
+        if isinstance(thing, Problem):
+            yield Item(where, position, SEMANTIC_SCHOLAR, problem=thing)
+        else:
+            yield Item(where, position, SEMANTIC_SCHOLAR, record=thing)
 
 
-def _page_paper(paper_id: str | None) -> dict[str, str] | None:
-    """Ids of the paper a references/citations page belongs to, from the id used in the request."""
+def page_paper(paper_id: str | None) -> dict[str, str] | None:
+    """Ids of the paper a references/citations page belongs to, from the id used in the request.
+
+    A bare id must be a paperId: a bare arXiv id or DOI taken for one would make a paper that
+    does not exist, so those need their prefix (``arXiv:``, ``DOI:``), as the Graph API wants."""
     if paper_id is None:
         return None
-    prefix, colon, rest = paper_id.partition(":")
+    prefix, colon, rest = paper_id.strip().partition(":")
     if not colon:
-        return {"s2": paper_id}
+        if _PAPER_SHA.fullmatch(prefix):
+            return {"s2": prefix.lower()}
+        raise ValueError(
+            f"cannot tell which paper {paper_id!r} names: give a Semantic Scholar paperId "
+            "(40 hex digits) or a prefixed id (arXiv:…, DOI:…, CorpusId:…)"
+        )
     mapping = _ID_PREFIXES.get(prefix.lower())
     canonical = mapping[1](rest) if mapping else None
     if mapping is None or canonical is None:
-        raise ValueError(f"cannot tell which paper {paper_id!r} names")
+        raise ValueError(
+            f"cannot tell which paper {paper_id!r} names: "
+            "use a paperId, arXiv:…, DOI:…, CorpusId:…, MAG:…, ACL:…, PMID:… or PMCID:…"
+        )
     return {mapping[0]: canonical}
+
+
+_PAGE_URL = re.compile(r"/paper/([^/?#]+)/(citations|references)/?(?:[?#]|$)")
+
+
+def page_paper_in_url(url: str) -> str | None:
+    """The paper id of a ``/paper/{id}/citations`` or ``/references`` request URL (a recorded
+    answer keeps it), as the request named it."""
+    match = _PAGE_URL.search(url)
+    return urllib.parse.unquote(match.group(1)) if match else None
+
+
+def citation_page(document: object) -> str | None:
+    """``"references"`` or ``"citations"`` for the body of such a page, else ``None``."""
+    values = document.get("data") if isinstance(document, dict) else None
+    for entry in values if isinstance(values, list) else ():
+        if isinstance(entry, dict):
+            if "citedPaper" in entry:
+                return "references"
+            if "citingPaper" in entry:
+                return "citations"
+    return None
+
+
+def _unattached(kind: str, works: int) -> Note:
+    return Note(
+        f"this {kind} page does not say whose {kind} it lists: {works:,} listed works imported, "
+        f"their citation edges not stored; to store them, import it again with --cites ID "
+        f"(the paper the page was requested for: a paperId, arXiv:…, DOI:… or CorpusId:…)"
+    )
 
 
 def _error_text(document: JSON) -> str | None:
@@ -288,10 +408,15 @@ def parse(path: Path, start: int = 0, paper_id: str | None = None) -> Iterator[I
     """Stream the records of one Graph API response body.
 
     ``paper_id`` names the paper of a references/citations page (see the module docstring);
-    without it those pages yield the listed papers but no citation edges.
+    without it those pages yield the listed papers and a note, but no citation edges.
     """
-    page_paper = _page_paper(paper_id)
+    ids = page_paper(paper_id)
     document = load_json_document(path)
+    if ids is not None and citation_page(document) is None:
+        raise UnreadableInput(
+            f"{path}: not a Semantic Scholar references or citations page, "
+            f"so it lists no papers citing or cited by {paper_id}"
+        )
     if isinstance(document, list):
         for number, value in enumerate(document, start=1):
             if number < start:
@@ -300,20 +425,28 @@ def parse(path: Path, start: int = 0, paper_id: str | None = None) -> Iterator[I
                 skipped = Skipped(reason=f"not found (null slot {number} in batch)")
                 yield Item(f"record {number}", number, SEMANTIC_SCHOLAR, record=skipped)
             else:
-                yield from parse_entry(value, f"record {number}", number, page_paper)
+                yield from parse_entry(value, f"record {number}", number, ids)
         return
     if not isinstance(document, dict):
         raise UnreadableInput(f"{path}: not a Semantic Scholar response (found {fields.kind_of(document)})")
     if "paperId" in document or "authorId" in document:
         if start <= 1:
-            yield from parse_entry(document, "record 1", 1, page_paper)
+            yield from parse_entry(document, "record 1", 1, ids)
         return
     for key in ("data", "recommendedPapers"):
         values = document.get(key)
         if isinstance(values, list):
+            listed = 0
             for index, value in enumerate(values):
                 if index + 1 >= start:
-                    yield from parse_entry(value, f"{key}[{index}]", index + 1, page_paper)
+                    location = f"{key}[{index}]"
+                    for item in parse_entry(value, location, index + 1, ids):
+                        if item.location == location and isinstance(item.record, WorkRecord):
+                            listed += 1
+                        yield item
+            kind = citation_page(document)
+            if ids is None and kind is not None and listed:
+                yield Item(key, len(values), SEMANTIC_SCHOLAR, record=_unattached(kind, listed))
             return
     message = _error_text(document)
     if message is not None:

@@ -227,6 +227,9 @@ class BatchWriter:
         self._names: dict[int, str] = {}  # their author names, for the keyword index
         self._dropped: list[int] = []
         self._created: set[int] = set()  # works inserted by this batch: they have no authorships yet
+        # Citation ends that are only there to give an edge its works (``id()`` of the records): they
+        # count when they create a work, not each time they name one the batch already has.
+        self._ends: set[int] = set()
 
     # ---------------------------------------------------------------- entry point
     def write(self, items: Iterable[r.Item]) -> Counts:
@@ -237,12 +240,14 @@ class BatchWriter:
         citations: list[tuple[str, r.CitationRecord]] = []
         problems: list[r.Item] = []
         skipped: list[r.Item] = []  # well-formed records paperradar does not store (Skipped)
+        listed: set[int] = set()  # ``id()`` of the work records queued, so an edge's end is queued once
         for item in items:
             rec = item.record
             if item.problem is not None or rec is None:
                 problems.append(item)
             elif isinstance(rec, r.WorkRecord | r.PreparedWork):
                 work_items.append((item.source, self._dated(rec)))
+                listed.add(id(rec))
             elif isinstance(rec, r.AuthorRecord):
                 rec.as_of = utc(rec.as_of) or self.as_of
                 author_records.append((item.source, rec))
@@ -250,8 +255,10 @@ class BatchWriter:
             elif isinstance(rec, r.CitationRecord):
                 citations.append((item.source, rec))
                 for end in (rec.citing, rec.cited):
-                    if end.ids:
+                    if end.ids and id(end) not in listed:
                         work_items.append((item.source, self._dated(end)))
+                        self._ends.add(id(end))
+                        listed.add(id(end))
             elif isinstance(rec, r.OrganisationRecord):
                 self._organisation(item.source, rec)
                 self.counts.organisations += 1
@@ -474,7 +481,8 @@ class BatchWriter:
                     entity.new_keys[(scheme, value)] = source
             previous = entity.views.get(source)
             entity.views[source] = combine(previous, rec) if previous else rec
-            entity.kinds.append(kind)
+            if kind == "new" or id(rec) not in self._ends:
+                entity.kinds.append(kind)
         return entities
 
     def _title_traits(
