@@ -82,6 +82,21 @@ def test_a_bad_line_is_quarantined_and_the_rest_kept(run, tmp_path: Path) -> Non
     assert len(json.loads(run("quarantine", "--json")[1])) == 2
 
 
+def test_records_read_but_not_stored_are_listed_with_their_reason(run) -> None:  # type: ignore[no-untyped-def]
+    openalex, s2 = FIXTURES / "openalex" / "api", FIXTURES / "semantic_scholar"
+    concept, batch = openalex / "C71924100.json", s2 / "test_get_papers_return_not_found@73c7726.00.200.json"
+    code, out = run("import", str(concept), str(batch))
+    assert code == 0 and "2 skipped" in out
+    rows = json.loads(run("quarantine", "--only", "skipped", "--json")[1])
+    reasons = {Path(r["file"]).name: (r["kind"], r["location"], r["reason"]) for r in rows}
+    assert reasons[concept.name] == ("skipped", "entity", reasons[concept.name][2])
+    assert "concept" in reasons[concept.name][2]
+    assert reasons[batch.name] == ("skipped", "record 1", "not found (null slot 1 in batch)")
+    assert json.loads(run("quarantine", "--only", "quarantined", "--json")[1]) == []
+    code, out = run("quarantine")
+    assert "skipped" in out and "null slot 1" in out
+
+
 @pytest.mark.parametrize(
     ("content", "fmt", "reason"),
     [

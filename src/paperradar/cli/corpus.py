@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -303,26 +304,38 @@ def _print_work(d: dict[str, Any]) -> None:
     console.print(table)
 
 
+class NotStored(StrEnum):
+    quarantined = "quarantined"
+    skipped = "skipped"
+
+
 @app.command()
 def quarantine(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(help="How many to list, newest first.")] = 50,
+    only: Annotated[
+        NotStored | None,
+        typer.Option(help="Only the unreadable records (quarantined) or only those read but not stored."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
-    """List records that could not be imported, with file, location and reason.
+    """List what imports did not store, with file, location and reason: records that could not be
+    read (quarantined) and records that were read but are not stored (skipped, e.g. an OpenAlex
+    concept or a reference Semantic Scholar could not resolve).
 
-    Example: [cyan]paperradar quarantine --limit 10[/]
+    Example: [cyan]paperradar quarantine --limit 10[/]   [cyan]paperradar quarantine --only skipped --json[/]
     """
     with store_engine(ctx).connect() as conn:
-        rows = queries.quarantined(conn, limit)
+        rows = queries.quarantined(conn, limit, only.value if only else None)
     if as_json:
         print_json(rows)
         return
     if not rows:
-        console.print("[green]nothing quarantined[/]")
+        console.print(f"[green]nothing {only.value if only else 'quarantined or skipped'}[/]")
     for row in rows:
         where = f"{escape(row['file'])} [bold]{escape(row['location'])}[/]"
-        console.print(f"{where}: {escape(row['reason'])}", highlight=False)
+        kind = "[red]quarantined[/]" if row["kind"] == "quarantined" else "[yellow]skipped[/]"
+        console.print(f"{kind} {where}: {escape(row['reason'])}", highlight=False)
 
 
 @app.command()
