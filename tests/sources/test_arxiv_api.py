@@ -218,3 +218,38 @@ def test_sniff() -> None:
 def test_registered_format() -> None:
     (fmt,) = arxiv_api.FORMATS
     assert fmt.name == "arxiv-api" and fmt.source == ARXIV_API and fmt.parse is arxiv_api.parse
+
+
+# --- as of ------------------------------------------------------------------------------
+
+
+def test_entries_are_as_of_the_time_the_feed_was_made() -> None:
+    # the feed's <updated> (when arXiv answered), not each entry's (the date of its version)
+    assert {r.as_of for r in works(parse(PAGE_1))} == {dt.datetime(2026, 4, 12, 22, 9, 27, tzinfo=UTC)}
+    assert {r.as_of for r in works(parse(PAGE_2))} == {dt.datetime(2026, 4, 12, 22, 9, 40, tzinfo=UTC)}
+    (legacy,) = works(parse(LEGACY))
+    assert legacy.updated == dt.date(2006, 1, 2)
+    assert legacy.as_of == dt.datetime(2026, 5, 11, 23, 51, 23, tzinfo=UTC)
+    resumed = works(parse(SEARCH_100, start=99))
+    assert len(resumed) == 2 and resumed[0].as_of == works(parse(SEARCH_100))[98].as_of is not None
+    live = [item.record for item in arxiv_api.parse_response(PAGE_1.read_bytes(), "page 1")]
+    assert live == works(parse(PAGE_1))
+
+
+def test_a_feed_time_with_an_offset_is_kept_in_utc(tmp_path: Path) -> None:
+    # the API before 2026 dated its feeds at midnight Eastern time
+    text = PAGE_1.read_text().replace(
+        "<updated>2026-04-12T22:09:27Z</updated>", "<updated>2007-10-08T00:00:00-04:00</updated>", 1
+    )
+    path = tmp_path / PAGE_1.name
+    path.write_text(text)
+    as_of = works(parse(path))[0].as_of
+    assert as_of == dt.datetime(2007, 10, 8, 4, tzinfo=UTC) and as_of.utcoffset() == dt.timedelta(0)
+
+
+def test_an_unreadable_feed_time_keeps_the_entries(tmp_path: Path) -> None:
+    text = PAGE_1.read_text().replace("<updated>2026-04-12T22:09:27Z</updated>", "<updated>soon</updated>", 1)
+    path = tmp_path / PAGE_1.name
+    path.write_text(text)
+    records = works(parse(path))
+    assert len(records) == 10 and {r.as_of for r in records} == {None}  # as of the import, then

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from paperradar.records import ARXIV_OAI, Item, Skipped, UnreadableInput, Version, WorkRecord
+from paperradar.records import ARXIV_OAI, Item, Note, Skipped, UnreadableInput, Version, WorkRecord
 from paperradar.sources import arxiv_oai
 from paperradar.sources.base import read_head
 
@@ -21,6 +21,10 @@ ARXIV_GET = FIXTURES / "arXiv" / "GetRecord.xml"
 LIST_SETS = FIXTURES / "arXiv" / "ListSets.xml"
 RECORDING = FIXTURES / "arXiv" / "ListRecords.recording-with-503.json"
 UTC = dt.UTC
+RAW_LIST_NOTE = Note(
+    "a partial list: 6 of 58,011 records (cursor 0); the rest follow resumptionToken 726959|1001"
+    " — `paperradar sync arxiv` harvests them all"
+)
 
 
 def parse(path: Path, start: int = 0) -> list[Item]:
@@ -44,9 +48,11 @@ def derived(tmp_path: Path, source: Path, old: str, new: str, count: int = 1) ->
 
 def test_arxiv_raw_list_has_six_records_located_by_number_and_identifier() -> None:
     items = parse(RAW_LIST)
-    assert [item.position for item in items] == [1, 2, 3, 4, 5, 6]
+    assert [item.position for item in items] == [1, 2, 3, 4, 5, 6, 7]
     assert all(item.problem is None and item.source == ARXIV_OAI for item in items)
     assert items[2].location == "record 3 (oai:arXiv.org:0704.0874)"
+    # a saved page of a 58,011-record list: after its records, a note says so
+    assert (items[6].location, items[6].record) == ("resumptionToken", RAW_LIST_NOTE)
     assert list(works(items)) == [
         "0704.0471",
         "0704.0716",
@@ -239,7 +245,10 @@ def test_oai_dc_records(tmp_path: Path) -> None:
     assert record.ids["doi"] == "10.1088/0953-4075/38/24/001"
     assert record.published == dt.date(2004, 11, 26) and record.updated == dt.date(2005, 2, 3)
     assert record.extra["subjects"] == ["Physics - Atomic and Molecular Clusters", "Physics - Atomic Physics"]
-    assert record.categories == []  # subject names are not category codes
+    # subject names map to codes; arXiv lists the primary first
+    assert record.categories == ["physics.atm-clus", "physics.atom-ph"]
+    assert record.primary_category == "physics.atm-clus"
+    assert record.as_of == dt.datetime(2007, 5, 23, tzinfo=UTC)
     assert [a.name for a in records["acc-phys/9411001"].authors] == ["Salman Habib", "Robert D. Ryne"]
 
 
@@ -332,7 +341,7 @@ def test_deleted_record_is_skipped(tmp_path: Path) -> None:
     path = tmp_path / "deleted.xml"
     path.write_text(deleted)
     items = parse(path)
-    assert len(items) == 6
+    assert len(items) == 7  # six records and the partial-list note
     assert items[1].location == "record 2 (oai:arXiv.org:0704.0716)"
     assert items[1].record == Skipped("deleted upstream (OAI header status=deleted)")
     assert len(works(items)) == 5
@@ -430,7 +439,9 @@ def test_gzip_copy_and_resume(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(RAW_LIST.read_bytes()))
     assert parse(path) == parse(RAW_LIST)
     resumed = parse(RAW_LIST, start=5)
-    assert [item.position for item in resumed] == [5, 6]
+    assert [item.position for item in resumed] == [5, 6, 7]
+    assert [item.record for item in parse(RAW_LIST, start=7)] == [RAW_LIST_NOTE]
+    assert parse(RAW_LIST, start=8) == []
 
 
 def test_resumption_token() -> None:
@@ -468,3 +479,233 @@ def test_registered_formats() -> None:
         ("arxiv-oai", ARXIV_OAI),
         ("arxiv-oai-recording", ARXIV_OAI),
     ]
+
+
+# --- as of ------------------------------------------------------------------------------
+
+
+def test_every_metadata_prefix_is_as_of_the_header_datestamp() -> None:
+    raw = works(parse(RAW_LIST))
+    assert raw["0704.0471"].as_of == dt.datetime(2014, 11, 18, tzinfo=UTC)
+    assert raw["0704.0716"].as_of == dt.datetime(2014, 12, 22, tzinfo=UTC)
+    assert works(parse(RAW_GET))["1302.2146"].as_of == dt.datetime(2013, 4, 3, tzinfo=UTC)
+    assert {r.as_of for r in works(parse(ARXIV_LIST)).values()} == {dt.datetime(2015, 1, 3, tzinfo=UTC)}
+    recorded = [item.record for item in arxiv_oai.parse_recording(RECORDING, 0)]
+    assert {r.as_of for r in recorded if isinstance(r, WorkRecord)} == {dt.datetime(2015, 1, 3, tzinfo=UTC)}
+
+
+def test_an_unreadable_datestamp_is_a_problem(tmp_path: Path) -> None:
+    path = derived(tmp_path, ARXIV_LIST, "<datestamp>2015-01-03</datestamp>", "<datestamp>Jan 3</datestamp>")
+    first, second = parse(path)
+    assert first.problem is not None and first.problem.reason == "unreadable <datestamp> 'Jan 3'"
+    assert isinstance(second.record, WorkRecord)
+
+
+# --- partial list pages -----------------------------------------------------------------
+
+TOKEN = '<resumptionToken cursor="0" completeListSize="58011">726959|1001<'
+
+
+@pytest.mark.parametrize(
+    ("token", "said"),
+    [
+        (
+            '<resumptionToken completeListSize="58011">726959|1001<',
+            "6 of 58,011 records; the rest follow resumptionToken 726959|1001",
+        ),
+        (
+            '<resumptionToken cursor="1000">726959|1001<',
+            "6 records (cursor 1,000); the rest follow resumptionToken 726959|1001",
+        ),
+        (  # arXiv's OAI service since 2024 writes only when the token expires
+            "<resumptionToken expires='2025-03-01T12:00:00Z'>726959|1001<",
+            "6 records; the rest follow resumptionToken 726959|1001 (valid until 2025-03-01T12:00:00Z)",
+        ),
+        (  # the attribute as OAI-PMH 2.0 names it
+            '<resumptionToken expirationDate="2025-03-01T12:00:00Z" completeListSize="58011" cursor="0">'
+            "726959|1001<",
+            "6 of 58,011 records (cursor 0); the rest follow resumptionToken 726959|1001"
+            " (valid until 2025-03-01T12:00:00Z)",
+        ),
+    ],
+    ids=["size", "cursor", "expires", "all"],
+)
+def test_the_note_says_what_the_token_tells(tmp_path: Path, token: str, said: str) -> None:
+    items = parse(derived(tmp_path, RAW_LIST, TOKEN, token))
+    assert len(works(items)) == 6
+    assert (items[-1].location, items[-1].position) == ("resumptionToken", 7)
+    assert items[-1].record == Note(f"a partial list: {said} — `paperradar sync arxiv` harvests them all")
+
+
+def test_the_last_page_has_no_note(tmp_path: Path) -> None:
+    path = derived(tmp_path, RAW_LIST, TOKEN, '<resumptionToken cursor="58000" completeListSize="58011"><')
+    items = parse(path)
+    assert [item.position for item in items] == [1, 2, 3, 4, 5, 6]
+    assert not any(isinstance(item.record, Note) for item in items)
+    assert not any(isinstance(item.record, Note) for item in parse(ARXIV_LIST))  # a one-page answer
+
+
+def test_a_live_harvest_page_has_no_note() -> None:
+    # `paperradar sync arxiv` follows the token itself; counting a note as a record would be wrong
+    items = list(arxiv_oai.parse_response(RAW_LIST.read_bytes(), "page 1"))
+    assert [item.position for item in items] == [1, 2, 3, 4, 5, 6]
+    assert all(isinstance(item.record, WorkRecord) for item in items)
+
+
+def recording(tmp_path: Path, *bodies: Path) -> Path:
+    """The recorded harvest (its 503, then 200) with other 200 answers in place of its own."""
+    interactions = json.loads(RECORDING.read_text())
+    answers = [dict(interactions[1], response=body.read_text()) for body in bodies]
+    path = tmp_path / "harvest.json"
+    path.write_text(json.dumps([interactions[0], *answers]))
+    return path
+
+
+def test_a_recording_that_stops_at_a_partial_page_ends_with_its_note(tmp_path: Path) -> None:
+    items = list(arxiv_oai.parse_recording(recording(tmp_path, RAW_LIST), 0))
+    assert [item.position for item in items] == [1, 2, 3, 4, 5, 6, 7]
+    assert (items[-1].location, items[-1].record) == ("interaction 2, resumptionToken", RAW_LIST_NOTE)
+
+
+def test_a_recording_of_a_whole_harvest_has_no_note(tmp_path: Path) -> None:
+    # every page but the last ends in a token; the last one's (none) is what counts
+    path = recording(tmp_path, RAW_LIST, ARXIV_LIST)
+    items = list(arxiv_oai.parse_recording(path, 0))
+    assert [item.position for item in items] == list(range(1, 9))
+    assert all(isinstance(item.record, WorkRecord) for item in items)
+    reversed_path = recording(tmp_path, ARXIV_LIST, RAW_LIST)
+    items = list(arxiv_oai.parse_recording(reversed_path, 0))
+    assert [item.position for item in items] == list(range(1, 10))
+    assert items[-1].record == RAW_LIST_NOTE
+    assert list(arxiv_oai.parse_recording(reversed_path, 9)) == items[-1:]
+
+
+# --- oai_dc categories ------------------------------------------------------------------
+
+# arXiv's OAI service since 2024 (github.com/arXiv/oaipmh): its oai_dc template, filled with the
+# values its own tests assert for 0806.4129 (math-ph with alias math.MP: one "Mathematical Physics"
+# subject, the MSC class as a subject, one set per category). The abstract is cut where they cut it.
+TITLE_0806_4129 = (
+    "Gauge Fixing in the Maxwell Like Gravitational Theory in Minkowski Spacetime"
+    " and in the Equivalent Lorentzian Spacetime"
+)
+OAI_DC_2024 = f"""<?xml version="1.0" encoding="UTF-8"?>
+<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">
+<responseDate>2025-01-10T00:00:00Z</responseDate>
+<request verb="GetRecord" identifier="oai:arXiv.org:0806.4129" metadataPrefix="oai_dc">https://oaipmh.arxiv.org/oai</request>
+<GetRecord>
+<record>
+<header>
+<identifier>oai:arXiv.org:0806.4129</identifier>
+<datestamp>2014-12-15</datestamp>
+<setSpec>physics:math-ph</setSpec>
+<setSpec>math:math:MP</setSpec>
+</header>
+<metadata>
+<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+ xsi:schemaLocation="http://www.openarchives.org/OAI/2.0/oai_dc/ http://www.openarchives.org/OAI/2.0/oai_dc.xsd">
+<dc:title>{TITLE_0806_4129}</dc:title>
+<dc:creator>Rodrigues Jr, Waldyr A.</dc:creator>
+<dc:creator>da Rocha, Roldao</dc:creator>
+<dc:subject>Mathematical Physics</dc:subject>
+<dc:subject>15A66</dc:subject>
+<dc:description>In a previous paper we investigate a Lagrangian field theory for the gravitational
+ field </dc:description>
+<dc:description>15 pages. This version corrects some misprints of the published version</dc:description>
+<dc:date>2008-06-25</dc:date>
+<dc:date>2014-12-12</dc:date>
+<dc:type>text</dc:type>
+<dc:identifier>http://arxiv.org/abs/0806.4129</dc:identifier>
+<dc:identifier>AIP Conf.Proc.1316:466-477,2010</dc:identifier>
+<dc:identifier>doi:10.1063/1.3536454</dc:identifier>
+</oai_dc:dc>
+</metadata>
+</record>
+</GetRecord>
+</OAI-PMH>
+"""
+
+
+def dc_record(tmp_path: Path, subjects: list[str] | None = None, sets: list[str] | None = None) -> WorkRecord:
+    text = OAI_DC_2024
+    if subjects is not None:
+        old = "<dc:subject>Mathematical Physics</dc:subject>\n<dc:subject>15A66</dc:subject>\n"
+        text = text.replace(old, "".join(f"<dc:subject>{s}</dc:subject>\n" for s in subjects))
+    if sets is not None:
+        old = "<setSpec>physics:math-ph</setSpec>\n<setSpec>math:math:MP</setSpec>\n"
+        text = text.replace(old, "".join(f"<setSpec>{s}</setSpec>\n" for s in sets))
+    path = tmp_path / "oai_dc.xml"
+    path.write_text(text)
+    (item,) = parse(path)
+    assert isinstance(item.record, WorkRecord), item.problem
+    return item.record
+
+
+def test_oai_dc_of_the_2024_service(tmp_path: Path) -> None:
+    record = dc_record(tmp_path)
+    assert record.title == TITLE_0806_4129
+    assert record.abstract == (
+        "In a previous paper we investigate a Lagrangian field theory for the gravitational field"
+    )
+    # since 2024 the comments are a second <dc:description>, without the "Comment:" of before
+    assert record.comments == "15 pages. This version corrects some misprints of the published version"
+    assert record.ids == {"arxiv": "0806.4129", "doi": "10.1063/1.3536454"}
+    assert [a.name for a in record.authors] == ["Waldyr A. Rodrigues Jr", "Roldao da Rocha"]
+    assert record.primary_category == "math-ph"
+    assert record.categories == ["math-ph", "math.MP"]  # the alias from its set, after the subject's
+    assert record.extra["subjects"] == ["Mathematical Physics", "15A66"]
+    assert record.published == dt.date(2008, 6, 25) and record.updated == dt.date(2014, 12, 12)
+    assert record.journal_ref == "AIP Conf.Proc.1316:466-477,2010"
+    assert record.as_of == dt.datetime(2014, 12, 15, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("sets", "expected"),
+    [
+        (["cs:cs:LG", "stat:stat:ML"], ["cs.LG", "stat.ML"]),
+        (["stat:stat:ML", "cs:cs:LG"], ["stat.ML", "cs.LG"]),
+    ],
+)
+def test_a_bare_name_two_categories_share_is_told_apart_by_the_sets(
+    tmp_path: Path, sets: list[str], expected: list[str]
+) -> None:
+    # since 2024 a cs.LG paper cross-listed in stat.ML has one "Machine Learning" subject
+    record = dc_record(tmp_path, ["Machine Learning"], sets)
+    assert record.categories == expected and record.primary_category == expected[0]
+
+
+@pytest.mark.parametrize(
+    ("subjects", "expected"),
+    [
+        (["Computer Science - Machine Learning", "Statistics - Machine Learning"], ["cs.LG", "stat.ML"]),
+        (["Mathematics - Probability", "Mathematics - Statistics Theory"], ["math.PR", "math.ST"]),
+        (["Computer Science - Learning", "Computer Science - Architecture"], ["cs.LG", "cs.AR"]),  # old names
+        (["Computer Science - Distributed; Parallel; and Cluster Computing"], ["cs.DC"]),  # ";" for ","
+        (["Physics - Superconductivity", "Condensed Matter - Superconductivity"], ["cond-mat.supr-con"]),
+        (["High Energy Physics - Theory", "Quantum Physics", "68T05"], ["hep-th", "quant-ph"]),
+    ],
+)
+def test_subjects_of_the_earlier_service_map_to_categories(
+    tmp_path: Path, subjects: list[str], expected: list[str]
+) -> None:
+    record = dc_record(tmp_path, subjects, ["cs"])  # the earlier service's archive-level sets
+    assert record.categories == expected and record.primary_category == expected[0]
+
+
+@pytest.mark.parametrize(
+    ("sets", "expected"),
+    [
+        (["cs"], ["cs"]),
+        (["physics:astro-ph"], ["astro-ph"]),
+        (["physics:hep-th", "physics:hep-ph"], ["hep-th", "hep-ph"]),
+        (["physics"], []),  # the whole physics group names no archive
+        ([], []),
+    ],
+)
+def test_without_a_category_subject_the_sets_give_the_archive(
+    tmp_path: Path, sets: list[str], expected: list[str]
+) -> None:
+    record = dc_record(tmp_path, ["15A66"], sets)
+    assert record.categories == expected
+    assert record.primary_category == (expected[0] if expected else None)

@@ -4,6 +4,9 @@ An entry describes the *latest* version of a paper: its id URL ends in that vers
 ``<published>`` is the date of v1 and ``<updated>`` the date of the version shown (the
 arXiv API manual's definitions). Entries are streamed with ``iterparse`` so a saved
 10,000-entry page stays cheap.
+
+Every entry is as of the feed's own ``<updated>``: the time arXiv made the answer, which is
+when what it says was true (an entry's ``<updated>`` is the date of its version, not of the answer).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from paperradar.sources.base import Format, head_text, open_binary
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
 _ENTRY = _ATOM + "entry"
+_FEED = _ATOM + "feed"
+_UPDATED = _ATOM + "updated"
 _ERROR_ID = "/api/errors"
 _TOTAL = re.compile(rb"<opensearch:totalResults[^>]*>(\d+)<")
 
@@ -42,6 +47,16 @@ def _timestamp(value: str, element: str) -> dt.datetime | None:
     except ValueError as exc:
         raise ValueError(f"unreadable <{element}> {value!r}") from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _answered(element: Any) -> dt.datetime | None:
+    """The feed's ``<updated>`` in UTC; unreadable, the records are as of their import instead
+    (a bad answer date is no reason to lose the entries)."""
+    try:
+        answered = _timestamp(_text(element), "updated")
+    except ValueError:
+        return None
+    return answered.astimezone(dt.UTC) if answered else None
 
 
 def _author(element: Any) -> AuthorRef | None:
@@ -130,9 +145,17 @@ def total_results(body: bytes) -> int | None:
 
 def _feed_items(source: IO[bytes], name: str, start: int) -> Iterator[Item]:
     count = 0
-    context = etree.iterparse(source, events=("end",), tag=_ENTRY, resolve_entities=False, no_network=True)
+    as_of: dt.datetime | None = None
+    context = etree.iterparse(
+        source, events=("end",), tag=(_ENTRY, _UPDATED), resolve_entities=False, no_network=True
+    )
     try:
         for _, entry in context:
+            if entry.tag == _UPDATED:  # the feed's (before its entries) or an entry's (read with it)
+                parent = entry.getparent()
+                if parent is not None and parent.tag == _FEED:
+                    as_of = _answered(entry)
+                continue
             count += 1
             entry_id = _text(entry.find(_ATOM + "id"))
             if _ERROR_ID in entry_id:
@@ -145,6 +168,7 @@ def _feed_items(source: IO[bytes], name: str, start: int) -> Iterator[Item]:
                     raw = etree.tostring(entry, encoding="unicode")
                     yield Item(location, count, ARXIV_API, problem=Problem(result, raw))
                 else:
+                    result.as_of = as_of
                     yield Item(location, count, ARXIV_API, record=result)
             entry.clear()
             while entry.getprevious() is not None:
@@ -155,7 +179,7 @@ def _feed_items(source: IO[bytes], name: str, start: int) -> Iterator[Item]:
         reason = f"XML is malformed after entry {count}: {exc.msg}"
         yield Item(f"entry {count + 1}", count + 1, ARXIV_API, problem=Problem(reason))
         return
-    if context.root is None or context.root.tag != _ATOM + "feed":
+    if context.root is None or context.root.tag != _FEED:
         root = etree.QName(context.root).localname if context.root is not None else "nothing"
         raise UnreadableInput(f"{name}: not an Atom feed (root element <{root}>)")
 

@@ -6,6 +6,12 @@ is turned into the same field dictionary as a snapshot line and goes through
 :func:`~paperradar.sources.arxiv_snapshot.record_from_object`, so all three arXiv
 channels clean titles, authors and DOIs identically.
 
+Every record is as of its header's ``<datestamp>`` (the day arXiv last changed it), whatever
+the metadata prefix. A saved ListRecords page that ends in a ``resumptionToken`` is one page
+of a longer list: after its records comes a :class:`~paperradar.records.Note` saying so
+(pages fetched by a live harvest, :func:`parse_response`, carry no note: the harvest follows
+the token itself).
+
 A saved HTTP recording of a harvest (a JSON array of interactions) is a second format:
 the body of every ``200`` answer is parsed like a response file.
 """
@@ -14,14 +20,24 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from lxml import etree
 
 from paperradar.identity.ids import delatex
-from paperradar.records import ARXIV_OAI, AuthorRef, Item, Problem, Skipped, UnreadableInput, WorkRecord
+from paperradar.records import (
+    ARXIV_OAI,
+    AuthorRef,
+    Item,
+    Note,
+    Problem,
+    Skipped,
+    UnreadableInput,
+    WorkRecord,
+)
+from paperradar.sources.arxiv_categories import category_of_subject, is_category, set_hints
 from paperradar.sources.arxiv_snapshot import (
     affiliations_of,
     collapse,
@@ -34,6 +50,7 @@ _OAI = "{http://www.openarchives.org/OAI/2.0/}"
 _RECORD = _OAI + "record"
 _ERROR = _OAI + "error"
 _SET = _OAI + "set"
+_SET_SPEC = _OAI + "setSpec"
 _TOKEN = _OAI + "resumptionToken"
 _ARXIV = "{http://arxiv.org/OAI/arXiv/}"
 _ARXIV_RAW = "{http://arxiv.org/OAI/arXivRaw/}"
@@ -102,7 +119,7 @@ def _date(fields: dict[str, Any], name: str) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def _from_arxiv(payload: Any) -> WorkRecord | str:
+def _from_arxiv(payload: Any, sets: list[str]) -> WorkRecord | str:
     fields = _simple_fields(payload)
     authors = payload.find(_ARXIV + "authors")
     if authors is not None:
@@ -175,7 +192,7 @@ def _paren_groups(text: str) -> list[str]:
     return groups
 
 
-def _from_arxiv_raw(payload: Any) -> WorkRecord | str:
+def _from_arxiv_raw(payload: Any, sets: list[str]) -> WorkRecord | str:
     fields = _simple_fields(payload)
     versions: list[dict[str, str]] = []
     for element in payload.iterchildren(_ARXIV_RAW + "version"):
@@ -196,8 +213,19 @@ def _from_arxiv_raw(payload: Any) -> WorkRecord | str:
     return record
 
 
-def _from_oai_dc(payload: Any) -> WorkRecord | str:
-    """Dublin Core as arXiv writes it: creators "Last, First", the abs URL and ``doi:`` as identifiers."""
+def _from_oai_dc(payload: Any, sets: list[str]) -> WorkRecord | str:
+    """Dublin Core as arXiv writes it: creators "Last, First", the abs URL and ``doi:`` as identifiers.
+
+    Categories come from the ``<dc:subject>`` names (:mod:`~paperradar.sources.arxiv_categories`
+    maps them to codes; MSC and ACM classes, also written as subjects, map to none), in the
+    order arXiv lists them. arXiv lists the primary category first, so the first subject that
+    names a category is ``primary_category``. Categories the ``setSpec`` headers name exactly
+    (``cs:cs:LG``, ``physics:hep-th``) are added after them: since 2024 arXiv writes one subject
+    per distinct name, so a cs.LG paper cross-listed in stat.ML has one "Machine Learning"
+    subject and both sets. When no subject names a category, the sets' archives (``cs``,
+    ``physics:astro-ph`` → ``astro-ph``) are the categories, the first one primary: coarser
+    than a category, but all the record says.
+    """
     fields: dict[str, Any] = {"authors_parsed": []}
     subjects: list[str] = []
     dates: list[dt.date] = []
@@ -215,10 +243,13 @@ def _from_oai_dc(payload: Any) -> WorkRecord | str:
         elif name == "subject":
             subjects.append(value)
         elif name == "description":
+            # The abstract comes first; the comments follow, as "Comment: …" until 2024, bare since.
             if value.startswith("Comment:"):
                 fields["comments"] = value.removeprefix("Comment:")
+            elif "abstract" in fields:
+                fields.setdefault("comments", value)
             else:
-                fields.setdefault("abstract", value)
+                fields["abstract"] = value
         elif name == "date":
             try:
                 dates.append(dt.date.fromisoformat(value[:10]))
@@ -238,10 +269,24 @@ def _from_oai_dc(payload: Any) -> WorkRecord | str:
     record = _build(fields)
     if isinstance(record, WorkRecord):
         if subjects:
-            record.extra["subjects"] = subjects  # subject names ("Mathematics - Combinatorics"), not codes
+            record.extra["subjects"] = subjects  # as written ("Mathematics - Combinatorics", "05C15")
+        record.categories = _dc_categories(subjects, sets)
+        record.primary_category = record.categories[0] if record.categories else None
         if dates:
             record.published, record.updated, record.year = dates[0], dates[-1], dates[0].year
     return record
+
+
+def _dc_categories(subjects: list[str], sets: list[str]) -> list[str]:
+    """Category codes of an oai_dc record, primary first (see :func:`_from_oai_dc`)."""
+    hints = set_hints(sets)
+    codes: list[str] = []
+    for subject in subjects:
+        code = category_of_subject(subject, hints)
+        if code and code not in codes:
+            codes.append(code)
+    codes += [hint for hint in hints if is_category(hint) and hint not in codes]
+    return codes or hints
 
 
 def _build(fields: dict[str, Any]) -> WorkRecord | str:
@@ -257,7 +302,7 @@ def _build(fields: dict[str, Any]) -> WorkRecord | str:
     return record
 
 
-_BUILDERS = {
+_BUILDERS: dict[str, Callable[[Any, list[str]], WorkRecord | str]] = {
     _ARXIV + "arXiv": _from_arxiv,
     _ARXIV_RAW + "arXivRaw": _from_arxiv_raw,
     _OAI_DC + "dc": _from_oai_dc,
@@ -288,21 +333,66 @@ def _record_item(record: Any, number: int, position: int, prefix: str) -> Item:
     builder = _BUILDERS.get(payload.tag)
     if builder is None:
         return problem(f"unsupported metadata format <{payload.tag}>")
-    result = builder(payload)
+    datestamp = _text(header.find(_OAI + "datestamp")).strip()
+    try:
+        as_of = _datestamp(datestamp) if datestamp else None
+    except ValueError:
+        return problem(f"unreadable <datestamp> {datestamp!r}")
+    result = builder(payload, [_text(spec) for spec in header.iterchildren(_SET_SPEC)])
     if isinstance(result, str):
         return problem(result)
-    datestamp = _text(header.find(_OAI + "datestamp")).strip()
     if datestamp:
         result.extra["oai_datestamp"] = datestamp
+    result.as_of = as_of
     return Item(location, position, ARXIV_OAI, record=result)
+
+
+def _datestamp(value: str) -> dt.datetime:
+    """An OAI datestamp as an aware UTC time: a day (arXiv's granularity) is its midnight UTC."""
+    parsed = dt.datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
+
+
+class Partial(NamedTuple):
+    """A list page that the ``resumptionToken`` at its end continues."""
+
+    records: int  # on this page
+    token: str
+    size: int | None  # completeListSize, when the repository says
+    cursor: int | None
+    expires: str | None
+
+    def note(self) -> Note:
+        known = (
+            f"{self.records:,} of {self.size:,} records"
+            if self.size is not None
+            else f"{self.records:,} records"
+        )
+        if self.cursor is not None:
+            known += f" (cursor {self.cursor:,})"
+        until = f" (valid until {self.expires})" if self.expires else ""
+        return Note(
+            f"a partial list: {known}; the rest follow resumptionToken {self.token}{until}"
+            " — `paperradar sync arxiv` harvests them all"
+        )
+
+
+def _partial(token: Any, records: int) -> Partial | None:
+    text = collapse(_text(token))
+    if not text or not records:
+        return None
+    size, cursor = _int(token.get("completeListSize")), _int(token.get("cursor"))
+    return Partial(records, text, size, cursor, token.get("expirationDate") or token.get("expires"))
 
 
 def _response_items(
     source: IO[bytes], name: str, start: int, offset: int, prefix: str
-) -> Generator[Item, None, int]:
-    """Items of one OAI-PMH response; returns how many positions it used (for the next response)."""
+) -> Generator[Item, None, tuple[int, Partial | None]]:
+    """Items of one OAI-PMH response; returns how many positions it used (for the next response)
+    and, for a page that a resumptionToken continues, what the token says."""
     count = sets = 0
-    context = _iterparse(source, (_RECORD, _ERROR, _SET))
+    token: Any = None
+    context = _iterparse(source, (_RECORD, _ERROR, _SET, _TOKEN))
     try:
         for _, element in context:
             if element.tag == _RECORD:
@@ -311,10 +401,13 @@ def _response_items(
                     yield _record_item(element, count, offset + count, prefix)
             elif element.tag == _SET:
                 sets += 1
+            elif element.tag == _TOKEN:
+                token = element
+                continue  # read once the page is done: its records are counted by then
             else:
                 code = element.get("code") or "unknown"
                 if code == "noRecordsMatch":  # an empty answer, not a failure
-                    return 0
+                    return 0, None
                 raise UnreadableInput(f"{name}: OAI-PMH error {code}: {collapse(_text(element))}")
             _release(element)
     except etree.XMLSyntaxError as exc:
@@ -324,7 +417,7 @@ def _response_items(
         position = offset + count + 1
         reason = f"XML is malformed after record {count}: {exc.msg}"
         yield Item(f"{prefix}record {count + 1}", position, ARXIV_OAI, problem=Problem(reason))
-        return count + 1
+        return count + 1, None
     if context.root is None or context.root.tag != _OAI + "OAI-PMH":
         root = _local(context.root.tag) if context.root is not None else "nothing"
         raise UnreadableInput(f"{name}: not an OAI-PMH response (root element <{root}>)")
@@ -332,22 +425,35 @@ def _response_items(
         if offset + 1 >= start:
             reason = f"ListSets response: {sets} sets, no records"
             yield Item(f"{prefix}ListSets", offset + 1, ARXIV_OAI, record=Skipped(reason))
-        return 1
-    return count
+        return 1, None
+    return count, None if token is None else _partial(token, count)
+
+
+def _note_item(partial: Partial | None, position: int, start: int, prefix: str) -> Iterator[Item]:
+    """The note of a partial page, after its records (so record positions never move)."""
+    if partial is not None and position >= start:
+        yield Item(f"{prefix}resumptionToken", position, ARXIV_OAI, record=partial.note())
 
 
 def parse(path: Path, start: int = 0) -> Iterator[Item]:
-    """Stream the records of one OAI-PMH response file; ``position`` is the record number."""
+    """Stream the records of one OAI-PMH response file; ``position`` is the record number, and a
+    partial page's note comes last, at the position after its last record."""
     with open_binary(path) as fh:
-        yield from _response_items(fh, str(path), start, 0, "")
+        used, partial = yield from _response_items(fh, str(path), start, 0, "")
+    yield from _note_item(partial, used + 1, start, "")
 
 
 def parse_recording(path: Path, start: int = 0) -> Iterator[Item]:
-    """Records of every ``200`` answer in a recorded harvest; positions continue across answers."""
+    """Records of every ``200`` answer in a recorded harvest; positions continue across answers.
+
+    Only the last answer's token matters: a recording of a whole harvest is complete although
+    each of its pages but the last ends in a token."""
     interactions = load_json_document(path)
     if not isinstance(interactions, list):
         raise UnreadableInput(f"{path}: not an HTTP recording (expected a JSON array of interactions)")
     offset = 0
+    partial: Partial | None = None
+    last = ""
     for number, interaction in enumerate(interactions, start=1):
         if not isinstance(interaction, dict) or interaction.get("status") != 200:
             continue  # 503 "Retry-After" and other non-answers carry no records
@@ -357,13 +463,17 @@ def parse_recording(path: Path, start: int = 0) -> Iterator[Item]:
             offset += 1
             problem = Problem(f"response body is {type(body).__name__}, not XML text", str(body))
             yield Item(f"{prefix}response", offset, ARXIV_OAI, problem=problem)
+            partial = None
             continue
         name = f"{path} (interaction {number})"
-        offset += yield from _response_items(io.BytesIO(body.encode()), name, start, offset, prefix)
+        used, partial = yield from _response_items(io.BytesIO(body.encode()), name, start, offset, prefix)
+        offset, last = offset + used, prefix
+    yield from _note_item(partial, offset + 1, start, last)
 
 
 def parse_response(body: bytes, name: str) -> Iterator[Item]:
-    """Records of one OAI-PMH response held in memory (a page of a live harvest)."""
+    """Records of one OAI-PMH response held in memory (a page of a live harvest, which follows
+    the resumptionToken itself: no partial-list note)."""
     yield from _response_items(io.BytesIO(body), name, 0, 0, "")
 
 

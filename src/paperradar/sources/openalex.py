@@ -8,11 +8,19 @@ an import reports them instead of quarantining them.
 
 A field of the wrong type turns its record into a :class:`~paperradar.records.Problem`
 rather than being silently dropped: OpenAlex data is regular, so a surprise there means
-the file is not what it claims to be.
+the file is not what it claims to be. A field that is *absent* is another matter: a page
+asked with ``select=`` (``select=ids``, ``select=id,display_name``) leaves most fields out,
+and they stay ``None`` so that the sparse record never erases what a full one said.
+
+Works and authors are as of their ``updated_date``. A list page that is one page of a longer
+list ends with a :class:`~paperradar.records.Note` saying how much is missing and how to ask
+for it; an OpenAlex error body (``{"error": …, "message": …}``) makes the file unreadable with
+OpenAlex's own words.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +34,7 @@ from paperradar.records import (
     AuthorRecord,
     AuthorRef,
     Item,
+    Note,
     OrganisationRecord,
     Problem,
     Record,
@@ -52,6 +61,9 @@ _TOP_CONCEPTS = 5
 _TOP_TOPICS = 3
 _MAX_ABSTRACT_WORDS = 100_000  # a larger position means a broken index, not an abstract
 _MANIFEST_START = re.compile(r'^\{\s*"entries"\s*:')
+_PAGE_START = re.compile(r'^\{\s*"meta"\s*:\s*(\{[^{}]*\})')  # meta is flat: count, page, next_cursor…
+_ERROR_KEYS = {"error", "message"}
+_MAX_MESSAGE = 500  # "x is not a valid field. Valid fields are …" lists hundreds of fields
 
 
 def _counts_by_year(obj: JSON) -> dict[int, int]:
@@ -71,6 +83,18 @@ def _short(value: str | None) -> str | None:
 def _last_segment(value: str | None) -> str | None:
     """``https://ror.org/00jmfr291`` → ``00jmfr291``."""
     return value.rstrip("/").rsplit("/", 1)[-1] if value else None
+
+
+def _as_of(entity: JSON) -> dt.datetime | None:
+    """``updated_date`` (``2024-01-15T05:23:11.862735``, or a bare day in older snapshots) in UTC."""
+    value = fields.text(entity, "updated_date")
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise fields.InvalidField(f"updated_date is {value!r}, expected a date and time") from None
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
 
 
 # --- works ---------------------------------------------------------------------------------
@@ -205,6 +229,7 @@ def _work(work: JSON, openalex_id: str) -> WorkRecord:
         counts_by_year=_counts_by_year(work),
         references=references,
         extra=extra,
+        as_of=_as_of(work),
     )
 
 
@@ -216,9 +241,17 @@ def _latest_year(affiliation: JSON) -> int:
     return max(years, default=0)
 
 
-def _author(author: JSON, openalex_id: str) -> AuthorRecord:
+def _author(author: JSON, openalex_id: str) -> AuthorRecord | Skipped:
     """OpenAlex's tombstones (``"Deleted Author"``, no works) are kept as ordinary authors:
-    their id is real and may still appear on older works."""
+    their id is real and may still appear on older works.
+
+    An author a ``select=`` left without ``display_name`` is skipped: an author is stored
+    under a name, and an empty one would replace the real one."""
+    if "display_name" not in author:
+        return Skipped(
+            reason=f"OpenAlex author {openalex_id} without display_name (a select= page): "
+            "an author is stored with a name"
+        )
     name = fields.text(author, "display_name")
     if name is None:
         raise fields.InvalidField("author has no display_name")
@@ -247,6 +280,7 @@ def _author(author: JSON, openalex_id: str) -> AuthorRecord:
         h_index=fields.integer(author, "summary_stats", "h_index"),
         i10_index=fields.integer(author, "summary_stats", "i10_index"),
         counts_by_year=_counts_by_year(author),
+        as_of=_as_of(author),
     )
 
 
@@ -270,8 +304,9 @@ def _institution(institution: JSON, openalex_id: str) -> OrganisationRecord:
 
 
 def _entity(obj: JSON) -> Record:
-    """Map one entity by the kind its id names (``W…`` work, ``A…`` author, ``I…`` institution)."""
-    entity_id = fields.text(obj, "id")
+    """Map one entity by the kind its id names (``W…`` work, ``A…`` author, ``I…`` institution);
+    ``select=ids`` results have no ``id`` but ``ids.openalex``."""
+    entity_id = fields.text(obj, "id") or fields.text(obj, "ids", "openalex")
     if entity_id is None:
         raise fields.InvalidField("entity has no id")
     short = entity_id.removeprefix(_PREFIX)
@@ -306,20 +341,82 @@ def parse_entity(value: object, location: str, position: int) -> Item:
 
 
 def parse_api(path: Path, start: int = 0) -> Iterator[Item]:
-    """One entity (location ``entity``) or a list page (``result N``, in page order)."""
+    """One entity (location ``entity``) or a list page (``result N``, in page order, then the
+    page's note at the position after its last result)."""
     document = load_json_document(path)
     if isinstance(document, dict) and isinstance(document.get("results"), list):
-        for number, value in enumerate(document["results"], start=1):
+        results = document["results"]
+        for number, value in enumerate(results, start=1):
             if number >= start:
                 yield parse_entity(value, f"result {number}", number)
-    elif isinstance(document, dict) and "id" in document:
+        groups = document.get("group_by")
+        if not results and isinstance(groups, list) and groups and start <= 1:
+            reason = f"OpenAlex group_by answer ({len(groups)} groups): counts, no entities to store"
+            yield Item("group_by", 1, OPENALEX, record=Skipped(reason=reason))
+        note = _page_note(fields.obj(document, "meta", strict=False), results)
+        if note is not None and len(results) + 1 >= start:
+            yield Item("list page", len(results) + 1, OPENALEX, record=note)
+    elif isinstance(document, dict) and ("id" in document or "ids" in document):
         if start <= 1:
             yield parse_entity(document, "entity", 1)
+    elif isinstance(document, dict) and isinstance(document.get("error"), str):
+        raise UnreadableInput(_error_text(document))
     else:
         found = (
             f"keys {', '.join(sorted(document))}" if isinstance(document, dict) else fields.kind_of(document)
         )
         raise UnreadableInput(f"{path}: not an OpenAlex entity or list page (found {found})")
+
+
+def _error_text(document: JSON) -> str:
+    """``OpenAlex error: Invalid query parameters error.: foo is not a valid field.``"""
+    parts = [str(document[key]).strip() for key in ("error", "message") if document.get(key)]
+    text = ": ".join(part for part in parts if part) or "no message"
+    if len(text) > _MAX_MESSAGE:
+        text = text[: _MAX_MESSAGE - 1].rstrip() + "…"
+    return f"OpenAlex error: {text}"
+
+
+_PLURALS = {"work": "works", "author": "authors", "institution": "institutions", "source": "sources"}
+
+
+def _listed(results: list[Any]) -> str:
+    """What a page lists (``works``), from its results' ids; ``results`` when mixed or unknown."""
+    kinds = set()
+    for value in results:
+        entity_id = None
+        if isinstance(value, dict):
+            entity_id = fields.text(value, "id", strict=False) or fields.text(
+                value, "ids", "openalex", strict=False
+            )
+        short = (entity_id or "").removeprefix(_PREFIX)
+        kinds.add(_KINDS.get(short[:1].upper(), "") if short[1:].isdigit() else "")
+    kind = kinds.pop() if len(kinds) == 1 else ""
+    return _PLURALS.get(kind, f"{kind} entities" if kind else "results")
+
+
+def _page_note(meta: JSON, results: list[Any]) -> Note | None:
+    """Say that a page is part of a longer list: ``page 1: 25 of 10,338 works; more follow
+    next_cursor …``. An empty page (the end of a cursor harvest) says nothing."""
+    if not results:
+        return None
+    count = fields.integer(meta, "count", strict=False)
+    page = fields.integer(meta, "page", strict=False)
+    per_page = fields.integer(meta, "per_page", strict=False)
+    cursor = fields.text(meta, "next_cursor", strict=False)
+    listed = len(results)
+    before = (page - 1) * per_page if page and per_page else 0
+    if cursor:
+        rest = f"more follow next_cursor {cursor}"
+    elif page and count is not None and count > before + listed:
+        rest = f"more follow on page {page + 1}"
+    elif count is not None and count > listed:
+        rest = "the others were on earlier pages"
+    else:
+        return None
+    where = f"page {page}" if page else "a cursor page"
+    total = f" of {count:,}" if count is not None else ""
+    return Note(f"{where}: {listed:,}{total} {_listed(results)}; {rest}")
 
 
 def parse_snapshot(path: Path, start: int = 0) -> Iterator[Item]:
@@ -400,15 +497,41 @@ def sniff_snapshot(filename: str, head: bytes) -> bool:
     return _is_snapshot(filename, head_text(head))
 
 
-def sniff_api(filename: str, head: bytes) -> bool:
-    """A JSON object mentioning ``https://openalex.org/`` ids that is not a snapshot or manifest."""
-    text = head_text(head)
+def _is_list_page(text: str) -> bool:
+    """``{"meta": {"count": …}, "results": [`` even when no result names an OpenAlex id (an
+    empty last cursor page, a ``select=`` page without ids)."""
+    match = _PAGE_START.match(text)
+    if match is None or '"results"' not in text:
+        return False
+    try:
+        meta = orjson.loads(match.group(1))
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(meta, dict) and isinstance(meta.get("count"), int)
+
+
+def _is_error(text: str) -> bool:
+    """OpenAlex's error body: exactly ``error`` and ``message`` (Semantic Scholar's have one key)."""
+    try:
+        document = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return False
     return (
-        text.startswith("{")
-        and _PREFIX in text
-        and not _is_manifest(text)
-        and not _is_snapshot(filename, text)
+        isinstance(document, dict)
+        and set(document) == _ERROR_KEYS
+        and all(isinstance(value, str) for value in document.values())
     )
+
+
+def sniff_api(filename: str, head: bytes) -> bool:
+    """A JSON object mentioning ``https://openalex.org/`` ids that is not a snapshot or manifest,
+    a list page, or an OpenAlex error body."""
+    text = head_text(head)
+    if not text.startswith("{"):
+        return False
+    if _is_list_page(text) or _is_error(text):
+        return True
+    return _PREFIX in text and not _is_manifest(text) and not _is_snapshot(filename, text)
 
 
 FORMATS = [
@@ -430,7 +553,7 @@ FORMATS = [
     Format(
         name="openalex-api",
         source=OPENALEX,
-        description="OpenAlex API response: one entity (W…, A…, I…) or a list page with results",
+        description="OpenAlex API response: one entity (W…, A…, I…), a list page with results, or an error",
         sniff=sniff_api,
         parse=parse_api,
     ),
