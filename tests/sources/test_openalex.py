@@ -26,7 +26,7 @@ from paperradar.records import (
 )
 from paperradar.sources import detect, openalex, semantic_scholar
 from paperradar.sources.base import read_head
-from paperradar.store.writer import combine
+from paperradar.store.statements import combine
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 API = FIXTURES / "openalex" / "api"
@@ -400,7 +400,9 @@ def test_api_entities_are_as_of_their_updated_date() -> None:
 
 def test_snapshot_lines_are_each_as_of_their_own_updated_date() -> None:
     lines = [orjson.loads(line) for line in snapshot_lines(WORKS_PART)]
-    works = [item.record for item in openalex.parse_snapshot(WORKS_PART, 0)]
+    records = [item.record for item in openalex.parse_snapshot(WORKS_PART, 0)]
+    works = [record for record in records if isinstance(record, WorkRecord)]
+    assert works == records  # every line is a work
     assert [work.as_of for work in works] == [
         dt.datetime.fromisoformat(line["updated_date"]).replace(tzinfo=UTC) for line in lines
     ]

@@ -161,7 +161,9 @@ def _digest(token: str) -> str:
 
 
 def start_session(conn: Connection, name: str) -> str:
-    """A new session for the user; returns the cookie value (not stored anywhere)."""
+    """A new session for the user; returns the cookie value (not stored anywhere). Sessions are
+    only ever added here, so the ones that ran out go here too: the table holds the live ones."""
+    end_expired_sessions(conn)
     token = secrets.token_urlsafe(32)
     now = _now()
     conn.execute(
@@ -191,6 +193,7 @@ def end_session(conn: Connection, token: str) -> None:
 
 
 def end_expired_sessions(conn: Connection) -> int:
+    """Delete the sessions that ran out (:func:`session_user` already refuses them); how many."""
     return int(conn.execute(delete(t.sessions).where(t.sessions.c.expires_at <= _now())).rowcount)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from typing import Any
 
@@ -288,3 +289,9 @@ def author_known_ids(conn: Connection, author_ids: set[int]) -> dict[int, dict[s
         for author_id, scheme, value in conn.execute(stmt):
             known[author_id][scheme].add(value)
     return known
+
+
+def newest_featured_day(conn: Connection) -> dt.date | None:
+    """The latest day a source (Hugging Face) featured a paper; None before any did."""
+    newest = conn.execute(select(func.max(t.community.c.featured_day))).scalar()
+    return newest if isinstance(newest, dt.date) else None

@@ -358,7 +358,7 @@ author_overrides = Table(
 work_novelty = Table(
     "work_novelty",
     metadata,
-    # Paper novelty (DESIGN §4): 1 − mean cosine similarity to the k nearest earlier works of the
+    # Paper novelty (docs/metrics.md): 1 − mean cosine similarity to the k nearest earlier works of the
     # same primary category in the previous 24 months, and its percentile within (category, month).
     Column("work_id", Integer, ForeignKey("works.id"), primary_key=True),
     Column("model", String(128), nullable=False),  # the embedding model the score rests on
