@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -150,9 +151,11 @@ def shared(shared_db: Path) -> Iterator[TestClient]:
         yield client
 
 
-def sign_in(client: TestClient, name: str, password: str, next_: str = "/") -> TestClient:
+def sign_in(
+    client: TestClient, name: str, password: str, next_: str = "/"
+) -> Any:  # the test client's response
     form = client.get("/login").text
-    return client.post(  # type: ignore[return-value]
+    return client.post(
         "/login",
         data={"csrf": csrf_of(form), "name": name, "password": password, "next": next_},
         follow_redirects=False,

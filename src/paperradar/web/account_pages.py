@@ -7,169 +7,176 @@ SameSite=Lax (Secure over HTTPS), and signing in gives the browser a fresh CSRF 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Connection
 
 from paperradar.store import accounts, community
 from paperradar.store.accounts import AccountError
 from paperradar.store.community import OrganisationError
-from paperradar.web.security import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, safe_next
+from paperradar.web.routing import CheckedForm, SiteDep
+from paperradar.web.security import CSRF_COOKIE, SESSION_COOKIE, safe_next
 from paperradar.web.site import Site
 
+router = APIRouter(include_in_schema=False)
 
-def router(site: Site) -> APIRouter:
-    r = APIRouter(include_in_schema=False)
+Change = Callable[[Connection, dict[str, str], str], str]  # (conn, form, admin) → what was done
+
+
+# -------------------------------------------------------------------- sign in / out
+def login_view(site: Site, request: Request, next_: str, status: int = 200, **context: Any) -> HTMLResponse:
+    with site.reading() as conn:
+        has_users = accounts.any_users(conn)
+    return site.page(request, "login.html", status, next=safe_next(next_), has_users=has_users, **context)
+
+
+def signed_in(request: Request, back: str, token: str) -> Response:
+    """Where the sign-in form wanted to go, with the new session's cookie."""
+    response = RedirectResponse(back, 303)
+    secure = request.url.scheme == "https"
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=accounts.SESSION_DAYS * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+    )
+    response.delete_cookie(CSRF_COOKIE)  # a new one comes with the next page
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, site: SiteDep, next_: str = "/") -> HTMLResponse:
+    return login_view(site, request, request.query_params.get("next", next_))
+
+
+@router.post("/login")
+def login(request: Request, site: SiteDep, form: CheckedForm) -> Response:
     guard = site.security
+    name, password = form.get("name", "").strip(), form.get("password", "")
+    back = safe_next(form.get("next"))
+    address = request.client.host if request.client else "unknown"
+    pair = f"{address}|{name.casefold()}"
+    wait = max(guard.logins.retry_after(pair), guard.logins_per_address.retry_after(address))
+    if wait:
+        error = f"Too many failed sign-ins: try again in {wait} s."
+        return login_view(site, request, back, 429, name=name, error=error)
+    with site.writing() as conn:
+        user = accounts.authenticate(conn, name, password) if name and password else None
+        token = accounts.start_session(conn, user.name) if user else None
+    if token is None:
+        guard.logins.hit(pair)
+        guard.logins_per_address.hit(address)
+        return login_view(site, request, back, 401, name=name, error="Wrong name or password.")
+    return signed_in(request, back, token)
 
-    async def checked_form(request: Request) -> dict[str, str]:
-        form = await request.form()
-        values = {k: v for k, v in form.items() if isinstance(v, str)}
-        guard.check_csrf(request, values.get(CSRF_FIELD))
-        return values
 
-    # ---------------------------------------------------------------- sign in / out
-    def login_view(request: Request, next_: str, status: int = 200, **context: Any) -> HTMLResponse:
-        with site.reading() as conn:
-            has_users = accounts.any_users(conn)
-        return site.page(request, "login.html", status, next=safe_next(next_), has_users=has_users, **context)
-
-    @r.get("/login", response_class=HTMLResponse)
-    def login_page(request: Request, next_: str = "/") -> HTMLResponse:
-        return login_view(request, request.query_params.get("next", next_))
-
-    @r.post("/login")
-    async def login(request: Request) -> Response:
-        form = await checked_form(request)
-        name, password = form.get("name", "").strip(), form.get("password", "")
-        back = safe_next(form.get("next"))
-        address = request.client.host if request.client else "unknown"
-        pair = f"{address}|{name.casefold()}"
-        wait = max(guard.logins.retry_after(pair), guard.logins_per_address.retry_after(address))
-        if wait:
-            return login_view(
-                request, back, 429, name=name, error=f"Too many failed sign-ins: try again in {wait} s."
-            )
+@router.post("/logout")
+def logout(request: Request, site: SiteDep, _csrf: CheckedForm) -> Response:
+    if token := request.cookies.get(SESSION_COOKIE):
         with site.writing() as conn:
-            user = accounts.authenticate(conn, name, password) if name and password else None
-            token = accounts.start_session(conn, user.name) if user else None
-        if token is None:
-            guard.logins.hit(pair)
-            guard.logins_per_address.hit(address)
-            return login_view(request, back, 401, name=name, error="Wrong name or password.")
-        response = RedirectResponse(back, 303)
-        secure = request.url.scheme == "https"
-        response.set_cookie(
-            SESSION_COOKIE,
-            token,
-            max_age=accounts.SESSION_DAYS * 86400,
-            httponly=True,
-            samesite="lax",
-            secure=secure,
+            accounts.end_session(conn, token)
+    response = RedirectResponse("/", 303)
+    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(CSRF_COOKIE)
+    return response
+
+
+# -------------------------------------------------------------------- admin
+def admin_view(site: Site, request: Request, status: int = 200, **context: Any) -> Response:
+    visitor = site.security.visitor(request)
+    if visitor.name is None:
+        return RedirectResponse("/login?next=/admin", 303)
+    if not visitor.is_admin:
+        raise HTTPException(403, "only an admin manages users and organisations")
+    with site.reading() as conn:
+        users, orgs = accounts.list_users(conn), community.organisations(conn)
+    return site.page(request, "admin.html", status, users=users, orgs=orgs, **context)
+
+
+def admin_action(site: Site, request: Request, form: dict[str, str], change: Change) -> Response:
+    """Run one admin change and show the page again with what happened (or why not)."""
+    visitor = site.security.visitor(request)
+    if not visitor.is_admin or visitor.name is None:
+        return admin_view(site, request)  # redirects or refuses
+    try:
+        with site.writing() as conn:
+            done = change(conn, form, visitor.name)
+    except (AccountError, OrganisationError) as exc:
+        return admin_view(site, request, 400, error=str(exc))
+    return admin_view(site, request, done=done)
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin_page(request: Request, site: SiteDep) -> Response:
+    return admin_view(site, request)
+
+
+@router.post("/admin/users")
+def add_user(request: Request, site: SiteDep, form: CheckedForm) -> Response:
+    def change(conn: Connection, form: dict[str, str], _by: str) -> str:
+        first = not accounts.any_users(conn)
+        name = form.get("name", "").strip()
+        accounts.add_user(
+            conn,
+            name,
+            form.get("password", ""),
+            email=form.get("email", "").strip(),
+            admin=first or bool(form.get("admin")),
         )
-        response.delete_cookie(CSRF_COOKIE)  # a new one comes with the next page
-        return response
+        if first:
+            return f"Added {name}, the first account and so an admin: sign-in is now on."
+        return f"Added {name}."
 
-    @r.post("/logout")
-    async def logout(request: Request) -> Response:
-        await checked_form(request)
-        if token := request.cookies.get(SESSION_COOKIE):
-            with site.writing() as conn:
-                accounts.end_session(conn, token)
-        response = RedirectResponse("/", 303)
-        response.delete_cookie(SESSION_COOKIE)
-        response.delete_cookie(CSRF_COOKIE)
-        return response
+    return admin_action(site, request, form, change)
 
-    # ---------------------------------------------------------------- admin
-    def admin_view(request: Request, status: int = 200, **context: Any) -> Response:
-        visitor = guard.visitor(request)
-        if visitor.name is None:
-            return RedirectResponse("/login?next=/admin", 303)
-        if not visitor.is_admin:
-            raise HTTPException(403, "only an admin manages users and organisations")
-        with site.reading() as conn:
-            users, orgs = accounts.list_users(conn), community.organisations(conn)
-        return site.page(request, "admin.html", status, users=users, orgs=orgs, **context)
 
-    @r.get("/admin", response_class=HTMLResponse)
-    def admin_page(request: Request) -> Response:
-        return admin_view(request)
+@router.post("/admin/users/{name}")
+def change_user(request: Request, site: SiteDep, form: CheckedForm, name: str) -> Response:
+    def change(conn: Connection, form: dict[str, str], by: str) -> str:
+        action = form.get("action")
+        if action == "remove":
+            if name == by:
+                raise AccountError("you cannot remove yourself")
+            accounts.remove_user(conn, name)
+            return f"Removed {name}."
+        if action in ("make-admin", "revoke-admin"):
+            accounts.set_admin(conn, name, action == "make-admin")
+            return f"{name} is {'now' if action == 'make-admin' else 'no longer'} an admin."
+        if action == "password":
+            accounts.set_password(conn, name, form.get("password", ""))
+            return f"New password set for {name}; their sessions have ended."
+        raise AccountError(f"unknown action {action!r}")
 
-    async def admin_action(request: Request, change: Any) -> Response:
-        """Run one admin change and show the page again with what happened (or why not)."""
-        form = await checked_form(request)
-        visitor = guard.visitor(request)
-        if not visitor.is_admin:
-            return admin_view(request)  # redirects or refuses
-        try:
-            with site.writing() as conn:
-                done = change(conn, form, visitor.name)
-        except (AccountError, OrganisationError) as exc:
-            return admin_view(request, 400, error=str(exc))
-        return admin_view(request, done=done)
+    return admin_action(site, request, form, change)
 
-    @r.post("/admin/users")
-    async def add_user(request: Request) -> Response:
-        def change(conn: Any, form: dict[str, str], _by: str) -> str:
-            first = not accounts.any_users(conn)
-            name = form.get("name", "").strip()
-            accounts.add_user(
-                conn,
-                name,
-                form.get("password", ""),
-                email=form.get("email", "").strip(),
-                admin=first or bool(form.get("admin")),
-            )
-            if first:
-                return f"Added {name}, the first account and so an admin: sign-in is now on."
-            return f"Added {name}."
 
-        return await admin_action(request, change)
+@router.post("/admin/orgs")
+def add_organisation(request: Request, site: SiteDep, form: CheckedForm) -> Response:
+    def change(conn: Connection, form: dict[str, str], by: str) -> str:
+        handle = form.get("handle", "").strip()
+        community.create_organisation(conn, handle, form.get("name", "").strip() or handle, by)
+        return f"Created the organisation {handle}, with you as its admin."
 
-    @r.post("/admin/users/{name}")
-    async def change_user(request: Request, name: str) -> Response:
-        def change(conn: Any, form: dict[str, str], by: str) -> str:
-            action = form.get("action")
-            if action == "remove":
-                if name == by:
-                    raise AccountError("you cannot remove yourself")
-                accounts.remove_user(conn, name)
-                return f"Removed {name}."
-            if action in ("make-admin", "revoke-admin"):
-                accounts.set_admin(conn, name, action == "make-admin")
-                return f"{name} is {'now' if action == 'make-admin' else 'no longer'} an admin."
-            if action == "password":
-                accounts.set_password(conn, name, form.get("password", ""))
-                return f"New password set for {name}; their sessions have ended."
-            raise AccountError(f"unknown action {action!r}")
+    return admin_action(site, request, form, change)
 
-        return await admin_action(request, change)
 
-    @r.post("/admin/orgs")
-    async def add_organisation(request: Request) -> Response:
-        def change(conn: Any, form: dict[str, str], by: str) -> str:
-            handle = form.get("handle", "").strip()
-            community.create_organisation(conn, handle, form.get("name", "").strip() or handle, by)
-            return f"Created the organisation {handle}, with you as its admin."
+@router.post("/admin/orgs/{handle}/members")
+def add_member(request: Request, site: SiteDep, form: CheckedForm, handle: str) -> Response:
+    def change(conn: Connection, form: dict[str, str], _by: str) -> str:
+        org_id = community.organisation_id(conn, handle)
+        if org_id is None:
+            raise OrganisationError(f"no organisation {handle!r}")
+        member, role = form.get("member", "").strip(), form.get("role", "member")
+        if role not in ("member", "admin"):
+            raise OrganisationError(f"a role is member or admin, not {role!r}")
+        if not member:
+            raise OrganisationError("name the member to add")
+        added = community.add_member(conn, org_id, member, role)
+        return f"Added {member} to {handle}." if added else f"{member} was already in {handle}."
 
-        return await admin_action(request, change)
-
-    @r.post("/admin/orgs/{handle}/members")
-    async def add_member(request: Request, handle: str) -> Response:
-        def change(conn: Any, form: dict[str, str], _by: str) -> str:
-            org_id = community.organisation_id(conn, handle)
-            if org_id is None:
-                raise OrganisationError(f"no organisation {handle!r}")
-            member, role = form.get("member", "").strip(), form.get("role", "member")
-            if role not in ("member", "admin"):
-                raise OrganisationError(f"a role is member or admin, not {role!r}")
-            if not member:
-                raise OrganisationError("name the member to add")
-            added = community.add_member(conn, org_id, member, role)
-            return f"Added {member} to {handle}." if added else f"{member} was already in {handle}."
-
-        return await admin_action(request, change)
-
-    return r
+    return admin_action(site, request, form, change)

@@ -46,53 +46,64 @@ def _problem(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid input"
 
 
-def install(app: FastAPI, site: Site) -> None:
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if refusal := site.security.check_host(request):
-            return PlainTextResponse(refusal, 400)
-        if not request.url.path.startswith("/static/"):
-            # Who is asking, settled before the route takes a connection of its own: a route
-            # that held one while asking for another could starve the pool under load.
-            await run_in_threadpool(site.security.visitor, request)
-        response = await call_next(request)
-        seed = site.security.csrf_seed(request)  # the visitor's, or the one this page's forms carry
-        if request.cookies.get(CSRF_COOKIE) != seed:
-            response.set_cookie(
-                CSRF_COOKIE, seed, httponly=True, samesite="strict", secure=request.url.scheme == "https"
-            )
-        response.headers.update(HEADERS)
-        response.headers.setdefault(
-            "Content-Security-Policy", DOCS_CSP if request.url.path == "/docs" else CSP
+async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """The middleware: refuse a foreign Host, settle the visitor, set the CSRF cookie and headers."""
+    site: Site = request.app.state.site
+    if refusal := site.security.check_host(request):
+        return PlainTextResponse(refusal, 400)
+    if not request.url.path.startswith("/static/"):
+        # Who is asking, settled before the route takes a connection of its own: a route
+        # that held one while asking for another could starve the pool under load.
+        await run_in_threadpool(site.security.visitor, request)
+    response = await call_next(request)
+    seed = site.security.csrf_seed(request)  # the visitor's, or the one this page's forms carry
+    if request.cookies.get(CSRF_COOKIE) != seed:
+        response.set_cookie(
+            CSRF_COOKIE, seed, httponly=True, samesite="strict", secure=request.url.scheme == "https"
         )
-        return response
+    for name, value in HEADERS.items():
+        response.headers[name] = value
+    response.headers.setdefault("Content-Security-Policy", DOCS_CSP if request.url.path == "/docs" else CSP)
+    return response
 
-    def error(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": message}, status_code=status, headers=headers)
-        response = site.page(request, "error.html", status, code=status, message=message)
-        response.headers.update(headers or {})
-        return response
 
-    @app.exception_handler(StarletteHTTPException)
-    def http_error(request: Request, exc: HTTPException) -> Response:
-        return error(request, exc.status_code, str(exc.detail), getattr(exc, "headers", None))
+def error(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message}, status_code=status, headers=headers)
+    site: Site = request.app.state.site
+    response = site.page(request, "error.html", status, code=status, message=message)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
 
-    @app.exception_handler(RequestValidationError)
-    def invalid(request: Request, exc: RequestValidationError) -> Response:
-        return error(request, 422, _problem(exc))
 
-    @app.exception_handler(Exception)
-    def crashed(request: Request, exc: Exception) -> Response:
-        log.exception("error answering %s %s", request.method, request.url.path)
-        return error(request, 500, f"something went wrong on our side ({type(exc).__name__}); it was logged")
+def http_error(request: Request, exc: HTTPException) -> Response:
+    return error(request, exc.status_code, str(exc.detail), getattr(exc, "headers", None))
 
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="paperradar API",
-            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-        )
+
+def invalid(request: Request, exc: RequestValidationError) -> Response:
+    return error(request, 422, _problem(exc))
+
+
+def crashed(request: Request, exc: Exception) -> Response:
+    log.exception("error answering %s %s", request.method, request.url.path)
+    return error(request, 500, f"something went wrong on our side ({type(exc).__name__}); it was logged")
+
+
+def docs() -> HTMLResponse:
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="paperradar API",
+        swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+        swagger_favicon_url="/static/favicon.svg",
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Wrap every response of ``app`` (whose ``state.site`` is set) and serve the API docs."""
+    app.middleware("http")(guard)
+    app.exception_handler(StarletteHTTPException)(http_error)
+    app.exception_handler(RequestValidationError)(invalid)
+    app.exception_handler(Exception)(crashed)
+    app.get("/docs", include_in_schema=False)(docs)

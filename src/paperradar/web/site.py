@@ -1,4 +1,4 @@
-"""What every route of the web app shares: the store, the templates, the guard, JSON shaping."""
+"""What every route of the web app shares: the store, the templates, the guard, search, JSON shaping."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Connection, Engine
@@ -17,11 +17,14 @@ from sqlalchemy import Connection, Engine
 from paperradar import __version__
 from paperradar.analysis import profiles
 from paperradar.analysis.cards import category_tag
-from paperradar.store import community, library, queries
+from paperradar.search.hybrid import Searcher
+from paperradar.store import community, library
 from paperradar.store.database import writing
 from paperradar.web.security import CSRF_FIELD, Security
+from paperradar.web.upstream import Upstream
 
 HERE = Path(__file__).parent
+PER_PAGE = 30  # cards on a page of results, and entries in a feed
 
 
 def plain(value: Any) -> Any:
@@ -46,16 +49,20 @@ class Marks:
 
 
 class Site:
-    def __init__(self, engine: Engine, security: Security) -> None:
+    """One per app, made by ``create_app`` and handed to routes by :data:`~paperradar.web.routing.SiteDep`."""
+
+    def __init__(self, engine: Engine, security: Security, searcher: Searcher, upstream: Upstream) -> None:
         self.engine = engine
         self.security = security
+        self.searcher = searcher
+        self.upstream = upstream
         self.templates = Jinja2Templates(directory=HERE / "templates")
-        self.templates.env.globals.update(
-            delta=lambda days: dt.timedelta(days=days),
-            source_name=profiles.source_name,
-            tag=category_tag,
-            csrf_field=CSRF_FIELD,
-        )
+        self.templates.env.globals |= {
+            "delta": lambda days: dt.timedelta(days=days),
+            "source_name": profiles.source_name,
+            "tag": category_tag,
+            "csrf_field": CSRF_FIELD,
+        }
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -82,12 +89,6 @@ class Site:
             },
             status_code=status,
         )
-
-    def work_id(self, conn: Connection, ident: str) -> int:
-        work_id = queries.resolve_work(conn, ident)
-        if work_id is None:
-            raise HTTPException(404, f"no work {ident!r}")
-        return work_id
 
     def marks(self, conn: Connection, user: str | None, work_ids: list[int]) -> Marks:
         """Which of the shown works the user has upvoted and saved (to draw the buttons)."""

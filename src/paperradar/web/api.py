@@ -1,0 +1,158 @@
+"""The JSON API of the reading side under ``/api/v1``: daily papers, submissions, authors,
+papers, search, trending and organisations — each the twin of a page in :mod:`paperradar.web.pages`.
+
+FastAPI documents it at ``/docs`` (OpenAPI); a route's docstring is its description there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from paperradar.analysis import profiles
+from paperradar.analysis.daily import Span, Window, days_of, feed, trending
+from paperradar.store import queries
+from paperradar.web import searching
+from paperradar.web.routing import SiteDep, organisation_of, profile_of, work_id_of
+from paperradar.web.security import CSRF_HEADER
+from paperradar.web.site import PER_PAGE, plain
+from paperradar.web.submissions import submit_paper, submitter
+
+router = APIRouter(prefix="/api/v1")
+
+
+class Submission(BaseModel):
+    id: str = Field(min_length=1, max_length=300, description="arXiv id or URL, DOI, or internal id")
+
+
+@router.get("/daily/{day}", tags=["daily"])
+def api_daily(
+    site: SiteDep,
+    day: dt.date,
+    span: Span = "day",
+    offset: int = Query(0, ge=0),
+    limit: int = Query(PER_PAGE, ge=1, le=200),
+) -> Any:
+    """The papers of a day, or of the week ending on it, or of its month (Hugging Face features,
+    local submissions, arXiv announcements), most upvoted first.
+    ``upvotes`` = ``upvotes_huggingface`` + ``upvotes_local``."""
+    first, last = days_of(day, span)
+    with site.reading() as conn:
+        items = feed(conn, first, last)
+    return {
+        "first": first,
+        "last": last,
+        "total": len(items),
+        "offset": offset,
+        "items": [plain(i.as_dict()) for i in items[offset : offset + limit]],
+    }
+
+
+@router.post("/submissions", tags=["daily"])
+def api_submit(request: Request, site: SiteDep, submission: Submission) -> Any:
+    """Put a paper (arXiv id or URL, DOI or internal id) on today's feed as the signed-in user;
+    a paper the corpus lacks is fetched from arXiv. The first submission of a paper counts.
+    Needs ``X-CSRF-Token``."""
+    site.security.check_csrf(request, request.headers.get(CSRF_HEADER))
+    return plain(submit_paper(site, submission.id.strip(), submitter(site, request)))
+
+
+# ---------------------------------------------------------------------- authors
+@router.get("/authors/{author_id}", tags=["authors"])
+def api_author(site: SiteDep, author_id: int, page: int = Query(1, ge=1)) -> Any:
+    """An author's profile: every figure with its provenance, and one page of paper cards."""
+    with site.reading() as conn:
+        return JSONResponse(plain(profile_of(conn, author_id, page).as_dict()))
+
+
+@router.get("/authors", tags=["authors"])
+def api_find_authors(site: SiteDep, q: str = Query(..., min_length=1, max_length=200)) -> Any:
+    """Authors a name may mean (case, accents, initials and "Last, First" forgiven)."""
+    with site.reading() as conn:
+        return {"query": q, "matches": plain(profiles.find(conn, q))}
+
+
+@router.get("/authors/{author_id}/similar", tags=["authors"])
+def api_similar_authors(site: SiteDep, author_id: int) -> Any:
+    """Authors whose papers are closest in meaning to this author's (stored embeddings)."""
+    with site.reading() as conn:
+        profile_of(conn, author_id)  # 404 for an unknown author
+    found = searching.similar_to(site, author_id)
+    if found is None:
+        raise HTTPException(409, "no embeddings yet: run `paperradar index` first")
+    return {"author_id": author_id, "similar": plain(found)}
+
+
+# ---------------------------------------------------------------------- papers and search
+@router.get("/papers/{ident:path}", tags=["papers"])
+def api_paper(site: SiteDep, ident: str) -> Any:
+    """Everything every source said about one work (arXiv id, DOI or internal id)."""
+    with site.reading() as conn:
+        return JSONResponse(plain(queries.work_detail(conn, work_id_of(conn, ident))))
+
+
+@router.get("/search", tags=["search"])
+def api_search(
+    site: SiteDep,
+    q: str = Query(..., min_length=1, max_length=20_000),
+    offset: int = Query(0, ge=0),
+    limit: int = Query(20, ge=1, le=200),
+) -> Any:
+    """Keyword + meaning (hybrid) search with the filters au: ti: cat: year: has:code.
+
+    Pages (``offset``, ``limit``) through the top 200 results; ``total`` counts those, and
+    ``facets`` counts them by primary category, year and code (``complete`` is false when
+    there were more than 200). A facet value's ``term`` is the filter that selects it, to add
+    to the query. Queries over 2,000 characters are cut, with a note saying so."""
+    found, notes, counted = searching.results(site, q, offset, limit)
+    return {
+        "query": q,
+        "notes": notes,
+        "offset": offset,
+        "limit": limit,
+        "total": counted.counted,
+        "results": plain(found),
+        "facets": plain(counted),
+    }
+
+
+# ---------------------------------------------------------------------- trending and organisations
+@router.get("/trending", tags=["daily"])
+def api_trending(
+    site: SiteDep, window: Window = "day", at: dt.datetime | None = None, limit: int = Query(30, ge=1, le=200)
+) -> Any:
+    """Papers by upvotes fading with a 24-hour half-life, over the votes of the window."""
+    now = at if at and at.tzinfo else (at.replace(tzinfo=dt.UTC) if at else dt.datetime.now(dt.UTC))
+    with site.reading() as conn:
+        found = trending(conn, window, now, limit)
+    return {
+        "window": window,
+        "as_of": now,
+        "items": [
+            {
+                **plain(f.card),
+                "score": f.score,
+                "upvotes_huggingface": f.hf_upvotes,
+                "upvotes_local": f.local_votes,
+            }
+            for f in found
+        ],
+    }
+
+
+@router.get("/orgs/{handle}", tags=["organisations"])
+def api_organisation(site: SiteDep, handle: str) -> Any:
+    """An organisation: its members and papers (listed by Hugging Face or tagged by members)."""
+    with site.reading() as conn:
+        org = organisation_of(conn, handle)
+    return {
+        "handle": org.handle,
+        "name": org.name,
+        "source": org.source,
+        "members": [{"user": u, "role": r} for u, r in org.members],
+        "papers": [plain(i.as_dict()) for i in org.papers],
+    }
