@@ -1,4 +1,4 @@
-"""The AI Score (DESIGN §4): a transparent composite, always shown with its breakdown.
+"""The AI Score (docs/metrics.md): a transparent composite, always shown with its breakdown.
 
     AI Score = 100 × (0.30·P(h-index) + 0.25·P(citations per year, last 5 years)
                       + 0.20·P(Novelty %) + 0.15·code rate + 0.10·P(community upvotes))

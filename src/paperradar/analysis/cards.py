@@ -1,4 +1,4 @@
-"""Paper cards as on the captured profile page (DESIGN §1): the one place their rules live.
+"""Paper cards as on the captured profile page (docs/sources.md): the one place their rules live.
 
 A card shows the category tag (the primary arXiv category, ``cs.`` dropped: ``cs.LG`` → ``LG``,
 ``stat.ML`` stays), the date (``Oct 26, 2023``; ``May 8`` in the current year), a Code badge, the

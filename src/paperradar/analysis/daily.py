@@ -6,7 +6,7 @@ it for that day, or — for arXiv papers neither of those know — when arXiv an
 (Hugging Face's count and local votes, kept apart and summed for display), the organisation,
 the submitter, the number of authors.
 
-Trending (DESIGN §4): every upvote decays with a half-life of 24 hours, score = Σ 0.5^(age/24 h),
+Trending (docs/metrics.md): every upvote decays with a half-life of 24 hours, score = Σ 0.5^(age/24 h),
 over the votes of the window (day, week, month); ties go to the more recent. Hugging Face gives
 counts, not vote times, so its votes count as cast at the start of the featured day.
 """

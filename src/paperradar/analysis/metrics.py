@@ -1,4 +1,4 @@
-"""Author metrics (DESIGN §4), computed over the works of each author that are in the corpus.
+"""Author metrics (docs/metrics.md), computed over the works of each author that are in the corpus.
 
 One vectorised computation serves both a single profile and every author of a 1M-work
 corpus: the inputs are flat arrays (one entry per work, one per author–work pair), the
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-MIN_WORKS = 3  # below this, Novelty % and the AI Score are "—" (DESIGN §4)
+MIN_WORKS = 3  # below this, Novelty % and the AI Score are "—" (docs/metrics.md)
 RECENT_YEARS = 5
 
 Floats = npt.NDArray[np.float64]

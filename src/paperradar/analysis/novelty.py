@@ -1,4 +1,4 @@
-"""Paper novelty (DESIGN §4): how unlike its predecessors a paper is.
+"""Paper novelty (see docs/metrics.md): how unlike its predecessors a paper is.
 
 N(p) = 1 − the mean cosine similarity of p's embedding to its k = 10 nearest *earlier* works of
 the same primary category within the previous 24 months (the 24 calendar months before p's
