@@ -58,8 +58,10 @@ def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             select(t.authorships.c.work_id, t.authorships.c.position, t.authorships.c.author_id)
         ):
             author_works[author_id].append(f"{work_name.get(work_id, work_id)}#{position}")
-        author_name = {a: min(works) for a, works in author_works.items()}
-        org_name = {o: key for o, key in conn.execute(select(t.organisations.c.id, t.organisations.c.key))}
+        author_name: dict[int, str] = {a: min(works) for a, works in author_works.items()}
+        org_name: dict[int, str] = {
+            o: key for o, key in conn.execute(select(t.organisations.c.id, t.organisations.c.key))
+        }
 
         def rename(column: str, value: Any) -> str:
             if value is None:
@@ -83,7 +85,7 @@ def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             )
             if table is t.works:  # a work is also named by its ids
                 ids = conn.execute(select(t.works.c.id)).scalars().all()
-                result["work_names"] = sorted(work_name.get(i, "?") for i in ids)
+                result["work_names"] = sorted((work_name.get(i, "?"),) for i in ids)
         result["authors"] = sorted(
             (name_key, author_name.get(a, "?"))
             for a, name_key in conn.execute(select(t.authors.c.id, t.authors.c.name_key))

@@ -114,8 +114,12 @@ class Upstream:
         return 200, _feed(found[: int(query.get("max_results", 10))]), ATOM_HEADERS
 
 
+# The local server's URL, what it answers, and what it was asked (path, query).
+Answers = tuple[str, Upstream, list[tuple[str, dict[str, str]]]]
+
+
 @pytest.fixture
-def upstream() -> Iterator[tuple[str, Upstream, list[tuple[str, dict[str, str]]]]]:
+def upstream() -> Iterator[Answers]:
     answers = Upstream({hf: entry for hf, entry in HF_ENTRIES.items() if hf not in HF_IDS[-2:]})
     with replay_server(answers) as (url, seen):
         yield url, answers, seen
@@ -180,8 +184,8 @@ def _fetcher(url: str, **options: Any) -> Fetcher:
 
 
 def test_sync_hf_fills_in_the_categories_of_the_featured_papers(
-    engine: Engine, db_url: str, tmp_path: Path, upstream
-) -> None:  # type: ignore[no-untyped-def]
+    engine: Engine, db_url: str, tmp_path: Path, upstream: Answers
+) -> None:
     url, _answers, seen = upstream
     runner, env = CliRunner(), _env(tmp_path, url)
     known = HF_IDS[:-2]
@@ -224,8 +228,8 @@ def test_sync_hf_fills_in_the_categories_of_the_featured_papers(
 
 
 def test_a_second_sync_asks_arxiv_nothing_once_every_paper_has_categories(
-    db_url: str, tmp_path: Path, upstream
-) -> None:  # type: ignore[no-untyped-def]
+    db_url: str, tmp_path: Path, upstream: Answers
+) -> None:
     url, answers, seen = upstream
     answers.known = dict(HF_ENTRIES)
     runner, env = CliRunner(), _env(tmp_path, url)
@@ -239,8 +243,8 @@ def test_a_second_sync_asks_arxiv_nothing_once_every_paper_has_categories(
 
 
 def test_an_arxiv_failure_keeps_the_hf_papers_and_says_so(
-    engine: Engine, db_url: str, tmp_path: Path, upstream
-) -> None:  # type: ignore[no-untyped-def]
+    engine: Engine, db_url: str, tmp_path: Path, upstream: Answers
+) -> None:
     url, answers, seen = upstream
     answers.arxiv_status = 503
     runner, env = CliRunner(), _env(tmp_path, url)
@@ -262,7 +266,7 @@ def test_an_arxiv_failure_keeps_the_hf_papers_and_says_so(
     assert _stored(engine)[HF_IDS[0]][:2] == _categories(HF_ENTRIES[HF_IDS[0]])
 
 
-def test_the_featured_papers_are_asked_for_in_batches(engine: Engine, upstream) -> None:  # type: ignore[no-untyped-def]
+def test_the_featured_papers_are_asked_for_in_batches(engine: Engine, upstream: Answers) -> None:
     url, _answers, seen = upstream
     hf = Fetcher("huggingface", f"{url}/api", min_interval=0.0, user_agent="paperradar-tests")
     sync_days(engine, hf, DAY, DAY)
@@ -407,8 +411,8 @@ def test_a_malformed_id_is_left_out_and_the_rest_asked_for(engine: Engine, tmp_p
 
 
 def test_sync_all_fills_categories_of_the_featured_papers_then_of_the_corpus(
-    engine: Engine, db_url: str, tmp_path: Path, upstream
-) -> None:  # type: ignore[no-untyped-def]
+    engine: Engine, db_url: str, tmp_path: Path, upstream: Answers
+) -> None:
     url, answers, seen = upstream
     answers.known.update(CORPUS_ENTRIES)
     answers.also_today = dt.datetime.now(dt.UTC).date().isoformat()

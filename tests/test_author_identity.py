@@ -48,7 +48,8 @@ def author_of(engine: Engine, arxiv: str, family: str) -> int:
         rows = conn.execute(
             select(t.authorships.c.author_id, t.authorships.c.name).where(t.authorships.c.work_id == work)
         ).all()
-    return next(a for a, name in rows if name.split()[-1] == family)
+    author: int = next(a for a, name in rows if name.split()[-1] == family)
+    return author
 
 
 def profile_works(engine: Engine, author_id: int) -> set[str]:
@@ -101,7 +102,8 @@ def test_initials_and_full_name_become_one_person_when_they_share_a_co_author(
     assert profile_works(engine, natalie) == {"2506.00001", "2506.00002"}
     assert author_of(engine, "2506.00004", "Mackraz") != natalie
     with engine.connect() as conn:
-        assert profiles.profile(conn, natalie).name == "Natalie Mackraz"  # type: ignore[union-attr]
+        profile = profiles.profile(conn, natalie)
+        assert profile is not None and profile.name == "Natalie Mackraz"
         log = conn.execute(select(t.author_overrides.c.action, t.author_overrides.c.author_id)).all()
     assert ("variant", natalie) in log
 
@@ -164,7 +166,8 @@ def test_a_merge_survives_later_imports_of_the_merged_name(engine: Engine, tmp_p
     assert profile_works(engine, natalie) == {"2506.00001", "2506.00002", "2506.00003"}
     with engine.connect() as conn:
         assert [m["id"] for m in profiles.find(conn, str(other))] == [natalie]  # the old id leads to her
-        assert profiles.profile(conn, other).author_id == natalie  # type: ignore[union-attr]
+        profile = profiles.profile(conn, other)
+        assert profile is not None and profile.author_id == natalie
         with pytest.raises(overrides.OverrideError, match="already one person"):
             overrides.merge(conn, natalie, other)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from typer.testing import CliRunner
@@ -16,8 +17,14 @@ SNAPSHOT = FIXTURES / "arxiv_snapshot" / "arxiv-metadata-oai-snapshot.head200.js
 HF = FIXTURES / "huggingface" / "daily_papers.json"
 
 
+class Run(Protocol):
+    """``run("import", path)``: the command's exit code and output."""
+
+    def __call__(self, *args: str) -> tuple[int, str]: ...
+
+
 @pytest.fixture
-def run(db_url: str):  # type: ignore[no-untyped-def]
+def run(db_url: str) -> Run:
     runner = CliRunner()
 
     def invoke(*args: str) -> tuple[int, str]:
@@ -27,7 +34,7 @@ def run(db_url: str):  # type: ignore[no-untyped-def]
     return invoke
 
 
-def test_import_prints_what_happened_and_show_finds_the_paper(run) -> None:  # type: ignore[no-untyped-def]
+def test_import_prints_what_happened_and_show_finds_the_paper(run: Run) -> None:
     code, out = run("import", str(SNAPSHOT), str(HF))
     assert code == 0
     assert "arxiv-snapshot" in out and "200 new" in out
@@ -53,7 +60,7 @@ def test_import_prints_what_happened_and_show_finds_the_paper(run) -> None:  # t
     assert stats["community_by_source"] == {"huggingface": 30}
 
 
-def test_search_finds_imported_papers_at_once(run) -> None:  # type: ignore[no-untyped-def]
+def test_search_finds_imported_papers_at_once(run: Run) -> None:
     run("import", str(SNAPSHOT))
     code, out = run("search", "diphoton production", "--json")
     assert code == 0
@@ -63,11 +70,11 @@ def test_search_finds_imported_papers_at_once(run) -> None:  # type: ignore[no-u
     assert "no works match" in out
 
 
-def test_a_bad_line_is_quarantined_and_the_rest_kept(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_line_is_quarantined_and_the_rest_kept(run: Run, tmp_path: Path) -> None:
     lines = SNAPSHOT.read_text().splitlines()
     broken = tmp_path / "broken.jsonl.gz"
-    with gzip.open(broken, "wt") as out:
-        out.write("\n".join([*lines[:10], lines[10][:80], '{"id": "0704.9999"}', *lines[11:20]]) + "\n")
+    with gzip.open(broken, "wt") as gz:
+        gz.write("\n".join([*lines[:10], lines[10][:80], '{"id": "0704.9999"}', *lines[11:20]]) + "\n")
     code, out = run("import", str(broken))
     assert code == 0
     assert "19 new" in out and "2 quarantined" in out
@@ -82,7 +89,7 @@ def test_a_bad_line_is_quarantined_and_the_rest_kept(run, tmp_path: Path) -> Non
     assert len(json.loads(run("quarantine", "--json")[1])) == 2
 
 
-def test_records_read_but_not_stored_are_listed_with_their_reason(run) -> None:  # type: ignore[no-untyped-def]
+def test_records_read_but_not_stored_are_listed_with_their_reason(run: Run) -> None:
     openalex, s2 = FIXTURES / "openalex" / "api", FIXTURES / "semantic_scholar"
     concept, batch = openalex / "C71924100.json", s2 / "test_get_papers_return_not_found@73c7726.00.200.json"
     code, out = run("import", str(concept), str(batch))
@@ -110,7 +117,7 @@ def test_records_read_but_not_stored_are_listed_with_their_reason(run) -> None: 
     ids=["missing", "empty", "png", "json-as-oai", "html-as-oai", "truncated-json"],
 )
 def test_unreadable_files_exit_non_zero_and_say_why(
-    run,  # type: ignore[no-untyped-def]
+    run: Run,
     tmp_path: Path,
     content: bytes | None,
     fmt: str | None,
@@ -124,7 +131,7 @@ def test_unreadable_files_exit_non_zero_and_say_why(
     assert reason in out
 
 
-def test_a_file_of_nothing_but_bad_records_fails(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_of_nothing_but_bad_records_fails(run: Run, tmp_path: Path) -> None:
     junk = tmp_path / "junk.jsonl"
     first = SNAPSHOT.read_text().splitlines()[0]
     junk.write_text(first[:50] + "\n" + first[:90] + "\n")
@@ -133,7 +140,7 @@ def test_a_file_of_nothing_but_bad_records_fails(run, tmp_path: Path) -> None:  
     assert "0 new" in out and "2 quarantined" in out
 
 
-def test_one_unreadable_file_does_not_stop_the_others(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_one_unreadable_file_does_not_stop_the_others(run: Run, tmp_path: Path) -> None:
     junk = tmp_path / "junk.txt"
     junk.write_text("hello")
     code, out = run("import", str(junk), str(HF))

@@ -101,6 +101,7 @@ def test_trending_follows_the_half_life_formula(engine: Engine) -> None:
         day = trending(conn, "day", now)
     assert [t.card.arxiv_id for t in week] == sorted(expected, key=lambda a: -expected[a])
     for t in week:
+        assert t.card.arxiv_id is not None
         assert t.score == pytest.approx(expected[t.card.arxiv_id], rel=1e-6)
     assert [t.card.arxiv_id for t in day] == ["2606.00467"]  # the others' votes are older than a day
     # Hugging Face's counts are votes of the featured day: on the day after, they lead.
@@ -154,7 +155,9 @@ def test_organisations_have_members_and_the_papers_they_tag(engine: Engine) -> N
             community.tag(conn, org, paper, "eve")
     with engine.connect() as conn:
         page = organisation_page(conn, org)
-        caltech = organisation_page(conn, community.organisation_id(conn, "caltech"))  # type: ignore[arg-type]
+        caltech_id = community.organisation_id(conn, "caltech")
+        assert caltech_id is not None
+        caltech = organisation_page(conn, caltech_id)
     assert (page.handle, page.name, page.source) == ("apple-ml", "Apple Machine Learning Research", "local")
     assert page.members == [("ada", "admin"), ("bob", "member")]
     assert [(i.card.arxiv_id, i.why) for i in page.papers] == [("2606.00467", "tagged by bob")]

@@ -25,7 +25,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from fastapi.testclient import TestClient
 from markupsafe import escape
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from typer.testing import CliRunner
 
 from paperradar.analysis.cards import Card, cards
@@ -163,6 +163,12 @@ def subscribe(
 
 def run(engine: Engine, smtp: SmtpConfig, *periods: str, at: dt.date = AT, **kw: Any) -> RunReport:
     return send_digests(engine, smtp, p.due(periods or subs.PERIODS, at=at), **kw)
+
+
+def is_active(conn: Connection, subscription_id: int) -> bool:
+    sub = subs.get(conn, subscription_id)
+    assert sub is not None, subscription_id
+    return sub.active
 
 
 def log(engine: Engine) -> dict[int, subs.Send]:
@@ -414,8 +420,8 @@ def test_the_unsubscribe_link_works_through_the_web_app(
         assert page.status_code == 200 and "Unsubscribed" in page.text and "Subscribe again" in page.text
         assert page.headers["cache-control"] == "no-store"
         with engine.connect() as conn:
-            assert not subs.get(conn, sub_id).active
-            assert subs.get(conn, other).active
+            assert not is_active(conn, sub_id)
+            assert is_active(conn, other)
         # The next day's run (a local upvote makes it trend) leaves the unsubscribed address out.
         top = card_ids(demo_db, parts(msg)[1])[0]
         with writing(engine) as conn:
@@ -431,7 +437,7 @@ def test_the_unsubscribe_link_works_through_the_web_app(
         again = client.post(f"{path}/again", data={"csrf": csrf[1]})
         assert again.status_code == 200 and "Subscribed again" in again.text
         with engine.connect() as conn:
-            assert subs.get(conn, sub_id).active
+            assert is_active(conn, sub_id)
 
     # RFC 8058 one-click: a mail client's POST, no cookies, no CSRF token; the signature is enough.
     with TestClient(create_app(str(demo_db)), base_url=LOCAL) as mail_client:
@@ -442,7 +448,7 @@ def test_the_unsubscribe_link_works_through_the_web_app(
         )
         assert clicked.status_code == 200 and "Unsubscribed" in clicked.text
         with engine.connect() as conn:
-            assert not subs.get(conn, sub_id).active
+            assert not is_active(conn, sub_id)
         assert mail_client.post(path, content=b"").status_code == 400  # not a one-click request
         # A token changed in any way names nothing.
         ident, signature = path.rsplit("/", 1)[1].split(".")
@@ -455,7 +461,7 @@ def test_the_unsubscribe_link_works_through_the_web_app(
                 assert answer.status_code == 400, (answer.request.method, bad)
                 assert "not valid" in answer.text or "no subscription" in answer.text
         with engine.connect() as conn:
-            assert subs.get(conn, other).active
+            assert is_active(conn, other)
 
 
 def test_the_digests_page_subscribes_and_unsubscribes_with_csrf(
@@ -489,7 +495,7 @@ def test_the_digests_page_subscribes_and_unsubscribes_with_csrf(
         off = client.post(f"/digests/{sub.id}/unsubscribe", data={"csrf": csrf[1]}, follow_redirects=False)
         assert off.status_code == 303
         with engine.connect() as conn:
-            assert not subs.get(conn, sub.id).active
+            assert not is_active(conn, sub.id)
         assert "Subscribe again" in client.get("/digests").text
     # someone else's subscription cannot be touched from here
     theirs = subscribe(engine, "bob", "bob@example.org", "daily-trending")
@@ -498,7 +504,7 @@ def test_the_digests_page_subscribes_and_unsubscribes_with_csrf(
         assert token
         assert client.post(f"/digests/{theirs}/unsubscribe", data={"csrf": token[1]}).status_code == 404
     with engine.connect() as conn:
-        assert subs.get(conn, theirs).active
+        assert is_active(conn, theirs)
 
 
 # ------------------------------------------------------------------------------ exactly once
@@ -606,7 +612,7 @@ def test_the_crash_window_after_acceptance_resends_with_the_same_message_id(
     real_finish = subs.finish
 
     def killed(
-        conn: Any, subscription_id: int, period_key: str, status: str, error: str | None = None
+        conn: Connection, subscription_id: int, period_key: str, status: subs.Status, error: str | None = None
     ) -> None:
         if status == "sent" and subscription_id == ids[0]:
             raise SystemExit("killed")

@@ -23,7 +23,6 @@ import orjson
 import pytest
 from lxml import etree
 
-from paperradar.sources import http as http_mod
 from paperradar.sources.http import Fetcher, Response, UpstreamError
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -729,7 +728,7 @@ def test_failed_cache_write_leaves_nothing_behind(tmp_path: Path, monkeypatch: p
     def refuse(src: str, dst: Path) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(http_mod.os, "replace", refuse)
+    monkeypatch.setattr("paperradar.sources.http.os.replace", refuse)
     fake = FakeTime()
     recorder = Recorder(ok())
     with make(fake, recorder.transport, cache_dir=tmp_path) as fetcher:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 
@@ -16,7 +17,7 @@ LIBRARY = FIXTURES / "bibtex" / "library.bib"
 S2_BATCH = FIXTURES / "semantic_scholar" / "test_get_papers_return_not_found@73c7726.00.200.json"
 
 
-def _detail(engine: Engine, ident: str) -> dict:
+def _detail(engine: Engine, ident: str) -> dict[str, Any]:
     with engine.connect() as conn:
         work_id = resolve_work(conn, ident)
         assert work_id is not None, ident
@@ -86,6 +87,7 @@ def test_a_record_that_links_two_stored_works_merges_them(engine: Engine, tmp_pa
     assert result.counts.works_merged == 1
     with engine.connect() as conn:
         kept = resolve_work(conn, "0704.0001")
+        assert kept is not None
         assert resolve_work(conn, "10.1103/PhysRevD.76.013009") == kept
         assert resolve_work(conn, str(max(first, second))) == kept  # the old id still leads there
         detail = work_detail(conn, kept)

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from paperradar.analysis.recommend import recommend, term_dir
+from paperradar.analysis.recommend import Recommendations, recommend, term_dir
 from paperradar.cli import app
 from paperradar.search.hybrid import vector_dir
 from paperradar.store import library
@@ -75,10 +75,10 @@ class Corpus:
                     t.works.c.abstract,
                 )
             ).all()
-        self.by_arxiv = {r.arxiv_id: r.id for r in rows}
-        self.category = {r.id: r.primary_category or "" for r in rows}
-        self.title = {r.id: r.title for r in rows}
-        self.text = {r.id: f"{r.title} {r.abstract}".lower() for r in rows}
+        self.by_arxiv: dict[str, int] = {r.arxiv_id: r.id for r in rows}
+        self.category: dict[int, str] = {r.id: r.primary_category or "" for r in rows}
+        self.title: dict[int, str] = {r.id: r.title for r in rows}
+        self.text: dict[int, str] = {r.id: f"{r.title} {r.abstract}".lower() for r in rows}
 
     def topic(self, prefix: str) -> list[int]:
         return sorted(w for w, c in self.category.items() if c.startswith(prefix))
@@ -92,8 +92,12 @@ class Corpus:
                 library.save(conn, user, w)
 
 
+# The imported corpus, a snapshot file of twins of some of its papers, and (original, twin) arXiv ids.
+CorpusAndTwins = tuple[Corpus, str, list[tuple[str, str]]]
+
+
 @pytest.fixture
-def corpus(db_url: str, tmp_path: Path) -> Iterator[tuple[Corpus, str, list[tuple[str, str]]]]:
+def corpus(db_url: str, tmp_path: Path) -> Iterator[CorpusAndTwins]:
     run = cli(db_url)
     assert run("import", str(SNAPSHOT))[0] == 0
     twins, pairs = write_twins(tmp_path)
@@ -102,8 +106,8 @@ def corpus(db_url: str, tmp_path: Path) -> Iterator[tuple[Corpus, str, list[tupl
     engine.dispose()
 
 
-def ids_of(found: object) -> list[int]:
-    return [i.work_id for i in found.items]  # type: ignore[attr-defined]
+def ids_of(found: Recommendations) -> list[int]:
+    return [i.work_id for i in found.items]
 
 
 # ------------------------------------------------------------------------------ tf-idf only
@@ -117,7 +121,7 @@ def test_with_nothing_saved_there_is_a_clear_message_not_an_error(db_url: str) -
     assert code == 0 and "Nothing saved yet" in out
 
 
-def test_saving_papers_on_a_topic_brings_that_topic_up(corpus) -> None:  # type: ignore[no-untyped-def]
+def test_saving_papers_on_a_topic_brings_that_topic_up(corpus: CorpusAndTwins) -> None:
     c, _, _ = corpus
     stars, maths = c.topic("astro-ph"), c.topic("math")
     base_rate = len(stars) / len(c.category)
@@ -136,7 +140,7 @@ def test_saving_papers_on_a_topic_brings_that_topic_up(corpus) -> None:  # type:
     assert scores == sorted(scores, reverse=True)
 
 
-def test_each_reason_names_a_saved_paper_and_words_of_the_recommended_one(corpus) -> None:  # type: ignore[no-untyped-def]
+def test_each_reason_names_a_saved_paper_and_words_of_the_recommended_one(corpus: CorpusAndTwins) -> None:
     c, _, _ = corpus
     saved = c.topic("astro-ph")[:5]
     c.save("grace", saved)
@@ -160,7 +164,7 @@ def test_each_reason_names_a_saved_paper_and_words_of_the_recommended_one(corpus
     assert first.similarity == pytest.approx(float(sims.max()), abs=1e-5)
 
 
-def test_new_works_are_added_and_a_dislike_moves_papers_like_it_down(corpus) -> None:  # type: ignore[no-untyped-def]
+def test_new_works_are_added_and_a_dislike_moves_papers_like_it_down(corpus: CorpusAndTwins) -> None:
     c, twins_file, pairs = corpus
     originals = {a for a, _ in pairs}
     liked = [w for w in c.topic("astro-ph") if w not in {c.by_arxiv[a] for a in originals}][:8]
@@ -211,8 +215,10 @@ def test_with_embeddings_the_model_uses_the_stored_vectors(tmp_path: Path) -> No
     vectors = vector_dir(engine)
     for r in body["results"]:  # the nearest saved paper by meaning, from the stored vectors
         mine = vectors.vector_of(r["id"])
+        theirs = {s: vectors.vector_of(s) for s in saved}
         assert mine is not None
-        sims = {s: float(vectors.vector_of(s) @ mine) for s in saved}  # type: ignore[operator]
+        sims = {s: float(v @ mine) for s, v in theirs.items() if v is not None}
+        assert len(sims) == len(saved)
         assert r["nearest_saved"] == max(sims, key=sims.__getitem__)
         assert r["similarity"] == pytest.approx(max(sims.values()), abs=1e-3)
         assert r["nearest_saved_title"] == c.title[r["nearest_saved"]]

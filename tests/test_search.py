@@ -19,7 +19,7 @@ from paperradar.search import embedding_job
 from paperradar.search import vectors as vector_module
 from paperradar.search.embedding_job import embed_pending
 from paperradar.search.embeddings import DIM, Embedder, work_text
-from paperradar.search.hybrid import Searcher
+from paperradar.search.hybrid import Mode, Searcher
 from paperradar.search.similar_authors import similar_authors
 from paperradar.store import queries
 from paperradar.store import schema as t
@@ -69,8 +69,8 @@ def work(searcher: Searcher, ident: str) -> int:
     return found
 
 
-def ids(searcher: Searcher, text: str, **kwargs: object) -> list[int]:
-    return [h.work_id for h in searcher.search(text, **kwargs).hits]  # type: ignore[arg-type]
+def ids(searcher: Searcher, text: str, limit: int = 10, mode: Mode = "hybrid") -> list[int]:
+    return [h.work_id for h in searcher.search(text, limit, mode).hits]
 
 
 def test_every_work_with_text_is_embedded_once(searcher: Searcher) -> None:
@@ -148,26 +148,52 @@ def test_filters_alone_list_the_newest_matching_works(searcher: Searcher) -> Non
     assert shown == sorted(shown, reverse=True)
 
 
+EMPTY = "the query is empty: type some words, or a filter such as cat:cs.LG"
+NO_VALUE = "a filter needs a value, e.g. cat:cs.LG or au:hinton"
+
+
 @pytest.mark.parametrize(
-    "text",
+    ("text", "plain", "notes"),
     [
-        '"unbalanced',
-        "AND OR NOT",
-        "title: ^~* [1 TO 2]",
-        "\x00\x07",
-        "x" * 10_000,
-        "",
-        "cat:",
-        "-",
-        "*:*",
-        "year:99999",
-        "au:",
-        "😀",
+        # Words among the noise: the same papers as the plain words, and a note for what was dropped.
+        pytest.param('"unbalanced', "unbalanced", [], id="open-quote"),  # an unclosed quote runs to the end
+        pytest.param("AND OR NOT", "not", [], id="operators"),  # nothing to join; NOT is only a word
+        pytest.param(
+            "title: ^~* [1 TO 2]",
+            "1 TO 2",
+            [f"ignored 'title:': {NO_VALUE}", "ignored '^~*': no words in it"],
+            id="syntax",
+        ),
+        pytest.param(
+            "x" * 10_000, "x" * 2_000, ["the query was cut to its first 2,000 characters"], id="10k"
+        ),
+        # Nothing to search for: no papers, and the notes say why.
+        pytest.param("\x00\x07", None, [EMPTY], id="control-chars"),
+        pytest.param("", None, [EMPTY], id="empty"),
+        pytest.param("cat:", None, [f"ignored 'cat:': {NO_VALUE}", EMPTY], id="cat"),
+        pytest.param("-", None, ["ignored '-': no words in it", EMPTY], id="dash"),
+        pytest.param("*:*", None, ["ignored '*:*': no words in it", EMPTY], id="star"),
+        pytest.param(
+            "year:99999",
+            None,
+            ["ignored year:'99999': use year:2023, year:2023..2025 or year:2020..", EMPTY],
+            id="year",
+        ),
+        pytest.param("au:", None, [f"ignored 'au:': {NO_VALUE}", EMPTY], id="au"),
+        pytest.param("😀", None, ["ignored '😀': no words in it", EMPTY], id="emoji"),
     ],
 )
-def test_hostile_queries_answer_with_results_or_a_note(searcher: Searcher, text: str) -> None:
+def test_hostile_queries_answer_as_the_plain_query_or_say_why_not(
+    searcher: Searcher, text: str, plain: str | None, notes: list[str]
+) -> None:
     result = searcher.search(text)
-    assert result.hits or result.notes or text.strip()  # an empty answer says why when nothing was asked
+    assert result.notes == notes
+    if plain is None:
+        assert result.hits == []
+    else:
+        expected = searcher.search(plain)
+        assert expected.hits and expected.notes == []  # the plain query finds papers without a word to say
+        assert [h.work_id for h in result.hits] == [h.work_id for h in expected.hits]
 
 
 def test_related_papers_are_the_exact_nearest_neighbours(searcher: Searcher) -> None:

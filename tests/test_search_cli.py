@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from filelock import FileLock
 from typer.testing import CliRunner
@@ -67,7 +68,7 @@ def test_index_then_search_related_and_similar_authors(db_url: str) -> None:
     assert json.loads(out)["results"] == [] and "empty" in json.loads(out)["notes"][0]
 
 
-def test_similar_authors_from_the_command(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_similar_authors_from_the_command(tmp_path: Path) -> None:
     db = str(tmp_path / "radar.db")
     runner = CliRunner()
     runner.invoke(app, ["--db", db, "import", str(SNAPSHOT)], catch_exceptions=False)
@@ -82,7 +83,7 @@ def test_similar_authors_from_the_command(tmp_path) -> None:  # type: ignore[no-
     assert shown.startswith("Authors closest to C. Balázs") and " 1. " in shown
 
 
-def test_a_second_indexer_leaves_the_work_to_the_first(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_indexer_leaves_the_work_to_the_first(tmp_path: Path) -> None:
     db = str(tmp_path / "radar.db")
     engine = open_store(db)
     with FileLock(str(vector_dir(engine).path) + ".lock"):  # `paperradar index --follow` elsewhere

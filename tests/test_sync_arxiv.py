@@ -63,9 +63,14 @@ def oai() -> Iterator[tuple[str, Replay]]:
         yield f"{url}/oai2", replay
 
 
-def _fetcher(url: str, **options: object) -> Fetcher:
+def _fetcher(url: str, max_retries: int = 5) -> Fetcher:
     return Fetcher(
-        "arxiv_oai", url, min_interval=0.0, user_agent="paperradar-tests", sleep=lambda _s: None, **options
+        "arxiv_oai",
+        url,
+        min_interval=0.0,
+        max_retries=max_retries,
+        user_agent="paperradar-tests",
+        sleep=lambda _s: None,
     )
 
 

@@ -36,8 +36,12 @@ def _answer(_path: str, query: dict[str, str]) -> Answer:
     return 200, PAGES[query["start"]], {"Content-Type": "application/atom+xml"}
 
 
+# The local server's API URL and what it was asked (path, query).
+Server = tuple[str, list[tuple[str, dict[str, str]]]]
+
+
 @pytest.fixture
-def api() -> Iterator[tuple[str, list[tuple[str, dict[str, str]]]]]:
+def api() -> Iterator[Server]:
     with replay_server(_answer) as (url, seen):
         yield f"{url}/api/query", seen
 
@@ -46,7 +50,7 @@ def _fetcher(url: str) -> Fetcher:
     return Fetcher("arxiv_api", url, min_interval=0.0, user_agent="paperradar-tests", sleep=lambda _s: None)
 
 
-def test_a_search_is_fetched_page_by_page(engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+def test_a_search_is_fetched_page_by_page(engine: Engine, api: Server) -> None:
     url, seen = api
     result = run_query(engine, _fetcher(url), search="all:testing", max_results=20, page_size=10)
     assert (result.pages, result.entries, result.total) == (2, 20, 214881)
@@ -54,7 +58,7 @@ def test_a_search_is_fetched_page_by_page(engine: Engine, api) -> None:  # type:
     assert [(q["start"], q["max_results"]) for _, q in seen] == [("0", "10"), ("10", "10")]
 
 
-def test_an_id_list_and_a_malformed_id(engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+def test_an_id_list_and_a_malformed_id(engine: Engine, api: Server) -> None:
     url, _seen = api
     result = run_query(engine, _fetcher(url), ids=["1707.08567"])
     assert result.entries == 1
@@ -64,7 +68,7 @@ def test_an_id_list_and_a_malformed_id(engine: Engine, api) -> None:  # type: ig
         run_query(engine, _fetcher(url), ids=["abc"])
 
 
-def test_the_arxiv_query_command(db_url: str, tmp_path: Path, api) -> None:  # type: ignore[no-untyped-def]
+def test_the_arxiv_query_command(db_url: str, tmp_path: Path, api: Server) -> None:
     url, _seen = api
     env = {
         "PAPERRADAR_CONFIG": str(tmp_path / "config.toml"),

@@ -37,20 +37,30 @@ class Upstream:
         return 200, body, {"Content-Type": "application/json"}
 
 
+# The local server's API URL, what it answers, and what it was asked (path, query).
+Server = tuple[str, Upstream, list[tuple[str, dict[str, str]]]]
+
+
 @pytest.fixture
-def hf() -> Iterator[tuple[str, Upstream, list[tuple[str, dict[str, str]]]]]:
+def hf() -> Iterator[Server]:
     upstream = Upstream()
     with replay_server(upstream) as (url, seen):
         yield f"{url}/api", upstream, seen
 
 
-def _fetcher(url: str, **options: object) -> Fetcher:
+def _fetcher(url: str, max_retries: int = 5, cache_dir: Path | None = None) -> Fetcher:
     return Fetcher(
-        "huggingface", url, min_interval=0.0, user_agent="paperradar-tests", sleep=lambda _s: None, **options
+        "huggingface",
+        url,
+        min_interval=0.0,
+        max_retries=max_retries,
+        user_agent="paperradar-tests",
+        sleep=lambda _s: None,
+        cache_dir=cache_dir,
     )
 
 
-def test_a_range_of_days_brings_the_featured_papers_with_their_upvotes(engine: Engine, hf) -> None:  # type: ignore[no-untyped-def]
+def test_a_range_of_days_brings_the_featured_papers_with_their_upvotes(engine: Engine, hf: Server) -> None:
     url, _upstream, seen = hf
     result = sync_days(engine, _fetcher(url), DAY - dt.timedelta(days=1), DAY + dt.timedelta(days=1))
     assert (result.days, result.papers, result.counts.new) == (3, 30, 30)
@@ -66,7 +76,7 @@ def test_a_range_of_days_brings_the_featured_papers_with_their_upvotes(engine: E
     assert {day for _, _, day in rows} == {DAY}
 
 
-def test_syncing_a_day_again_refreshes_its_upvotes(engine: Engine, hf) -> None:  # type: ignore[no-untyped-def]
+def test_syncing_a_day_again_refreshes_its_upvotes(engine: Engine, hf: Server) -> None:
     url, upstream, _seen = hf
     sync_days(engine, _fetcher(url), DAY, DAY)
     later = orjson.loads(RECORDED)
@@ -81,7 +91,7 @@ def test_syncing_a_day_again_refreshes_its_upvotes(engine: Engine, hf) -> None: 
     assert votes == sum(item["paper"]["upvotes"] for item in later)
 
 
-def test_an_interrupted_range_resumes_after_the_last_day_it_finished(engine: Engine, hf) -> None:  # type: ignore[no-untyped-def]
+def test_an_interrupted_range_resumes_after_the_last_day_it_finished(engine: Engine, hf: Server) -> None:
     url, upstream, seen = hf
     first, last = DAY - dt.timedelta(days=1), DAY + dt.timedelta(days=1)
     upstream.failing = {DAY.isoformat()}
@@ -95,7 +105,7 @@ def test_an_interrupted_range_resumes_after_the_last_day_it_finished(engine: Eng
     assert result.counts.new == 30
 
 
-def test_the_sync_hf_command(db_url: str, tmp_path: Path, hf) -> None:  # type: ignore[no-untyped-def]
+def test_the_sync_hf_command(db_url: str, tmp_path: Path, hf: Server) -> None:
     url, _upstream, _seen = hf
     env = {
         "PAPERRADAR_CONFIG": str(tmp_path / "config.toml"),

@@ -46,14 +46,14 @@ def brute_force(papers: list[dict[str, Any]]) -> dict[str, int]:
     return {"h": h, "i10": sum(c >= 10 for c in counts), "citations": sum(counts), "papers": len(counts)}
 
 
-def assert_figures(profile: profiles.Profile, expected: dict[str, int]) -> None:
+def assert_figures(profile: profiles.Profile, expected: dict[str, int], context: object = None) -> None:
     shown = {
         "h": profile.h_index.value,
         "i10": profile.i10_index.value,
         "citations": profile.citations.value,
         "papers": profile.papers.value,
     }
-    assert shown == expected
+    assert shown == expected, context
 
 
 def write(path: Path, document: Any) -> Path:
@@ -253,7 +253,7 @@ def test_figures_from_every_recorded_s2_answer_equal_a_brute_force_count(engine:
         if len(papers) < 3 or len(counted) < len(papers):
             continue  # too small to say much, or a paper without a count: not comparable
         profile = profile_of(engine, f"s2:{author_id}")
-        assert_figures(profile, brute_force(list(papers.values()))), author_id
+        assert_figures(profile, brute_force(list(papers.values())), author_id)
         assert profile.h_index.value <= profile.papers.value
         assert profile.h_index.value**2 <= profile.citations.value
         checked += 1

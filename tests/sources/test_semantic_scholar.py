@@ -68,8 +68,9 @@ def test_author_papers_pages() -> None:
     first_page = pages[0]
     assert [item.location for item in first_page[:3]] == ["data[0]", "data[1]", "data[2]"]
     assert [item.position for item in first_page] == list(range(1, 101))
-    works = [item.record for page in pages for item in page]
-    assert all(isinstance(work, WorkRecord) for work in works)
+    records = [item.record for page in pages for item in page]
+    works = [record for record in records if isinstance(record, WorkRecord)]
+    assert works == records  # every item is a work
     # Every paper of GET /author/1723755/papers lists that author.
     assert all(any(ref.ids == {"s2": "1723755"} for ref in work.authors) for work in works)
     assert len({work.ids["s2"] for work in works}) == 879
@@ -195,7 +196,7 @@ def paper_with_graph() -> dict[str, Any]:
     """A real paper as if asked with ``fields=…,authors.hIndex,…,references,citations``: the real
     batch answer for "The Miracle of Microfinance?", its authors as S2's own authors page gives them
     (with figures), real resolved and unresolved referenced papers, and real papers as citations."""
-    paper = orjson.loads(PAPERS_BATCH.read_bytes())[1]
+    paper: dict[str, Any] = orjson.loads(PAPERS_BATCH.read_bytes())[1]
     paper["authors"] = orjson.loads(PAPER_AUTHORS.read_bytes())["data"]
     cited = [entry["citedPaper"] for entry in orjson.loads(REFERENCES[1].read_bytes())["data"]]
     paper["references"] = [cited[0], cited[1], cited[41], cited[2], cited[13]]
@@ -319,7 +320,7 @@ def test_references_without_the_page_paper_yield_papers_and_say_the_edges_are_mi
     first_page = parse(REFERENCES[0])
     assert len(first_page) == 101
     assert all(isinstance(item.record, WorkRecord) for item in first_page[:100])
-    assert first_page[0].record is not None and first_page[0].record.title == (
+    assert isinstance(first_page[0].record, WorkRecord) and first_page[0].record.title == (
         "Controlled Sparsity via Constrained Optimization or: "
         "How I Learned to Stop Tuning Penalties and Love Constraints"
     )
@@ -360,10 +361,10 @@ def test_references_with_the_page_paper_yield_citation_edges() -> None:
     assert items[0].position == 1
 
     with_intent = [
-        i for i in parse(REFERENCES[0], paper_id=PAPER_SHA) if isinstance(i.record, CitationRecord)
+        i.record for i in parse(REFERENCES[0], paper_id=PAPER_SHA) if isinstance(i.record, CitationRecord)
     ]
-    assert with_intent[30].record.intents == ["background"]
-    assert with_intent[30].record.citing.ids == {"s2": PAPER_SHA}
+    assert with_intent[30].intents == ["background"]
+    assert with_intent[30].citing.ids == {"s2": PAPER_SHA}
     # With the page's paper known, nothing is missing: no note.
     assert not [i for i in parse(REFERENCES[1], paper_id="arXiv:2106.15928") if isinstance(i.record, Note)]
     unresolved = [i.record for i in items if isinstance(i.record, Skipped)]

@@ -383,6 +383,9 @@ def serve_app(engine: Engine, host: str, port: int, workers: int = 1) -> None:
     local = is_loopback(host)
     with engine.connect() as conn:
         has_users = accounts.any_users(conn)
+    if has_users:  # no accounts, no sessions: a laptop's store is not written to here
+        with writing(engine) as conn:
+            accounts.end_expired_sessions(conn)  # those that ran out while no server was up
     shown = f"[{host}]" if ":" in host else host
     console.print(f"paperradar on [bold]http://{shown}:{port}/[/] (Ctrl-C stops)")
     if local and not has_users:

@@ -17,8 +17,6 @@ from functools import lru_cache
 from paperradar.identity.ids import family_name, normalise_name
 from paperradar.records import AuthorRef
 
-AUTHOR_SCHEMES = ("orcid", "openalex", "s2", "hf")
-
 
 @lru_cache(maxsize=1 << 17)  # a bulk import meets the same few hundred thousand names again and again
 def name_key(name: str) -> str:

@@ -400,9 +400,3 @@ def _changed_works(conn: Connection, since: int) -> Iterator[IndexedWork]:
             yield IndexedWork(
                 work_id, title or "", abstract or "", authors, cats, year, bool(has_code), published
             )
-
-
-def count_documents(path: Path) -> int:
-    index = tantivy.Index.open(str(path))
-    index.reload()
-    return int(index.searcher().num_docs)

@@ -43,11 +43,6 @@ class Format:
     parse_line: LineParser | None = None  # JSON-lines formats: lets big files be parsed in parallel
 
 
-def is_gzip(path: Path) -> bool:
-    with path.open("rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
-
-
 _open_files: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
 
 
