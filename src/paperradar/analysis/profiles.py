@@ -9,7 +9,6 @@ flagged when they differ and when they are impossible (h > papers, h² > citatio
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import math
 import weakref
@@ -243,8 +242,9 @@ def _reported_as_of(report: Any, figure: str) -> dt.datetime | None:
     return utc(dates.get(figure)) or utc(report.seen_at)
 
 
-def _newest_fact(facts: list[f.CitationFact]) -> dt.date | None:
-    return dt.date.fromisoformat(max(fact.as_of for fact in facts)[:10]) if facts else None
+def _newest(stamps: list[str]) -> dt.date | None:
+    """The day of the newest of some as-of stamps (ISO text, see ``facts.CitationFact``)."""
+    return dt.date.fromisoformat(max(stamps)[:10]) if stamps else None
 
 
 def _problems(h: int | None, works: int | None, citations: int | None) -> list[str]:
@@ -431,7 +431,7 @@ def _citation_figures(me: _Author) -> tuple[Figure, Figure, Figure]:
             reported.append(
                 Reported(r.source, stated, r.seen_at, differs, problems, note, _reported_as_of(r, column))
             )
-        as_of = _newest_fact(list(facts.values())) if value is not None else None
+        as_of = _newest([x.as_of for x in facts.values()]) if value is not None else None
         return Figure(value, basis, None if value is not None else no_data, reported, as_of)
 
     return figure("h_index"), figure("i10_index"), figure("citation_count")
@@ -473,7 +473,7 @@ def _per_year(me: _Author) -> tuple[Figure, dict[int, int]]:
     if any(fact.last_year(me.today) != last for fact in used):
         basis += "; each work's five years end at its data's as-of year"
     value = round(me.first(me.table.citations_per_year), 1)
-    as_of = _newest_fact([dataclasses.replace(x, as_of=x.per_year_as_of or x.as_of) for x in used])
+    as_of = _newest([x.per_year_as_of or x.as_of for x in used])
     return Figure(value, basis, reported=reported, as_of=as_of), series
 
 

@@ -17,6 +17,7 @@ import orjson
 from paperradar import records as r
 from paperradar.identity import authors as author_identity
 from paperradar.identity import works as work_identity
+from paperradar.store.sql import utc
 
 FRESH_WORK_COLUMNS = ("id", *work_identity.DISPLAY_COLUMNS, "revision", "created_at", "updated_at")
 WORK_ID_COLUMNS = ("scheme", "value", "work_id", "source", "seen_at")
@@ -236,7 +237,6 @@ def report_row(
     held: Any | None,
     as_of: dt.datetime,
     now: dt.datetime,
-    utc: Any,
 ) -> dict[str, Any]:
     """``source``'s report of the author, merged into what it reported before (``held``) figure by
     figure: a figure the record lacks keeps its stored value (absent is not zero, e.g. an S2 author

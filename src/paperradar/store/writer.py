@@ -560,7 +560,7 @@ class BatchWriter:
         held = self.conn.execute(
             select(t.author_reports).where(ar.author_id == author_id, ar.source == source)
         ).first()
-        row = st.report_row(author_id, source, author, held, author.as_of or self.as_of, self.now, utc)
+        row = st.report_row(author_id, source, author, held, author.as_of or self.as_of, self.now)
         upsert(self.conn, t.author_reports, [row], ["author_id", "source"])
         self._claim(author_id, author, claimed)
         # Its works may not have changed, so ``metrics refresh`` would not see it: drop the stale row.
