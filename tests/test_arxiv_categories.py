@@ -24,10 +24,10 @@ from typer.testing import CliRunner
 
 from paperradar.cli import app
 from paperradar.records import ARXIV_API, HUGGINGFACE
-from paperradar.sources.http import Fetcher, UpstreamError
 from paperradar.store import schema as t
 from paperradar.sync.enrich import ARXIV_BATCH_LIMIT, arxiv_works_to_enrich, enrich_arxiv
 from paperradar.sync.hf_papers import sync_days
+from paperradar.sync.http import Fetcher, UpstreamError
 from tests.conftest import FIXTURES
 from tests.replay import Answer, replay_server
 

@@ -18,7 +18,6 @@ from typer.testing import CliRunner
 
 from paperradar.cli import app
 from paperradar.ingest import import_file
-from paperradar.sources.http import Fetcher, UpstreamError
 from paperradar.store import schema as t
 from paperradar.sync.enrich import (
     OPENALEX_BATCH_LIMIT,
@@ -28,6 +27,7 @@ from paperradar.sync.enrich import (
     enrich_s2,
     works_to_enrich,
 )
+from paperradar.sync.http import Fetcher, UpstreamError
 from tests.conftest import FIXTURES
 from tests.replay import Answer, Request, serve
 

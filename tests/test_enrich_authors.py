@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from paperradar.cli import app
 from paperradar.ingest import import_file
-from paperradar.sources.http import Fetcher
 from paperradar.store import schema as t
 from paperradar.sync.enrich import authors_to_enrich, enrich_openalex_authors, enrich_s2_authors
+from paperradar.sync.http import Fetcher
 from tests.conftest import FIXTURES
 from tests.replay import Answer, serve
 

@@ -23,7 +23,7 @@ import orjson
 import pytest
 from lxml import etree
 
-from paperradar.sources.http import Fetcher, Response, UpstreamError
+from paperradar.sync.http import Fetcher, Response, UpstreamError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RECORDING = FIXTURES / "arxiv_oai" / "arXiv" / "ListRecords.recording-with-503.json"
@@ -728,7 +728,7 @@ def test_failed_cache_write_leaves_nothing_behind(tmp_path: Path, monkeypatch: p
     def refuse(src: str, dst: Path) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("paperradar.sources.http.os.replace", refuse)
+    monkeypatch.setattr("paperradar.sync.http.os.replace", refuse)
     fake = FakeTime()
     recorder = Recorder(ok())
     with make(fake, recorder.transport, cache_dir=tmp_path) as fetcher:

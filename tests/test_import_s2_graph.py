@@ -23,8 +23,8 @@ from paperradar.cli import app
 from paperradar.ingest import import_file
 from paperradar.records import CitationRecord
 from paperradar.sources import semantic_scholar
-from paperradar.sources.http import Response, _Cache
 from paperradar.store import schema as t
+from paperradar.sync.http import Response, _Cache
 from tests.conftest import FIXTURES
 from tests.sources.test_semantic_scholar import MICROFINANCE, PAPERS_BATCH, REFERENCES, paper_with_graph
 

@@ -23,11 +23,11 @@ from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from paperradar.cli import app
-from paperradar.sources.http import Fetcher, UpstreamError
 from paperradar.store import schema as t
 from paperradar.store.database import open_store
 from paperradar.store.queries import resolve_work
 from paperradar.sync.arxiv_oai import harvest
+from paperradar.sync.http import Fetcher, UpstreamError
 from tests.conftest import FIXTURES
 from tests.replay import Answer, replay_server
 from tests.store_dump import dump

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from paperradar.cli import app
 from paperradar.records import UnreadableInput
-from paperradar.sources.http import Fetcher
 from paperradar.store.queries import resolve_work
 from paperradar.sync.arxiv_api import run_query
+from paperradar.sync.http import Fetcher
 from tests.conftest import FIXTURES
 from tests.replay import Answer, replay_server
 

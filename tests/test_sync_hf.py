@@ -12,9 +12,9 @@ from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from paperradar.cli import app
-from paperradar.sources.http import Fetcher, UpstreamError
 from paperradar.store import schema as t
 from paperradar.sync.hf_papers import sync_days
+from paperradar.sync.http import Fetcher, UpstreamError
 from tests.conftest import FIXTURES
 from tests.replay import Answer, replay_server
 

@@ -440,7 +440,7 @@ def _from_file(path: Path, data: dict[str, Any], base: Config) -> Config:
     )
 
 
-def _from_env(config: Config, env: Mapping[str, str]) -> Config:
+def apply_env(config: Config, env: Mapping[str, str]) -> Config:
     """Apply ``PAPERRADAR_*`` overrides; an empty variable counts as unset (``FOO= cmd`` in shells)."""
     sources = {}
     for name, src in config.sources.items():
@@ -480,7 +480,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -
     data = _read(path)
     if data is not None:
         config = _from_file(path, data, config)
-    return _from_env(config, env)
+    return apply_env(config, env)
 
 
 # --- display -----------------------------------------------------------------------------------

@@ -117,7 +117,7 @@ def import_file(
     file's statements were true, for records that do not say (default: now). ``cites`` names
     the paper of a Semantic Scholar references or citations page (``arXiv:…``, ``DOI:…``, a
     paperId…), whose edges the page alone cannot place. A recorded answer (an HTTP cache file of
-    :mod:`paperradar.sources.http`) is imported as its body, dated and placed by its header.
+    :mod:`paperradar.sync.http`) is imported as its body, dated and placed by its header.
     """
     try:
         with recorded.unpacked(path) as answer:

@@ -21,7 +21,6 @@ from paperradar.config import SOURCE_LABELS, Config, ConfigError, config_path, i
 from paperradar.config import describe as describe_config
 from paperradar.records import UnreadableInput
 from paperradar.search.lexical import LexicalIndex, index_dir
-from paperradar.sources.http import Fetcher, UpstreamError
 from paperradar.sync import fetcher
 from paperradar.sync.arxiv_api import run_query
 from paperradar.sync.arxiv_oai import harvest
@@ -37,6 +36,7 @@ from paperradar.sync.enrich import (
     works_to_enrich,
 )
 from paperradar.sync.hf_papers import sync_days
+from paperradar.sync.http import Fetcher, UpstreamError
 
 sync_app = typer.Typer(help="Fetch new and changed papers from the upstream services.")
 app.add_typer(sync_app, name="sync")

@@ -1,4 +1,4 @@
-"""Recorded answers: paperradar's own HTTP cache files (:mod:`paperradar.sources.http`), importable as is.
+"""Recorded answers: paperradar's own HTTP cache files (:mod:`paperradar.sync.http`), importable as is.
 
 A cache file is one JSON header line (``v``, ``status``, ``url``, ``headers``, ``stored_at``,
 ``length``, ``sha256``) and then the body exactly as the service sent it. Importing one imports

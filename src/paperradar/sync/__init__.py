@@ -15,8 +15,8 @@ from sqlalchemy import Engine
 from paperradar.config import Config, require_key, user_agent
 from paperradar.ingest import Checkpoint, FileResult, finish_run, start_run, write_batch
 from paperradar.records import Item
-from paperradar.sources.http import Fetcher
 from paperradar.store.writer import Changes, Counts, FileContext
+from paperradar.sync.http import Fetcher
 
 # How each service wants its key (the Fetcher keeps it out of every message, log and cache name).
 KEY_HEADERS = {"semantic_scholar": "x-api-key"}

@@ -14,10 +14,10 @@ from sqlalchemy import Engine
 
 from paperradar.records import ARXIV_API
 from paperradar.sources import arxiv_api
-from paperradar.sources.http import Fetcher
 from paperradar.store import queries
 from paperradar.store.writer import Changes, Counts
 from paperradar.sync import SyncRun
+from paperradar.sync.http import Fetcher
 
 ORIGIN = "sync:arxiv_api"
 PAGE_SIZE = 100  # arXiv's advice: pages of modest size, a few thousand results per query at most

@@ -17,9 +17,9 @@ from sqlalchemy import Engine
 
 from paperradar.records import ARXIV_OAI, Item, Skipped, UnreadableInput, WorkRecord
 from paperradar.sources import arxiv_oai
-from paperradar.sources.http import Fetcher
 from paperradar.store.writer import Changes, Counts
 from paperradar.sync import SyncRun
+from paperradar.sync.http import Fetcher
 
 ORIGIN = "sync:arxiv_oai"
 DEFAULT_PREFIX = "arXivRaw"  # per-version dates and sizes; "arXiv" gives affiliations instead

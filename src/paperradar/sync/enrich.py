@@ -36,12 +36,12 @@ from paperradar.records import (
     WorkRecord,
 )
 from paperradar.sources import arxiv_api, openalex, semantic_scholar
-from paperradar.sources.http import Fetcher, Response
 from paperradar.store import schema as t
 from paperradar.store import uncategorised
 from paperradar.store.sql import chunks
 from paperradar.store.writer import Changes, Counts
 from paperradar.sync import SyncRun
+from paperradar.sync.http import Fetcher, Response
 
 __all__ = [
     "ARXIV_BATCH_LIMIT",

@@ -15,9 +15,9 @@ from sqlalchemy import Engine
 
 from paperradar.records import HUGGINGFACE
 from paperradar.sources import hf_papers
-from paperradar.sources.http import Fetcher
 from paperradar.store.writer import Changes, Counts
 from paperradar.sync import SyncRun
+from paperradar.sync.http import Fetcher
 
 ORIGIN = "sync:huggingface"
 CHECKPOINT = "sync:huggingface:daily"

@@ -14,9 +14,9 @@ from fastapi import HTTPException, Request
 from paperradar.config import ConfigError
 from paperradar.identity import ids
 from paperradar.records import UnreadableInput
-from paperradar.sources.http import UpstreamError
 from paperradar.store import community, queries
 from paperradar.sync.arxiv_api import fetch_work
+from paperradar.sync.http import UpstreamError
 from paperradar.web.site import Site
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import os
 
-from paperradar.config import Config, ConfigError, config_path, load_config
-from paperradar.config import _from_env as with_env  # the overrides alone, without rereading the file
-from paperradar.sources.http import Fetcher
+from paperradar.config import Config, ConfigError, apply_env, config_path, load_config
 from paperradar.sync import fetcher
+from paperradar.sync.http import Fetcher
 
 
 class Upstream:
@@ -33,4 +32,4 @@ class Upstream:
         """A client of ``source``; raises ConfigError when the file or the environment is unusable."""
         if self.config is None:
             raise self.problem or ConfigError("no configuration")
-        return fetcher(with_env(self.config, os.environ), source)
+        return fetcher(apply_env(self.config, os.environ), source)
