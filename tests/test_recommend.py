@@ -18,9 +18,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from paperradar.analysis.recommend import Recommendations, recommend, term_dir
+from paperradar.analysis.recommend import Recommendations, recommend
 from paperradar.cli import app
 from paperradar.search.hybrid import vector_dir
+from paperradar.search.tfidf import term_dir
 from paperradar.store import library
 from paperradar.store import schema as t
 from paperradar.store.database import open_store, writing

@@ -381,7 +381,7 @@ def demo(
         index(ctx, rebuild=False, embed=True, limit=None, follow=False, every=60)
     console.print("\nComputing paper novelty and author metrics")
     refresh(ctx, full=True, novelty=embed, as_json=False)
-    from paperradar.analysis.recommend import term_dir
+    from paperradar.search.tfidf import term_dir
 
     added = term_dir(store_engine(ctx)).catch_up(store_engine(ctx))
     console.print(f"recommendations: tf-idf features of {added:,} works (for the For you page)")
