@@ -49,6 +49,7 @@ if str(ROOT) not in sys.path:
 from bench import search_bench as sb  # noqa: E402
 
 from paperradar.analysis import recommend as rc  # noqa: E402
+from paperradar.search import tfidf  # noqa: E402
 from paperradar.search.embeddings import Embedder, work_text  # noqa: E402
 from paperradar.search.vectors import VectorIndex, VectorState  # noqa: E402
 
@@ -211,7 +212,7 @@ def real_quality(seeds: int, mixed: int = 0) -> dict[str, Any]:
     mine = set(author_texts())
     ids = np.arange(1, len(texts) + 1, dtype=np.int64)
     work = DATA / ("recommend-real" + (f"-mixed-{mixed}" if mixed else ""))
-    terms = rc.TermMatrix(work / "terms")
+    terms = tfidf.TermMatrix(work / "terms")
     terms.build(texts, [(ids, list(texts))])
     vectors = write_vectors(work / "vectors", ids, bases)
     author_rows = np.flatnonzero([x in mine for x in texts])
@@ -227,9 +228,9 @@ def scale_quality(n: int, seeds: int) -> dict[str, Any]:
     mine = author_texts()
     texts = list(generated(n)) + mine
     ids = np.arange(1, len(texts) + 1, dtype=np.int64)
-    terms = rc.TermMatrix(DATA / f"recommend-{n}" / "terms")
+    terms = tfidf.TermMatrix(DATA / f"recommend-{n}" / "terms")
     started = time.perf_counter()
-    sample = texts[:: max(1, len(texts) // rc.FIT_SAMPLE)]
+    sample = texts[:: max(1, len(texts) // tfidf.FIT_SAMPLE)]
     terms.build(sample, ((ids[i : i + 20_000], texts[i : i + 20_000]) for i in range(0, len(texts), 20_000)))
     build = time.perf_counter() - started
     author_rows = np.arange(n, len(texts))
@@ -248,7 +249,7 @@ def timing(db: Path, users: int) -> dict[str, Any]:
 
     engine = create_store_engine(str(db))  # no migration: the store is another bench's
     vectors = VectorIndex(Path(f"{db}.index") / "vectors")
-    terms = rc.TermMatrix(DATA / f"recommend-{db.stem.split('-')[-1]}" / "terms")
+    terms = tfidf.TermMatrix(DATA / f"recommend-{db.stem.split('-')[-1]}" / "terms")
     info: dict[str, Any] = {
         "db": str(db.relative_to(ROOT)),
         "vectors": len(vectors),
@@ -258,7 +259,7 @@ def timing(db: Path, users: int) -> dict[str, Any]:
         started = time.perf_counter()
         sample = terms._sample(engine)
         fit = time.perf_counter()
-        terms.build(sample, rc._changed_texts(engine, -1, None))
+        terms.build(sample, tfidf._changed_texts(engine, -1, None))
         info["build_seconds"] = time.perf_counter() - started
         info["build_fit_seconds"] = fit - started
     info["works"] = len(terms)
