@@ -12,6 +12,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from paperradar.config import ConfigError
+from paperradar.services.context import AppContext
 from paperradar.web import (
     account_pages,
     actions,
@@ -22,7 +23,6 @@ from paperradar.web import (
     pages,
     recommend_pages,
 )
-from paperradar.web.upstream import Upstream
 
 WEB = Path(inspect.getfile(pages)).parent
 ROUTERS = [account_pages, actions, api, digest_pages, feed_pages, library_pages, pages, recommend_pages]
@@ -53,8 +53,10 @@ def test_the_config_file_is_read_once_and_the_environment_still_wins(
     monkeypatch.setenv("PAPERRADAR_CONFIG", str(config))
     monkeypatch.setenv("PAPERRADAR_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("PAPERRADAR_ARXIV_API_URL", raising=False)
-    upstream = Upstream.load()
-    config.write_text("not [valid toml")  # read at app creation: a later edit is not seen
+    upstream = AppContext.open(str(tmp_path / "radar.db"))
+    with upstream.fetcher("arxiv_api") as client:
+        assert client.base_url == "https://mirror.example/api/query"
+    config.write_text("not [valid toml")  # read at the first fetch: a later edit is not seen
     with upstream.fetcher("arxiv_api") as client:
         assert client.base_url == "https://mirror.example/api/query"
     monkeypatch.setenv("PAPERRADAR_ARXIV_API_URL", "http://127.0.0.1:9/api/query")
@@ -66,6 +68,6 @@ def test_a_broken_config_file_stops_only_the_fetches(tmp_path: Path, monkeypatch
     config = tmp_path / "config.toml"
     config.write_text("not [valid toml")
     monkeypatch.setenv("PAPERRADAR_CONFIG", str(config))
-    upstream = Upstream.load()  # the app still starts
+    upstream = AppContext.open(str(tmp_path / "radar.db"))  # the app still starts
     with pytest.raises(ConfigError, match="not valid TOML"):
         upstream.fetcher("arxiv_api")

@@ -17,8 +17,10 @@ from sqlalchemy import Connection, Engine
 from paperradar import __version__
 from paperradar.ingest import FileResult
 from paperradar.records import UnreadableInput
+from paperradar.services.context import AppContext
+from paperradar.services.errors import ServiceError
 from paperradar.store import queries
-from paperradar.store.database import ENV_DB, open_store
+from paperradar.store.database import ENV_DB
 from paperradar.store.writer import Counts
 
 app = typer.Typer(
@@ -33,12 +35,20 @@ console = Console(soft_wrap=True)  # long paths and titles stay on one line when
 err = Console(stderr=True, soft_wrap=True)
 
 
-def store_engine(ctx: typer.Context) -> Engine:
+def app_context(ctx: typer.Context) -> AppContext:
+    """The services' context for this run: the store of ``--db``, opened once; the config read
+    at its first use; waits and retries of the HTTP clients printed on stderr."""
     state: dict[str, Any] = ctx.ensure_object(dict)
-    if "engine" not in state:
-        state["engine"] = open_store(state.get("db"))
-    engine: Engine = state["engine"]
-    return engine
+    if "context" not in state:
+        state["context"] = AppContext.open(
+            state.get("db"), on_event=lambda message: err.print(f"[yellow]{escape(message)}[/]")
+        )
+    context: AppContext = state["context"]
+    return context
+
+
+def store_engine(ctx: typer.Context) -> Engine:
+    return app_context(ctx).engine
 
 
 def _version(value: bool) -> None:
@@ -87,10 +97,12 @@ def refused(*errors: type[Exception]) -> Iterator[None]:
     """Turn an expected refusal (an unknown author, a taken handle…) into ``error: …`` and exit 1.
 
     Put it outside ``writing(...)``: the transaction rolls back first, so nothing half-done stays.
+    A service's refusal (:class:`~paperradar.services.errors.ServiceError`) is always one.
     """
+    caught: tuple[type[Exception], ...] = (ServiceError, *errors)
     try:
         yield
-    except errors as exc:
+    except caught as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(1) from exc
 

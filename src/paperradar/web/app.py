@@ -16,8 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from paperradar import __version__
-from paperradar.search.hybrid import Searcher
-from paperradar.store.database import open_store
+from paperradar.services.context import AppContext
 from paperradar.web import (
     account_pages,
     actions,
@@ -31,7 +30,6 @@ from paperradar.web import (
 )
 from paperradar.web.security import Security
 from paperradar.web.site import HERE, Site
-from paperradar.web.upstream import Upstream
 
 ENV_LOCAL = "PAPERRADAR_LOCAL"  # "1": the server listens on loopback only (set by `serve --workers`)
 
@@ -39,11 +37,11 @@ ENV_LOCAL = "PAPERRADAR_LOCAL"  # "1": the server listens on loopback only (set 
 def create_app(db: str | Engine | None = None, *, local: bool = True) -> FastAPI:
     """The app over one store. ``local``: it listens on a loopback address only, so with no
     accounts in the store it acts as the one local user (see :mod:`paperradar.web.security`).
-    The config file is read here, once (see :mod:`paperradar.web.upstream`)."""
-    engine = db if isinstance(db, Engine) else open_store(db)
+    The config file is read once, at the first fetch (see :mod:`paperradar.services.context`)."""
+    context = AppContext.open(db)
     app = FastAPI(title="paperradar", version=__version__, docs_url=None, redoc_url=None)
     # What every route is handed (routing.SiteDep); the hardening finds it there too.
-    app.state.site = Site(engine, Security(engine, local=local), Searcher(engine), Upstream.load())
+    app.state.site = Site(context, Security(context.engine, local=local))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(actions.router)
     app.include_router(account_pages.router)

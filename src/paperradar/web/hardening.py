@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from paperradar.services.errors import ServiceError
 from paperradar.web.security import CSRF_COOKIE
 from paperradar.web.site import Site
 
@@ -81,6 +82,11 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     return error(request, exc.status_code, str(exc.detail), getattr(exc, "headers", None))
 
 
+def refused(request: Request, exc: ServiceError) -> Response:
+    """A service's refusal (not found, upstream down, bad request) with its own message."""
+    return error(request, exc.status, str(exc))
+
+
 def invalid(request: Request, exc: RequestValidationError) -> Response:
     return error(request, 422, _problem(exc))
 
@@ -105,5 +111,6 @@ def install(app: FastAPI) -> None:
     app.middleware("http")(guard)
     app.exception_handler(StarletteHTTPException)(http_error)
     app.exception_handler(RequestValidationError)(invalid)
+    app.exception_handler(ServiceError)(refused)
     app.exception_handler(Exception)(crashed)
     app.get("/docs", include_in_schema=False)(docs)

@@ -18,10 +18,9 @@ from paperradar import __version__
 from paperradar.analysis import profiles
 from paperradar.analysis.cards import category_tag
 from paperradar.search.hybrid import Searcher
+from paperradar.services.context import AppContext
 from paperradar.store import community, library
-from paperradar.store.database import writing
 from paperradar.web.security import CSRF_FIELD, Security
-from paperradar.web.upstream import Upstream
 
 HERE = Path(__file__).parent
 PER_PAGE = 30  # cards on a page of results, and entries in a feed
@@ -51,11 +50,10 @@ class Marks:
 class Site:
     """One per app, made by ``create_app`` and handed to routes by :data:`~paperradar.web.routing.SiteDep`."""
 
-    def __init__(self, engine: Engine, security: Security, searcher: Searcher, upstream: Upstream) -> None:
-        self.engine = engine
+    def __init__(self, context: AppContext, security: Security) -> None:
+        self.context = context  # what the services work over
+        self.engine: Engine = context.engine
         self.security = security
-        self.searcher = searcher
-        self.upstream = upstream
         self.templates = Jinja2Templates(directory=HERE / "templates")
         self.templates.env.globals |= {
             "delta": lambda days: dt.timedelta(days=days),
@@ -64,14 +62,18 @@ class Site:
             "csrf_field": CSRF_FIELD,
         }
 
+    @property
+    def searcher(self) -> Searcher:
+        return self.context.searcher
+
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
+        with self.context.reading() as conn:
             yield conn
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
-        with writing(self.engine) as conn:
+        with self.context.writing() as conn:
             yield conn
 
     def page(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -1,7 +1,7 @@
 """Putting a paper on today's feed, from the daily page's form or ``POST /api/v1/submissions``.
 
-A paper the store lacks is fetched from arXiv first, with the client the app set up once
-(:mod:`paperradar.web.upstream`); both routes are plain ``def``, so the fetch runs in a thread.
+A paper the store lacks is fetched from arXiv first (:meth:`paperradar.services.context.AppContext.fetcher`);
+both routes are plain ``def``, so the fetch runs in a thread.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def fetched(site: Site, ident: str) -> int:
     if arxiv is None:
         raise HTTPException(404, f"no work {ident!r} in the corpus, and it is not an arXiv id or URL")
     try:
-        with site.upstream.fetcher("arxiv_api") as client:
+        with site.context.fetcher("arxiv_api") as client:
             work_id = fetch_work(site.engine, client, arxiv)
     except (UpstreamError, ConfigError, UnreadableInput, ValueError) as exc:
         raise HTTPException(502, f"{arxiv} is not in the corpus and arXiv could not be asked: {exc}") from exc
