@@ -19,6 +19,7 @@ depends_on = None
 def upgrade() -> None:
     _catalogue()
     _work_tables()
+    _signal_tables()
     _author_tables()
     _import_tables()
 
@@ -154,6 +155,10 @@ def _work_tables() -> None:
         sa.PrimaryKeyConstraint("work_id", "version", name=op.f("pk_work_versions")),
         sqlite_with_rowid=False,
     )
+
+
+def _signal_tables() -> None:
+    """Citations, code links and community signals, each per source."""
     op.create_table(
         "citation_counts",
         sa.Column("work_id", sa.Integer(), nullable=False),
