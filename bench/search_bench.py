@@ -214,10 +214,10 @@ class VectorMaker:
 def write_embeddings(db: Path, maker: VectorMaker, seed: int, model: str) -> tuple[int, float]:
     """One synthetic vector per work into ``embeddings``, as the embedding job writes them: its
     text hash and revision, a new ``embedding_batch`` per committed chunk. Returns rows, seconds."""
-    from paperradar.search.embedding_job import _next_batch
     from paperradar.search.embeddings import text_hash, work_text
     from paperradar.store import schema as t
     from paperradar.store.database import open_store, writing
+    from paperradar.store.indexing import next_embedding_batch
     from paperradar.store.sql import upsert
 
     started = time.perf_counter()
@@ -238,7 +238,7 @@ def write_embeddings(db: Path, maker: VectorMaker, seed: int, model: str) -> tup
         block = next(vectors).astype(F16)
         now = dt.datetime.now(dt.UTC)
         with writing(engine) as conn:
-            batch = _next_batch(conn)
+            batch = next_embedding_batch(conn)
             payload = [
                 {
                     "work_id": work_id,

@@ -18,18 +18,16 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import orjson
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine
 
 from paperradar.records import SEMANTIC_SCHOLAR, Item, UnreadableInput
 from paperradar.sources import detect, format_by_name, recorded, semantic_scholar
 from paperradar.sources.base import Format, Parser, bytes_read, load_json_document
 from paperradar.sources.parallel import default_workers, parse_in_workers
-from paperradar.store import schema as t
+from paperradar.store import runs
 from paperradar.store.database import writing
-from paperradar.store.sql import upsert
+from paperradar.store.runs import Checkpoint as Checkpoint
 from paperradar.store.writer import BatchWriter, Changes, Counts, FileContext
 
 BATCH_SIZE = 2000
@@ -80,10 +78,6 @@ def fingerprint(path: Path) -> str:
             fh.seek(-FINGERPRINT_BYTES, os.SEEK_END)
             digest.update(fh.read())
     return digest.hexdigest()
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @contextlib.contextmanager
@@ -155,6 +149,11 @@ def _parser(fmt: Format, body: Path, answer: recorded.Recorded | None, cites: st
     return functools.partial(semantic_scholar.parse, paper_id=paper_id)
 
 
+def _shown(message: str, path: Path, answer: recorded.Recorded | None) -> str:
+    """A message as the user knows the file (a recorded answer's body is read from a temporary file)."""
+    return message.replace(str(answer.body), str(path)) if answer is not None else message
+
+
 def _import(
     engine: Engine,
     path: Path,
@@ -169,16 +168,12 @@ def _import(
 ) -> FileResult:
     result = FileResult(path)
     body = answer.body if answer is not None else path  # what the parsers read
-
-    def shown(message: str) -> str:  # a recorded answer's body is read from a temporary file
-        return message.replace(str(body), str(path)) if answer is not None else message
-
     try:
         fmt: Format = format_by_name(format_name) if format_name else detect(body)
         result.format = fmt.name
         parse = _parser(fmt, body, answer, cites)
     except UnreadableInput as exc:
-        result.error = shown(str(exc))
+        result.error = _shown(str(exc), path, answer)
         return result
     key = fingerprint(path)
     checkpoint_key = f"import:{key}"
@@ -188,65 +183,84 @@ def _import(
         start = previous.position + 1
         result.resumed_from = previous.position
     ctx = FileContext(source=fmt.source, file=str(path), file_key=key, run_id=run_id, as_of=as_of)
-    total = body.stat().st_size
-    batch: list[Item] = []
-    weight = 0
-    committed = start - 1  # the position of the last item committed
-
-    def commit(done: bool) -> None:
-        nonlocal batch, weight, committed
-        committed = batch[-1].position if batch else committed
-        writer = write_batch(engine, batch, ctx, Checkpoint(checkpoint_key, max(committed, 0), done))
-        if writer is not None:
-            result.counts.add(writer.counts)
-        result.items += len(batch)
-        batch, weight = [], 0
-        if after_batch is not None and writer is not None:
-            after_batch(writer.changes)
-        if progress is not None:
-            progress(path, bytes_read(body) or (total if done else 0), total, result.items)
-
+    batches = _Batches(
+        engine, run_id, ctx, checkpoint_key, result, body, progress, after_batch, batch_size, start - 1
+    )
     if workers is None:
         workers = default_workers(fmt, body)
     parallel = workers > 0 and fmt.parse_line is not None and parse is fmt.parse
     items = parse_in_workers(fmt, body, start, workers) if parallel else parse(body, start)
-    with _bulk_gc():
-        try:
-            for item in items:
-                if item.position < start:
-                    continue
-                # A batch ends between positions only: the checkpoint says a position is done, so
-                # all its items (a paper and its thousand embedded citations) go in one transaction.
-                if weight >= batch_size and item.position != batch[-1].position:
-                    commit(done=False)
-                batch.append(item)
-                weight += 1 + len(getattr(item.record, "works", ()))
-            commit(done=True)
-        except UnreadableInput as exc:
-            if result.items == 0 and not batch:
-                result.error = shown(str(exc))
-            else:  # part of the file was read: keep it, report the rest
-                commit(done=False)
-                result.counts.notes.append(shown(str(exc)))
-        except BaseException as exc:  # Ctrl-C or a bug: what was committed stays, and resumes
-            finish_run(
-                engine, run_id, result, "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-            )
-            raise
+    batches.read(items, start, lambda message: _shown(message, path, answer))
     if answer is not None and result.ok:
         result.counts.notes.insert(0, answer.described)
     finish_run(engine, run_id, result)
     return result
 
 
-@dataclass(frozen=True)
-class Checkpoint:
-    """Where a run stands: saved in the same transaction as the batch it follows."""
+@dataclass
+class _Batches:
+    """One file's items committed in batches, each with the checkpoint of its last position."""
 
-    key: str  # "import:<file fingerprint>", "sync:arxiv_oai:cs", …
-    position: int  # last committed item position (a line, a record, a page)
-    done: bool
-    state: dict[str, Any] | None = None  # what a resumed run needs besides the position (tokens…)
+    engine: Engine
+    run_id: int
+    ctx: FileContext
+    checkpoint_key: str
+    result: FileResult
+    body: Path  # what the parser reads (for progress in bytes)
+    progress: ProgressCallback | None
+    after_batch: Callable[[Changes], None] | None
+    batch_size: int
+    committed: int  # the position of the last item committed
+    batch: list[Item] = field(default_factory=list)
+    weight: int = 0  # items in the batch, with the works they embed
+    total: int = field(init=False)  # bytes to read
+
+    def __post_init__(self) -> None:
+        self.total = self.body.stat().st_size
+
+    def read(self, items: Iterable[Item], start: int, shown: Callable[[str], str]) -> None:
+        """Commit every item from position ``start`` on. A file unreadable half-way keeps what was
+        read and notes why it stopped; an interruption records the run as it stands, and raises."""
+        result = self.result
+        with _bulk_gc():
+            try:
+                for item in items:
+                    if item.position >= start:
+                        self.add(item)
+                self.commit(done=True)
+            except UnreadableInput as exc:
+                if result.items == 0 and not self.batch:
+                    result.error = shown(str(exc))
+                else:  # part of the file was read: keep it, report the rest
+                    self.commit(done=False)
+                    result.counts.notes.append(shown(str(exc)))
+            except BaseException as exc:  # Ctrl-C or a bug: what was committed stays, and resumes
+                status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+                finish_run(self.engine, self.run_id, result, status)
+                raise
+
+    def add(self, item: Item) -> None:
+        # A batch ends between positions only: the checkpoint says a position is done, so
+        # all its items (a paper and its thousand embedded citations) go in one transaction.
+        if self.weight >= self.batch_size and item.position != self.batch[-1].position:
+            self.commit(done=False)
+        self.batch.append(item)
+        self.weight += 1 + len(getattr(item.record, "works", ()))
+
+    def commit(self, done: bool) -> None:
+        result, batch = self.result, self.batch
+        self.committed = batch[-1].position if batch else self.committed
+        checkpoint = Checkpoint(self.checkpoint_key, max(self.committed, 0), done)
+        writer = write_batch(self.engine, batch, self.ctx, checkpoint)
+        if writer is not None:
+            result.counts.add(writer.counts)
+        result.items += len(batch)
+        self.batch, self.weight = [], 0
+        if self.after_batch is not None and writer is not None:
+            self.after_batch(writer.changes)
+        if self.progress is not None:
+            done_bytes = bytes_read(self.body) or (self.total if done else 0)
+            self.progress(self.result.path, done_bytes, self.total, result.items)
 
 
 def start_run(
@@ -256,26 +270,8 @@ def start_run(
 
     A previous run that never finished is marked ``interrupted``: this one resumes it.
     """
-    cp = t.checkpoints
     with writing(engine) as conn:
-        previous = conn.execute(
-            select(cp.c.position, cp.c.done, cp.c.run_id, cp.c.state).where(cp.c.key == checkpoint_key)
-        ).first()
-        if previous is not None and not previous.done:
-            conn.execute(
-                update(t.ingest_runs)
-                .where(t.ingest_runs.c.id == previous.run_id, t.ingest_runs.c.status == "running")
-                .values(status="interrupted")
-            )
-        run_id = conn.execute(
-            insert(t.ingest_runs)
-            .values(kind=kind, target=target, format=format_name, started_at=_now(), status="running")
-            .returning(t.ingest_runs.c.id)
-        ).scalar_one()
-    if previous is None:
-        return None, int(run_id)
-    state = orjson.loads(previous.state) if previous.state else None
-    return Checkpoint(checkpoint_key, previous.position, previous.done, state), int(run_id)
+        return runs.start_run(conn, kind, target, format_name, checkpoint_key)
 
 
 def write_batch(
@@ -287,27 +283,13 @@ def write_batch(
         if items:
             writer = BatchWriter(conn, ctx)
             writer.write(items)
-        row = {
-            "key": checkpoint.key,
-            "position": checkpoint.position,
-            "done": checkpoint.done,
-            "state": orjson.dumps(checkpoint.state).decode() if checkpoint.state is not None else None,
-            "run_id": ctx.run_id,
-            "updated_at": _now(),
-        }
-        upsert(conn, t.checkpoints, [row], ["key"])
+        runs.save_checkpoint(conn, checkpoint, ctx.run_id)
     return writer
 
 
 def finish_run(engine: Engine, run_id: int, result: FileResult, status: str | None = None) -> None:
+    """Record how a run ended, with the counts and notes (or the error) of its result."""
+    counts = {**result.counts.as_dict(), "items": result.items}
+    message = result.error or "; ".join(result.counts.notes) or None
     with writing(engine) as conn:
-        conn.execute(
-            update(t.ingest_runs)
-            .where(t.ingest_runs.c.id == run_id)
-            .values(
-                finished_at=_now(),
-                status=status or ("failed" if result.error else "done"),
-                counts=orjson.dumps({**result.counts.as_dict(), "items": result.items}).decode(),
-                message=result.error or "; ".join(result.counts.notes) or None,
-            )
-        )
+        runs.finish_run(conn, run_id, status or ("failed" if result.error else "done"), counts, message)

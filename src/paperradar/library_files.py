@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from paperradar import records as r
 from paperradar.analysis.cards import Card, cards
@@ -24,7 +24,7 @@ from paperradar.identity import works as work_identity
 from paperradar.records import UnreadableInput
 from paperradar.sources import detect, format_by_name
 from paperradar.store import library
-from paperradar.store import schema as t
+from paperradar.store import search as store_search
 
 IMPORT_FORMATS = ("bibtex", "csl-json")
 
@@ -48,19 +48,17 @@ class LibraryImport:
 
 def match(conn: Connection, record: r.WorkRecord) -> tuple[int | None, str]:
     """The work a library entry means, and how it was found (or why not)."""
-    wi = t.work_ids.c
     for scheme, value in work_identity.keys(record):
-        found = list(conn.execute(select(wi.work_id).where(wi.scheme == scheme, wi.value == value)).scalars())
+        found = store_search.works_with_id(conn, scheme, value)
         if scheme != work_identity.TITLE_SCHEME and found:
             return int(found[0]), f"by {scheme}"
         if scheme == work_identity.TITLE_SCHEME and found:
             if len(found) == 1:
                 return int(found[0]), "by title"
             year = work_identity.record_year(record)
-            w = t.works.c
             same_year = [
                 work_id
-                for work_id, work_year in conn.execute(select(w.id, w.year).where(w.id.in_(found)))
+                for work_id, work_year in library.work_years(conn, found)
                 if year and work_year and abs(work_year - year) <= 1
             ]
             if len(same_year) == 1:

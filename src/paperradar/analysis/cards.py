@@ -14,12 +14,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import orjson
-from sqlalchemy import BindParameter, Connection, bindparam, select
+from sqlalchemy.engine import Connection
 
-from paperradar import records as r
-from paperradar.store import schema as t
-from paperradar.store.sql import chunks
+from paperradar.store.works import card_rows
 
 SHOWN_AUTHORS = 3
 SHOWN_AFFILIATIONS = 3
@@ -79,54 +76,26 @@ def _unique(values: Sequence[str]) -> list[str]:
     return list(seen.values())
 
 
-# Built once (every page of cards runs them); the ids are bound per chunk.
-_W, _A, _WS, _CL = t.works.c, t.authorships.c, t.work_sources.c, t.code_links.c
-_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
-_WORKS = select(
-    _W.id,
-    _W.arxiv_id,
-    _W.doi,
-    _W.primary_category,
-    _W.published,
-    _W.has_code,
-    _W.title,
-    _W.abstract,
-    _W.n_authors,
-).where(_W.id.in_(_IDS))
-_BY_POSITION = (  # one more than shown tells whether there are more
-    select(_A.work_id, _A.name, _A.affiliations)
-    .where(_A.work_id.in_(_IDS), _A.position <= SHOWN_AUTHORS + 1)
-    .order_by(_A.work_id, _A.position)
-)
-_SEED = select(_WS.work_id, _WS.record).where(_WS.work_id.in_(_IDS), _WS.source == r.SEED_CARDS)
-_LINKS = (
-    select(_CL.work_id, _CL.url).where(_CL.work_id.in_(_IDS), _CL.url != "").order_by(_CL.is_official.desc())
-)
-
-
 def cards(conn: Connection, work_ids: Sequence[int], today: dt.date) -> dict[int, Card]:
     """The cards of the given works, by work id."""
-    rows: dict[int, Any] = {}
+    # One author more than shown tells whether there are more.
+    found = card_rows(conn, work_ids, SHOWN_AUTHORS + 1)
     names: dict[int, list[str]] = defaultdict(list)
     affiliations: dict[int, list[str]] = defaultdict(list)
+    for work_id, name, affs in found.authors:
+        names[work_id].append(name)
+        affiliations[work_id].extend(affs)
     captured: dict[int, dict[str, Any]] = {}  # what a captured card showed (seed source)
+    for work_id, extra in found.captured:
+        held = captured.setdefault(work_id, {})
+        for key in ("card_affiliations", "date_text"):
+            if extra.get(key) and key not in held:
+                held[key] = extra[key]
     code_urls: dict[int, str] = {}
-    for chunk in chunks(list(work_ids)):
-        ids = {"ids": chunk}
-        rows.update((row.id, row) for row in conn.execute(_WORKS, ids))
-        for work_id, name, affs in conn.execute(_BY_POSITION, ids):
-            names[work_id].append(name)
-            affiliations[work_id].extend(orjson.loads(affs) if affs else [])
-        for work_id, text in conn.execute(_SEED, ids):
-            extra = orjson.loads(text).get("extra", {})
-            held = captured.setdefault(work_id, {})
-            for key in ("card_affiliations", "date_text"):
-                if extra.get(key) and key not in held:
-                    held[key] = extra[key]
-        for work_id, url in conn.execute(_LINKS, ids):
-            code_urls.setdefault(work_id, url)
+    for work_id, url in found.code_urls:
+        code_urls.setdefault(work_id, url)
     result: dict[int, Card] = {}
-    for work_id, row in rows.items():
+    for work_id, row in found.works.items():
         shown = names.get(work_id, [])
         seen = captured.get(work_id, {})
         # More authors than shown; a list of unknown length (n_authors None) stopped at "et al.".

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy.engine import Connection
 
 from paperradar import records as r
 from paperradar.analysis.cards import Card, cards
 from paperradar.analysis.profiles import source_name
-from paperradar.store import schema as t
+from paperradar.store import feed as stored
 
 EASTERN = ZoneInfo("America/New_York")
 CUTOFF = dt.time(14, 0)  # arXiv's daily submission deadline, US Eastern
@@ -51,11 +51,14 @@ def days_of(day: dt.date, span: Span = "day") -> tuple[dt.date, dt.date]:
 
 
 def announced_on(submitted: dt.datetime) -> dt.date:
-    """The date of the arXiv listing that announces a paper submitted at ``submitted``.
+    """The date of the arXiv listing that announces a paper submitted at ``submitted`` (naive:
+    UTC); arXiv's holidays are not modelled.
 
-    Submissions close at 14:00 US Eastern on weekdays; Monday–Thursday's are announced at 20:00
-    Eastern that evening, Friday's (and the weekend's, up to Monday 14:00) on Sunday evening.
-    The listing carries the date of the next day — 20:00 Eastern is already that day in UTC.
+    Submissions close at 14:00 US Eastern on weekdays, and each weekday's batch runs from the
+    previous weekday's deadline to its own: Monday's holds Friday after 14:00 and the weekend.
+    Monday–Thursday's batches are announced at 20:00 Eastern that evening, Friday's on Sunday
+    evening. The listing carries the date of the day after the announcement (20:00 Eastern is
+    already that day in UTC): Tuesday–Friday for Monday–Thursday's batches, Monday for Friday's.
     """
     local = (
         submitted.astimezone(EASTERN)
@@ -104,29 +107,19 @@ class FeedItem:
 
 def _featured(conn: Connection, first: dt.date, last: dt.date) -> dict[int, tuple[dt.date, str, str | None]]:
     """work → (day, why, submitter) for Hugging Face features and local submissions in the range."""
-    cm, sub = t.community.c, t.submissions.c
     found: dict[int, tuple[dt.date, str, str | None]] = {}
-    stmt = select(cm.work_id, cm.featured_day, cm.source, cm.submitter).where(
-        cm.featured_day >= first, cm.featured_day <= last
-    )
-    for work_id, day, source, submitter in conn.execute(stmt.order_by(cm.featured_day)):
+    for work_id, day, source, submitter in stored.featured(conn, first, last):
         found.setdefault(work_id, (day, f"featured on {source_name(source)}", submitter))
-    stmt = select(sub.work_id, sub.day, sub.submitter).where(sub.day >= first, sub.day <= last)
-    for work_id, day, submitter in conn.execute(stmt):
+    for work_id, day, submitter in stored.submitted(conn, first, last):
         found.setdefault(work_id, (day, f"submitted here by {submitter}", submitter))
     return found
 
 
 def _announced(conn: Connection, first: dt.date, last: dt.date, known: set[int]) -> dict[int, dt.date]:
     """arXiv works announced in the range that no feature or submission placed already."""
-    w, v = t.works.c, t.work_versions.c
-    stmt = (
-        select(w.id, w.published, v.date)
-        .outerjoin(t.work_versions, and_(v.work_id == w.id, v.version == "v1"))
-        .where(w.arxiv_id.is_not(None), w.published >= first - dt.timedelta(days=4), w.published <= last)
-    )
     found = {}
-    for work_id, published, submitted in conn.execute(stmt):
+    # A paper is listed at most four days after its first version (Thursday after 14:00: Monday).
+    for work_id, published, submitted in stored.arxiv_works(conn, first - dt.timedelta(days=4), last):
         if work_id in known:
             continue
         when = submitted or dt.datetime.combine(published, dt.time(12), dt.UTC)
@@ -142,25 +135,18 @@ class _Signals:
 
     hf: dict[int, int]
     local: dict[int, int]
-    organisation: dict[int, tuple[str, str]]  # work → (handle, name)
+    organisation: dict[int, tuple[str, str | None]]  # work → (handle, name)
 
 
 def _signals(conn: Connection, ids: list[int]) -> _Signals:
-    cm, org, v = t.community.c, t.organisations.c, t.votes.c
     hf: dict[int, int] = defaultdict(int)
-    organisation: dict[int, tuple[str, str]] = {}
-    stmt = (
-        select(cm.work_id, cm.source, cm.upvotes, org.key, org.name)
-        .outerjoin(t.organisations, org.id == cm.organisation_id)
-        .where(cm.work_id.in_(ids))
-    )
-    for work_id, source, upvotes, key, name in conn.execute(stmt):
+    organisation: dict[int, tuple[str, str | None]] = {}
+    for work_id, source, upvotes, key, name in stored.community_rows(conn, ids):
         if source == r.HUGGINGFACE and upvotes:
             hf[work_id] = max(hf[work_id], upvotes)
         if key and work_id not in organisation:
             organisation[work_id] = (key.split(":", 1)[-1], name)
-    counted = select(v.work_id, func.count()).where(v.work_id.in_(ids)).group_by(v.work_id)
-    return _Signals(hf, {work_id: n for work_id, n in conn.execute(counted)}, organisation)
+    return _Signals(hf, stored.local_votes(conn, ids), organisation)
 
 
 def upvotes(conn: Connection, work_id: int) -> tuple[int, int]:
@@ -209,25 +195,16 @@ def trending(
     """Papers by time-decayed upvotes cast within the window before ``now``."""
     now = now or dt.datetime.now(dt.UTC)
     since = now - WINDOWS[window]
-    cm, v = t.community.c, t.votes.c
     votes: dict[int, list[tuple[dt.datetime, int]]] = defaultdict(list)  # work → (cast at, how many)
     from_hf: dict[int, int] = defaultdict(int)
-    stmt = select(cm.work_id, cm.featured_day, cm.upvotes).where(
-        cm.source == r.HUGGINGFACE,
-        cm.upvotes > 0,
-        cm.featured_day >= since.date(),
-        cm.featured_day <= now.date(),
-    )
-    for work_id, day, upvotes in conn.execute(stmt):
+    for work_id, day, upvotes in stored.hf_upvotes_featured(conn, since.date(), now.date()):
         cast = dt.datetime.combine(day, dt.time(0), dt.UTC)
         if since <= cast <= now:
             votes[work_id].append((cast, int(upvotes)))
             from_hf[work_id] += int(upvotes)
     local: dict[int, int] = defaultdict(int)
-    for work_id, at in conn.execute(
-        select(v.work_id, v.voted_at).where(v.voted_at >= since, v.voted_at <= now)
-    ):
-        votes[work_id].append((at if at.tzinfo else at.replace(tzinfo=dt.UTC), 1))
+    for work_id, at in stored.local_votes_cast(conn, since, now):
+        votes[work_id].append((at, 1))
         local[work_id] += 1
     ranked = sorted(
         (
@@ -256,21 +233,12 @@ class OrganisationPage:
 def organisation_page(conn: Connection, org_id: int, today: dt.date | None = None) -> OrganisationPage:
     """An organisation with its members and papers: those a source lists under it (Hugging Face)
     and those its members tagged, newest first."""
-    org, cm, wo, w = t.organisations.c, t.community.c, t.work_organisations.c, t.works.c
-    row = conn.execute(select(org.key, org.name, org.source).where(org.id == org_id)).one()
+    key, name, source = stored.organisation(conn, org_id)
     placed: dict[int, tuple[dt.date, str, str | None]] = {}
-    listed = select(cm.work_id, cm.featured_day, cm.source, w.published).join(t.works, w.id == cm.work_id)
-    for work_id, day, source, published in conn.execute(listed.where(cm.organisation_id == org_id)):
-        placed[work_id] = (day or published or dt.date.min, f"listed under it by {source_name(source)}", None)
-    tagged = select(wo.work_id, wo.tagged_by, w.published).join(t.works, w.id == wo.work_id)
-    for work_id, by, published in conn.execute(tagged.where(wo.organisation_id == org_id)):
+    for work_id, day, lister, published in stored.listed_works(conn, org_id):
+        placed[work_id] = (day or published or dt.date.min, f"listed under it by {source_name(lister)}", None)
+    for work_id, by, published in stored.tagged_works(conn, org_id):
         placed.setdefault(work_id, (published or dt.date.min, f"tagged by {by}", by))
     papers = _items(conn, placed, today or dt.date.today()) if placed else []
     papers.sort(key=lambda i: (i.day, i.card.work_id), reverse=True)
-    m = t.organisation_members.c
-    members = conn.execute(
-        select(m.member, m.role).where(m.organisation_id == org_id).order_by(m.role, m.member)
-    )
-    return OrganisationPage(
-        row.key.split(":", 1)[-1], row.name, row.source, [(u, r_) for u, r_ in members], papers
-    )
+    return OrganisationPage(key.split(":", 1)[-1], name, source, stored.members(conn, org_id), papers)

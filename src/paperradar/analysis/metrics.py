@@ -8,8 +8,10 @@ arrays.
 * **h-index**: the largest h such that h works have at least h citations each, over the works
   with citation data; **i10**: works with ≥ 10 citations; **citations**: their sum. By
   construction h ≤ cited works ≤ papers and h² ≤ citations.
-* **citations per year**: the mean of the last five calendar years (this one included), over
-  the works with per-year data.
+* **citations per year**: each work's citations in the five calendar years ending at its data's
+  as-of year (``facts.CitationFact.last_year``: a snapshot's year, this year for citing works in
+  the corpus, never after this year), summed over the works with per-year data and divided by
+  five.
 * **main category**: the most frequent primary category; ties go to the most recent.
 * **Novelty %**: the median of the author's papers' novelty percentiles, first- and last-author
   works counted twice; only with at least :data:`MIN_WORKS` such papers.
@@ -34,7 +36,7 @@ class WorkArrays:
     """Per-work inputs, aligned by work index."""
 
     citations: Floats  # NaN: no source gave a count
-    recent: Floats  # citations in the last five years; NaN: no per-year data
+    recent: Floats  # citations in the five years up to its data's as-of year; NaN: no per-year data
     category: Ints  # code of the primary category, -1: none
     day: Ints  # first-version date as days since 1970, min int64: unknown
     has_code: npt.NDArray[np.bool_]

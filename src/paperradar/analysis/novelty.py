@@ -17,15 +17,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, bindparam, delete, select, update
+from sqlalchemy.engine import Connection, Engine
 
 from paperradar.search.embeddings import DIM
 from paperradar.search.vectors import VectorIndex
-from paperradar.store import schema as t
+from paperradar.store import metrics as stored
 from paperradar.store.database import writing
-from paperradar.store.sql import chunks, insert_rows
 
 K = 10
 WINDOW_MONTHS = 24
@@ -123,6 +123,76 @@ def score_all(
     return novelty, neighbours
 
 
+@dataclass
+class _Embedded:
+    """The embedded works that can be scored (a category, a date and a vector), sorted by id."""
+
+    ids: np.ndarray
+    rows: list[tuple[int, Any, Any, Any]]  # (work, primary category, published, embedded at)
+    matrix: np.ndarray  # their vectors
+    category: np.ndarray  # category codes
+    day: np.ndarray  # days since 1970
+    month: np.ndarray  # months since 1970-01
+
+    @classmethod
+    def of(cls, usable: list[tuple[int, Any, Any, Any]], vectors: VectorIndex) -> _Embedded:
+        """Those of ``usable`` that have a vector in ``vectors``."""
+        ids = np.array([r[0] for r in usable], dtype=np.int64)
+        found, matrix = _aligned(vectors, ids)
+        keep = np.isin(ids, found)
+        usable = [r for r, k in zip(usable, keep, strict=True) if k]
+        ids = ids[keep]
+        order = np.argsort(ids)
+        ids, usable = ids[order], [usable[i] for i in order]
+        matrix = matrix[np.searchsorted(found, ids)]
+        names: dict[str, int] = {}
+        category = np.array([names.setdefault(r[1], len(names)) for r in usable], dtype=np.int64)
+        day = np.array([(r[2] - _EPOCH).days for r in usable], dtype=np.int64)
+        return cls(ids, usable, matrix, category, day, _month(day))
+
+
+def _todo(works: _Embedded, scored: dict[int, tuple[Any, str]], model: str, recompute: bool) -> np.ndarray:
+    """Which works to score: those without a score of this model or embedded since their score
+    (all with ``recompute``), and the later works these are predecessors of."""
+
+    def stale(i: int) -> bool:
+        held = scored.get(int(works.ids[i]))
+        if held is None or held[1] != model or recompute:
+            return True
+        embedded = works.rows[i][3]
+        return bool(embedded and held[0] and _naive(embedded) > _naive(held[0]))
+
+    todo = np.array([stale(i) for i in range(len(works.ids))], dtype=bool)
+    category, day, month = works.category, works.day, works.month
+    # A newly scored paper is a predecessor of the later papers of its category within the
+    # window: those are re-scored too.
+    for code in np.unique(category[todo]):
+        in_cat = category == code
+        first_new = day[todo & in_cat].min()
+        todo |= in_cat & (day > first_new) & (month <= _month(np.array([first_new]))[0] + WINDOW_MONTHS)
+    return todo
+
+
+def _score_rows(
+    works: _Embedded, todo: np.ndarray, novelty: np.ndarray, neighbours: np.ndarray, model: str
+) -> list[dict[str, object]]:
+    """The ``work_novelty`` rows of the scored works (percentiles are graded afterwards)."""
+    now = dt.datetime.now(dt.UTC)
+    return [
+        {
+            "work_id": int(works.ids[i]),
+            "model": model,
+            "category": works.rows[i][1],
+            "month": str(np.datetime64(int(works.month[i]), "M")),
+            "novelty": None if np.isnan(novelty[i]) else float(novelty[i]),
+            "neighbours": int(neighbours[i]),
+            "percentile": None,
+            "computed_at": now,
+        }
+        for i in np.flatnonzero(todo)
+    ]
+
+
 def refresh_novelty(
     engine: Engine,
     vectors: VectorIndex,
@@ -132,70 +202,22 @@ def refresh_novelty(
     """Score the papers that need it and re-grade the (category, month) groups they fall in."""
     model = vectors.state.model
     result = NoveltyResult()
-    w, e, nv = t.works.c, t.embeddings.c, t.work_novelty.c
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(w.id, w.primary_category, w.published, e.embedded_at)
-            .join(t.embeddings, e.work_id == w.id)
-            .where(e.model == model, e.text_hash != "")
-        ).all()
-        scored = {
-            work_id: (computed_at, row_model)
-            for work_id, computed_at, row_model in conn.execute(select(nv.work_id, nv.computed_at, nv.model))
-        }
+        rows = stored.embedded_works(conn, model)
+        scored = stored.novelty_stamps(conn)
     usable = [r for r in rows if r[1] and r[2]]
     result.skipped = len(rows) - len(usable)
     if not usable:
         return result
-    ids = np.array([r[0] for r in usable], dtype=np.int64)
-    found, matrix = _aligned(vectors, ids)
-    keep = np.isin(ids, found)
-    usable = [r for r, k in zip(usable, keep, strict=True) if k]
-    ids = ids[keep]
-    order = np.argsort(ids)
-    ids, usable = ids[order], [usable[i] for i in order]
-    matrix = matrix[np.searchsorted(found, ids)]
-    names: dict[str, int] = {}
-    category = np.array([names.setdefault(r[1], len(names)) for r in usable], dtype=np.int64)
-    day = np.array([(r[2] - _EPOCH).days for r in usable], dtype=np.int64)
-    month = _month(day)
-
-    def stale(i: int) -> bool:
-        held = scored.get(int(ids[i]))
-        if held is None or held[1] != model or recompute:
-            return True
-        embedded = usable[i][3]
-        return bool(embedded and held[0] and _naive(embedded) > _naive(held[0]))
-
-    todo = np.array([stale(i) for i in range(len(ids))], dtype=bool)
-    # A newly scored paper is a predecessor of the later papers of its category within the
-    # window: those are re-scored too.
-    for code in np.unique(category[todo]):
-        in_cat = category == code
-        first_new = day[todo & in_cat].min()
-        todo |= in_cat & (day > first_new) & (month <= _month(np.array([first_new]))[0] + WINDOW_MONTHS)
-    novelty, neighbours = score_all(category, day, matrix, todo, progress)
-    now = dt.datetime.now(dt.UTC)
-    out_rows: list[dict[str, object]] = [
-        {
-            "work_id": int(ids[i]),
-            "model": model,
-            "category": usable[i][1],
-            "month": str(np.datetime64(int(month[i]), "M")),
-            "novelty": None if np.isnan(novelty[i]) else float(novelty[i]),
-            "neighbours": int(neighbours[i]),
-            "percentile": None,
-            "computed_at": now,
-        }
-        for i in np.flatnonzero(todo)
-    ]
+    works = _Embedded.of(usable, vectors)
+    todo = _todo(works, scored, model, recompute)
+    novelty, neighbours = score_all(works.category, works.day, works.matrix, todo, progress)
+    out_rows = _score_rows(works, todo, novelty, neighbours, model)
     result.without_predecessor = int(np.sum(todo & (neighbours == 0)))
     result.computed = len(out_rows)
     groups = {(str(r["category"]), str(r["month"])) for r in out_rows}
     with writing(engine) as conn:
-        for chunk in chunks([r["work_id"] for r in out_rows]):
-            conn.execute(delete(t.work_novelty).where(nv.work_id.in_(chunk)))
-        insert_rows(conn, t.work_novelty, out_rows)
+        stored.replace_novelty(conn, out_rows)
         result.regraded = _regrade(conn, groups)
     return result
 
@@ -208,26 +230,16 @@ def _naive(value: dt.datetime) -> dt.datetime:
 
 def _regrade(conn: Connection, groups: set[tuple[str, str]]) -> set[int]:
     """Recompute the percentiles of the given (category, month) groups; returns works that moved."""
-    nv = t.work_novelty.c
     changed: set[int] = set()
-    updates: list[dict[str, object]] = []
+    grades: list[tuple[int, float, int]] = []
     for category, month in sorted(groups):
-        rows = conn.execute(
-            select(nv.work_id, nv.novelty, nv.percentile).where(nv.category == category, nv.month == month)
-        ).all()
-        scored = [r for r in rows if r[1] is not None]
+        scored = [r for r in stored.novelty_group(conn, category, month) if r[1] is not None]
         if not scored:
             continue
         ranks = percentiles(np.array([r[1] for r in scored]))
         for (work_id, _, before), after in zip(scored, ranks, strict=True):
-            updates.append({"wid": work_id, "pct": float(after), "base": len(scored)})
+            grades.append((work_id, float(after), len(scored)))
             if before is None or abs(before - after) > 1e-9:
                 changed.add(int(work_id))
-    if updates:
-        conn.execute(
-            update(t.work_novelty)
-            .where(nv.work_id == bindparam("wid"))
-            .values(percentile=bindparam("pct"), graded_among=bindparam("base")),
-            updates,
-        )
+    stored.set_percentiles(conn, grades)
     return changed

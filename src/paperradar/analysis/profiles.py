@@ -17,8 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-import orjson
-from sqlalchemy import BindParameter, Connection, Engine, Select, and_, bindparam, func, select
+from sqlalchemy.engine import Connection, Engine
 
 from paperradar.analysis import facts as f
 from paperradar.analysis.ai_score import AIScore, Distribution, ai_score
@@ -26,10 +25,10 @@ from paperradar.analysis.cards import Card, cards
 from paperradar.analysis.metrics import MIN_WORKS, AuthorTable, compute
 from paperradar.analysis.novelty import WINDOW_MONTHS
 from paperradar.analysis.refresh import distributions_for, last_refresh
+from paperradar.store import authors as stored
 from paperradar.store import queries
-from paperradar.store import schema as t
-from paperradar.store.author_variants import MAX_TEAM
-from paperradar.store.sql import chunks, utc
+from paperradar.store.authors import Report
+from paperradar.store.works import text_hashes
 from paperradar.text import plural
 
 PER_PAGE = 50
@@ -131,78 +130,6 @@ class Profile:
         return data
 
 
-# ----------------------------------------------------------------------------- statements
-# Built once: a profile page runs each of them on every visit, and building a statement costs
-# more than running it on one author's rows. ``author_id`` and ``ids`` are bound per call.
-_A, _RP, _AU = t.authorships.c, t.author_reports.c, t.authors.c
-_AUTHOR_ID: BindParameter[int] = bindparam("author_id")
-_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
-_MAIN_CATEGORIES = select(t.author_metrics.c.author_id, t.author_metrics.c.main_category).where(
-    t.author_metrics.c.author_id.in_(_IDS)
-)
-_SIGNED_AFFILIATIONS = select(_A.author_id, _A.affiliations).where(
-    _A.author_id.in_(_IDS), _A.affiliations.is_not(None)
-)
-_REPORTED_AFFILIATIONS = select(_RP.author_id, _RP.affiliations).where(
-    _RP.author_id.in_(_IDS), _RP.affiliations.is_not(None)
-)
-_AUTHOR = select(_AU.id, _AU.name, _AU.merged_into).where(_AU.id == _AUTHOR_ID)
-_MERGED = select(_AU.id).where(_AU.merged_into == _AUTHOR_ID)
-_REPORTED = (
-    select(
-        _RP.source,
-        _RP.h_index,
-        _RP.i10_index,
-        _RP.works_count,
-        _RP.citation_count,
-        _RP.counts_by_year,
-        _RP.seen_at,
-        _RP.as_of,
-    )
-    .where((_RP.author_id == _AUTHOR_ID) | _RP.author_id.in_(_MERGED))
-    .order_by(_RP.source)
-)
-_POSITIONS = select(_A.work_id, func.min(_A.position)).where(_A.author_id == _AUTHOR_ID).group_by(_A.work_id)
-_NAMES = (
-    select(_A.name).where(_A.author_id == _AUTHOR_ID).group_by(_A.name).order_by(func.count().desc(), _A.name)
-)
-_CLAIMERS = select(t.author_works.c.source).where(t.author_works.c.author_id == _AUTHOR_ID).distinct()
-_IDS_OF = (
-    select(t.author_ids.c.scheme, t.author_ids.c.value)
-    .where(t.author_ids.c.author_id == _AUTHOR_ID)
-    .order_by(t.author_ids.c.scheme, t.author_ids.c.value)
-)
-_NV = t.work_novelty.c
-_NOVELTY = select(
-    _NV.work_id, _NV.novelty, _NV.percentile, _NV.neighbours, _NV.category, _NV.month, _NV.graded_among
-)
-_NOVELTY_OF_AUTHOR = _NOVELTY.where(_NV.work_id.in_(f.works_of()))
-_TEXT_HASHES = select(t.embeddings.c.work_id, t.embeddings.c.text_hash).where(
-    t.embeddings.c.work_id.in_(_IDS)
-)
-
-
-def _coauthors_stmt(limit: int) -> Select[Any]:
-    mine, theirs = t.authorships.alias(), t.authorships.alias()
-    shared = func.count(func.distinct(theirs.c.work_id)).label("shared")
-    return (
-        select(theirs.c.author_id, t.authors.c.name, shared)
-        .select_from(mine)
-        .join(
-            t.works, and_(t.works.c.id == mine.c.work_id, func.coalesce(t.works.c.n_authors, 0) <= MAX_TEAM)
-        )
-        .join(theirs, (theirs.c.work_id == mine.c.work_id) & (theirs.c.author_id != _AUTHOR_ID))
-        .join(t.authors, t.authors.c.id == theirs.c.author_id)
-        .where(mine.c.author_id == _AUTHOR_ID)
-        .group_by(theirs.c.author_id, t.authors.c.name)
-        .order_by(shared.desc(), t.authors.c.name)
-        .limit(limit)
-    )
-
-
-_COAUTHORS = {20: _coauthors_stmt(20)}
-
-
 # ----------------------------------------------------------------------------- finding people
 def find(conn: Connection, text: str, limit: int = 20) -> list[dict[str, Any]]:
     """Authors the text may mean, most prolific first, each with context to tell them apart:
@@ -211,7 +138,7 @@ def find(conn: Connection, text: str, limit: int = 20) -> list[dict[str, Any]]:
     if not found:
         return []
     ids = [row["id"] for row in found]
-    metrics = dict(conn.execute(_MAIN_CATEGORIES, {"ids": ids}).all())
+    metrics = stored.main_categories(conn, ids)
     affiliations = _affiliations(conn, ids)
     return [
         {**row, "main_category": metrics.get(row["id"]), "affiliations": affiliations.get(row["id"], [])[:3]}
@@ -222,26 +149,19 @@ def find(conn: Connection, text: str, limit: int = 20) -> list[dict[str, Any]]:
 def _affiliations(conn: Connection, author_ids: list[int]) -> dict[int, list[str]]:
     """Per author: affiliations as written on their works (most frequent first), then reported ones."""
     counts: dict[int, Counter[str]] = {}
-    for author_id, text in conn.execute(_SIGNED_AFFILIATIONS, {"ids": author_ids}):
-        counts.setdefault(author_id, Counter()).update(orjson.loads(text))
-    for author_id, text in conn.execute(_REPORTED_AFFILIATIONS, {"ids": author_ids}):
+    found = stored.affiliations(conn, author_ids)
+    for author_id, names in found.signed:
         counter = counts.setdefault(author_id, Counter())
-        for name in orjson.loads(text):
+        for name in names:
+            counter[name] += 1
+    for author_id, names in found.reported:
+        counter = counts.setdefault(author_id, Counter())
+        for name in names:
             counter.setdefault(name, 0)
     return {author_id: [name for name, _ in counter.most_common()] for author_id, counter in counts.items()}
 
 
 # ----------------------------------------------------------------------------- the profile
-def _reported(conn: Connection, author_id: int) -> list[Any]:
-    return list(conn.execute(_REPORTED, {"author_id": author_id}))
-
-
-def _reported_as_of(report: Any, figure: str) -> dt.datetime | None:
-    """When ``report``'s ``figure`` was true (see ``author_reports.as_of``)."""
-    dates = orjson.loads(report.as_of) if report.as_of else {}
-    return utc(dates.get(figure)) or utc(report.seen_at)
-
-
 def _newest(stamps: list[str]) -> dt.date | None:
     """The day of the newest of some as-of stamps (ISO text, see ``facts.CitationFact``)."""
     return dt.date.fromisoformat(max(stamps)[:10]) if stamps else None
@@ -279,7 +199,7 @@ class _Author:
     facts: f.WorkFacts
     table: AuthorTable  # this one author's row
     positions: dict[int, int]  # work → the author's position, where the author list shows them
-    reports: list[Any]  # what sources report for the author (author_reports rows)
+    reports: list[Report]  # what sources report for the author
 
     @property
     def n(self) -> int:
@@ -299,23 +219,12 @@ def profile(
     """The author's profile with one page of their cards (``per_page`` None: all), or ``None``
     when there is no such author (a merged id leads to the person)."""
     today = today or dt.date.today()
-    row = conn.execute(_AUTHOR, {"author_id": author_id}).first()
-    if row is None:
+    found = stored.author(conn, author_id)
+    if found is None:
         return None
-    if row.merged_into:
-        return profile(conn, row.merged_into, today, page, per_page)
-    mine = f.OneAuthor(author_id)
-    pairs = f.load_author_works(conn, mine)
-    facts = f.load_works(conn, mine, today)
-    me = _Author(
-        author_id,
-        today,
-        pairs.work_ids,
-        facts,
-        compute(facts.arrays, pairs.authorships(facts), max(1, len(pairs.author_ids))),
-        dict(conn.execute(_POSITIONS, {"author_id": author_id}).all()),
-        _reported(conn, author_id),
-    )
+    if found.merged_into:
+        return profile(conn, found.merged_into, today, page, per_page)
+    me = _load(conn, author_id, today)
     h_index, i10_index, citations = _citation_figures(me)
     citations_per_year, series = _per_year(me)
     main_category = _main_category(me)
@@ -323,14 +232,14 @@ def profile(
     works, unscored = _cards_page(conn, me, novelty_rows, page, per_page)
     novelty = _novelty(me, novelty_rows, unscored)
     refreshed = last_refresh(conn)
-    names = conn.execute(_NAMES, {"author_id": author_id}).scalars()
+    names = stored.names(conn, author_id)
     return Profile(
         author_id=author_id,
-        name=row.name,
-        names=list(names) or [row.name],
-        ids=_ids(conn, author_id),
+        name=found.name,
+        names=names or [found.name],
+        ids=stored.external_ids(conn, author_id),
         affiliations=_affiliations(conn, [author_id]).get(author_id, []),
-        merged_from=list(conn.execute(_MERGED, {"author_id": author_id}).scalars()),
+        merged_from=stored.merged_from(conn, author_id),
         today=today,
         main_category=main_category,
         papers=_papers(conn, me),
@@ -340,25 +249,52 @@ def profile(
         citations_per_year=citations_per_year,
         series=series,
         novelty=novelty,
-        ai_score=ai_score(
-            {
-                "h_index": h_index.value,
-                "citations_per_year": me.first(me.table.citations_per_year)
-                if citations_per_year.value is not None
-                else None,
-                "novelty": me.first(me.table.novelty) if novelty.value is not None else None,
-                "code_rate": me.first(me.table.code_rate),
-                "upvotes": me.first(me.table.upvotes),
-            },
-            me.n,
-            main_category.value,
-            _peer_distributions(conn, main_category.value, refreshed),
-        ),
+        ai_score=_ai_score(conn, me, h_index, citations_per_year, novelty, main_category, refreshed),
         ai_score_as_of=refreshed,
         works=works,
         page=page,
         per_page=per_page,
         coauthors=_coauthors(conn, author_id),
+    )
+
+
+def _load(conn: Connection, author_id: int, today: dt.date) -> _Author:
+    """The author's works, their metric inputs, the author's computed row and reported figures."""
+    mine = f.OneAuthor(author_id)
+    pairs = f.load_author_works(conn, mine)
+    facts = f.load_works(conn, mine, today)
+    return _Author(
+        author_id,
+        today,
+        pairs.work_ids,
+        facts,
+        compute(facts.arrays, pairs.authorships(facts), max(1, len(pairs.author_ids))),
+        stored.positions(conn, author_id),
+        stored.reports(conn, author_id),
+    )
+
+
+def _ai_score(
+    conn: Connection,
+    me: _Author,
+    h_index: Figure,
+    citations_per_year: Figure,
+    novelty: Figure,
+    main_category: Figure,
+    refreshed: dt.datetime | None,
+) -> AIScore:
+    """The AI Score of the author's computed figures (those shown as known) among their peers."""
+    figures = {
+        "h_index": h_index.value,
+        "citations_per_year": me.first(me.table.citations_per_year)
+        if citations_per_year.value is not None
+        else None,
+        "novelty": me.first(me.table.novelty) if novelty.value is not None else None,
+        "code_rate": me.first(me.table.code_rate),
+        "upvotes": me.first(me.table.upvotes),
+    }
+    return ai_score(
+        figures, me.n, main_category.value, _peer_distributions(conn, main_category.value, refreshed)
     )
 
 
@@ -389,13 +325,10 @@ def _peer_distributions(
 def _papers(conn: Connection, me: _Author) -> Figure:
     basis = f"works in the corpus with this author: {len(me.positions)} in their author lists"
     if claimed_only := me.n - len(me.positions):
-        found = conn.execute(_CLAIMERS, {"author_id": me.id}).scalars()
-        claimers = ", ".join(source_name(s) for s in sorted(found))
+        claimers = ", ".join(source_name(s) for s in sorted(stored.claimers(conn, me.id)))
         basis += f", {claimed_only} more listed by {claimers}"
     reported = [
-        Reported(
-            r.source, r.works_count, r.seen_at, r.works_count != me.n, as_of=_reported_as_of(r, "works_count")
-        )
+        Reported(r.source, r.works_count, r.seen_at, r.works_count != me.n, as_of=r.as_of("works_count"))
         for r in me.reports
         if r.works_count is not None
     ]
@@ -428,9 +361,7 @@ def _citation_figures(me: _Author) -> tuple[Figure, Figure, Figure]:
                     f"{source_name(r.source)} counts {r.works_count:,} works; the corpus has {me.n:,} of them"
                 )
             problems = _problems(r.h_index, r.works_count, r.citation_count) if column == "h_index" else []
-            reported.append(
-                Reported(r.source, stated, r.seen_at, differs, problems, note, _reported_as_of(r, column))
-            )
+            reported.append(Reported(r.source, stated, r.seen_at, differs, problems, note, r.as_of(column)))
         as_of = _newest([x.as_of for x in facts.values()]) if value is not None else None
         return Figure(value, basis, None if value is not None else no_data, reported, as_of)
 
@@ -456,10 +387,10 @@ def _per_year(me: _Author) -> tuple[Figure, dict[int, int]]:
     window = f.recent_years(last)
     reported = []
     for r in me.reports:
-        if r.counts_by_year:
-            stated = _reported_as_of(r, "counts_by_year")
+        if r.counts_by_year is not None:
+            stated = r.as_of("counts_by_year")
             years = f.recent_years(min(stated.year, me.today.year) if stated else me.today.year)
-            mean = sum(orjson.loads(r.counts_by_year).get(str(y), 0) for y in years) / len(years)
+            mean = sum(r.counts_by_year.get(str(y), 0) for y in years) / len(years)
             reported.append(Reported(r.source, round(mean, 1), r.seen_at, False, as_of=stated))
     with_data = me.first(me.table.per_year_works) or 0
     if not with_data:
@@ -540,41 +471,28 @@ def _novelty(me: _Author, scored: dict[int, WorkNovelty], unscored: dict[int, Wo
     return Figure(None, basis, reason)
 
 
-def _ids(conn: Connection, author_id: int) -> dict[str, list[str]]:
-    ids: dict[str, list[str]] = {}
-    for scheme, value in conn.execute(_IDS_OF, {"author_id": author_id}):
-        ids.setdefault(scheme, []).append(value)
-    return ids
-
-
 def _novelty_rows(conn: Connection, author_id: int) -> dict[int, WorkNovelty]:
     """The novelty scores of the works on the author's profile."""
     out: dict[int, WorkNovelty] = {}
-    for work_id, novelty, percentile, neighbours, category, month, base in conn.execute(
-        _NOVELTY_OF_AUTHOR, {"author_id": author_id}
-    ):
+    for row in stored.novelty_rows(conn, author_id):
         reason = None
-        if novelty is None:
-            reason = f"no earlier work of {category} in the {WINDOW_MONTHS} months before to compare with"
-        out[work_id] = WorkNovelty(
-            None if novelty is None else round(novelty, 4),
-            None if percentile is None else round(percentile, 1),
-            neighbours,
-            category,
-            month,
+        if row.novelty is None:
+            reason = f"no earlier work of {row.category} in the {WINDOW_MONTHS} months before to compare with"
+        out[row.work_id] = WorkNovelty(
+            None if row.novelty is None else round(row.novelty, 4),
+            None if row.percentile is None else round(row.percentile, 1),
+            row.neighbours,
+            row.category,
+            row.month,
             reason,
-            base or 0,
+            row.graded_among or 0,
         )
     return out
 
 
 def _no_novelty(conn: Connection, works: dict[int, tuple[str | None, bool]]) -> dict[int, WorkNovelty]:
     """Why each of these works (id → (category, has a date)) has no novelty score."""
-    hashes: dict[int, str] = {}
-    for chunk in chunks(list(works)):
-        hashes.update(
-            (work_id, text_hash) for work_id, text_hash in conn.execute(_TEXT_HASHES, {"ids": chunk})
-        )
+    hashes = text_hashes(conn, list(works))
     out = {}
     for work_id, (category, dated) in works.items():
         embedded = hashes.get(work_id)
@@ -593,9 +511,6 @@ def _no_novelty(conn: Connection, works: dict[int, tuple[str | None, bool]]) -> 
 
 
 def _coauthors(conn: Connection, author_id: int, limit: int = 20) -> list[Coauthor]:
-    """The most frequent co-authors, on works of up to MAX_TEAM authors (everyone on a
-    3,000-author collaboration paper is not a co-author in the sense a reader means)."""
-    stmt = _COAUTHORS.get(limit)
-    if stmt is None:
-        stmt = _COAUTHORS[limit] = _coauthors_stmt(limit)
-    return [Coauthor(a, name, n) for a, name, n in conn.execute(stmt, {"author_id": author_id})]
+    """The most frequent co-authors, on works of a team's size (see
+    :func:`paperradar.store.authors.coauthors`)."""
+    return [Coauthor(a, name, n) for a, name, n in stored.coauthors(conn, author_id, limit)]

@@ -35,14 +35,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine
 
 from paperradar.search.embeddings import DIM, Embedder
 from paperradar.search.hybrid import vector_dir
 from paperradar.search.tfidf import Mapped, TermMatrix, term_dir
 from paperradar.search.vectors import VectorIndex
-from paperradar.store import library
-from paperradar.store import schema as t
+from paperradar.store import indexing, library
+from paperradar.store import search as store_search
 
 BACKGROUND = 2_000  # corpus rows sampled as background negatives per user
 TERM_CANDIDATES = 500  # best works on the tf-idf part of the model, from the full scan
@@ -137,7 +137,7 @@ class Recommender:
         larger one is built once by ``paperradar recommend --refresh``."""
         if not self.matrix.ready() and build_limit is not None:
             with self.engine.connect() as conn:
-                count = int(conn.execute(select(func.count()).select_from(t.works)).scalar() or 0)
+                count = indexing.count_works(conn)
             if count > build_limit:
                 return (
                     f"recommendations need the tf-idf features of the {count:,} works, built once: "
@@ -170,7 +170,8 @@ class Recommender:
             )
         found = self.rank(positives, negatives, limit, seed=zlib.crc32(user.encode()))
         found.user = user
-        titles = _titles(conn, [r.nearest_saved for r in found.items if r.nearest_saved is not None])
+        nearest = [r.nearest_saved for r in found.items if r.nearest_saved is not None]
+        titles = store_search.titles(conn, nearest)
         for item in found.items:
             item.nearest_title = titles.get(item.nearest_saved) if item.nearest_saved is not None else None
         return found
@@ -220,73 +221,82 @@ class Recommender:
         if isinstance(model, str):
             result.message = model
             return result
-        w_terms, w_vectors, bias, pos_ids, pos_rows, known = (
-            model.w_terms,
-            model.w_vectors,
-            model.bias,
-            model.pos_ids,
-            model.pos_rows,
-            model.known,
-        )
-        use_vectors = w_vectors is not None
-        if use_vectors:
-            result.features = "tf-idf + embeddings"
-            embedded = len(self.vectors)
-            if embedded < 0.9 * int(m.live.sum()):
-                result.notes.append(
-                    f"embeddings cover {embedded:,} of {int(m.live.sum()):,} works so far; the rest "
-                    "are ranked on their words"
-                )
-        else:
+        use_vectors = model.w_vectors is not None
+        self._note_features(result, m, use_vectors)
+        cand_rows = self._candidates(m, model, positives, limit)
+        cand_ids = m.ids[cand_rows]
+        cand = self._features(m, cand_rows, cand_ids, use_vectors)
+        total = _decision(cand, model.w_terms, model.w_vectors, model.bias)
+        best = np.argsort(-total, kind="stable")[:limit]
+        result.items = self._explained(m, model, cand, cand_ids, total, best)
+        result.seconds = time.perf_counter() - start
+        return result
+
+    def _note_features(self, result: Recommendations, m: Mapped, use_vectors: bool) -> None:
+        """Say which features the model uses, and how much of the corpus has embeddings."""
+        if not use_vectors:
             result.notes.append(
                 "no embeddings yet (run `paperradar index`): the model uses tf-idf features only"
             )
+            return
+        result.features = "tf-idf + embeddings"
+        embedded = len(self.vectors)
+        if embedded < 0.9 * int(m.live.sum()):
+            result.notes.append(
+                f"embeddings cover {embedded:,} of {int(m.live.sum()):,} works so far; the rest "
+                "are ranked on their words"
+            )
 
-        # Candidates: the whole corpus on the words, the vector index on the meaning.
-        scores = _matvec(m.matrix, w_terms)
+    def _candidates(self, m: Mapped, model: Model, positives: Sequence[int], limit: int) -> Ints:
+        """Rows to score with the full model: the whole corpus on the words, the vector index on
+        the meaning; never a saved or disliked work."""
+        scores = _matvec(m.matrix, model.w_terms)
         scores[~m.live] = -np.inf
-        excluded = self.matrix.rows_of(known)[1]
+        excluded = self.matrix.rows_of(model.known)[1]
         scores[excluded] = -np.inf
         depth = min(len(scores), TERM_CANDIDATES + limit)
         cand_rows = (
             np.argpartition(-scores, depth - 1)[:depth] if depth < len(scores) else np.arange(len(scores))
         )
         cand_rows = cand_rows[np.isfinite(scores[cand_rows])]
-        if w_vectors is not None:
-            extra = self._vector_candidates(w_vectors, np.asarray(positives[:RECENT], dtype=np.int64), limit)
+        if model.w_vectors is not None:
+            recent = np.asarray(positives[:RECENT], dtype=np.int64)
+            extra = self._vector_candidates(model.w_vectors, recent, limit)
             extra_ids, extra_rows = self.matrix.rows_of(extra)
-            extra_rows = extra_rows[~np.isin(extra_ids, known)]
+            extra_rows = extra_rows[~np.isin(extra_ids, model.known)]
             cand_rows = np.union1d(cand_rows, extra_rows)
-        cand_ids = m.ids[cand_rows]
-        cand = self._features(m, cand_rows, cand_ids, use_vectors)
-        total = _decision(cand, w_terms, w_vectors, bias)
-        best = np.argsort(-total, kind="stable")[:limit]
+        return cand_rows
 
-        # Reasons: the nearest saved paper, the terms that weigh most in the score.
-        pos_feats = self._features(m, pos_rows, pos_ids, use_vectors)
+    def _explained(
+        self, m: Mapped, model: Model, cand: _Features, cand_ids: Ints, total: Floats, best: Ints
+    ) -> list[Recommendation]:
+        """The ``best`` candidates with their reasons: the nearest saved paper, and the terms
+        that weigh most in the score."""
+        use_vectors = model.w_vectors is not None
+        pos_feats = self._features(m, model.pos_rows, model.pos_ids, use_vectors)
         chosen = cand.terms[best]
         if use_vectors and cand.vectors is not None and pos_feats.vectors is not None:
             sims = cand.vectors[best] @ pos_feats.vectors.T
         else:
             sims = (chosen @ pos_feats.terms.T).toarray()
         terms = self.matrix.terms
+        found = []
         for k, i in enumerate(best):
             j = int(np.argmax(sims[k])) if sims.shape[1] else -1
             row = chosen.getrow(k)
-            contrib = row.data * w_terms[row.indices]
+            contrib = row.data * model.w_terms[row.indices]
             top = np.argsort(-contrib)[:TOP_TERMS]
             words = [str(terms[row.indices[x]]) for x in top if contrib[x] > 0]
-            result.items.append(
+            found.append(
                 Recommendation(
                     int(cand_ids[i]),
                     float(total[i]),
-                    int(pos_ids[j]) if j >= 0 else None,
+                    int(model.pos_ids[j]) if j >= 0 else None,
                     similarity=float(sims[k, j]) if j >= 0 else 0.0,
                     terms=words,
                 )
             )
-        result.seconds = time.perf_counter() - start
-        return result
+        return found
 
     def _features(self, m: Mapped, rows: Ints, ids: Ints, use_vectors: bool) -> _Features:
         terms = m.matrix[rows]
@@ -354,13 +364,6 @@ def _decision(features: _Features, w_terms: Floats, w_vectors: Floats | None, bi
 def _matvec(matrix: Any, weights: Floats) -> Floats:
     """``matrix @ weights`` as float32 (scipy's product over the mapped arrays, no copy)."""
     return np.asarray(matrix @ weights, dtype=np.float32)
-
-
-def _titles(conn: Connection, ids: list[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    w = t.works.c
-    return {int(i): title or "" for i, title in conn.execute(select(w.id, w.title).where(w.id.in_(set(ids))))}
 
 
 # =============================================================================================

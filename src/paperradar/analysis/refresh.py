@@ -16,16 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import orjson
-from sqlalchemy import Connection, Engine, delete, func, select, union
+from sqlalchemy.engine import Connection, Engine
 
 from paperradar.analysis import facts as f
 from paperradar.analysis.ai_score import RANKED, Distribution
 from paperradar.analysis.metrics import MIN_WORKS, AuthorTable, compute
 from paperradar.store import author_variants
-from paperradar.store import schema as t
+from paperradar.store import metrics as stored
 from paperradar.store.database import writing
-from paperradar.store.sql import chunks, insert_rows, upsert
+from paperradar.store.metrics import touched_authors as touched_authors
 
 WHOLE_CORPUS_AT = 100_000  # works to load for the touched authors from which all are read at once
 
@@ -37,38 +36,6 @@ class RefreshResult:
     distributions: int = 0
     variants: int = 0  # name variants merged
     seconds: dict[str, float] = field(default_factory=dict)
-
-
-def _meta(conn: Connection, key: str) -> int:
-    value = conn.execute(select(t.meta.c.value).where(t.meta.c.key == key)).scalar()
-    return int(value or 0)
-
-
-def touched_authors(conn: Connection, since: int, works: Sequence[int] = ()) -> list[int]:
-    """Authors whose figures may have changed since store revision ``since``."""
-    a, c = t.authorships.c, t.author_works.c
-    changed = select(t.works.c.id).where(t.works.c.revision > since)
-    found: set[int] = set(
-        conn.execute(
-            union(
-                select(a.author_id).where(a.work_id.in_(changed)),
-                select(c.author_id).where(c.work_id.in_(changed)),
-            )
-        ).scalars()
-    )
-    stored = select(t.author_metrics.c.author_id)
-    found |= set(
-        conn.execute(
-            union(
-                select(a.author_id).where(a.author_id.not_in(stored)),
-                select(c.author_id).where(c.author_id.not_in(stored)),
-            )
-        ).scalars()
-    )
-    for chunk in chunks(list(works)):
-        found |= set(conn.execute(select(a.author_id).where(a.work_id.in_(chunk))).scalars())
-        found |= set(conn.execute(select(c.author_id).where(c.work_id.in_(chunk))).scalars())
-    return sorted(found)
 
 
 def refresh_metrics(
@@ -83,8 +50,8 @@ def refresh_metrics(
     clock = time.perf_counter()
     rows: list[dict[str, object]] = []
     with writing(engine) as conn:
-        head = _meta(conn, "revision")
-        since = _meta(conn, "metrics_revision")
+        head = stored.revision(conn)
+        since = stored.metrics_revision(conn)
         targets = None if full or since == 0 else touched_authors(conn, since, regraded)
         result.full = targets is None
         merges = author_variants.reconcile(conn, targets)
@@ -105,16 +72,11 @@ def refresh_metrics(
             result.authors = len(rows)
             result.seconds["compute"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        if targets is None:
-            conn.execute(delete(t.author_metrics))
-        else:
-            for chunk in chunks(targets):
-                conn.execute(delete(t.author_metrics).where(t.author_metrics.c.author_id.in_(chunk)))
-        insert_rows(conn, t.author_metrics, rows)
+        stored.replace_author_metrics(conn, targets, rows)
         result.seconds["store"] = time.perf_counter() - clock
         clock = time.perf_counter()
         result.distributions = _distributions(conn)
-        upsert(conn, t.meta, [{"key": "metrics_revision", "value": str(head)}], ["key"])
+        stored.set_metrics_revision(conn, head)
     result.seconds["distributions"] = time.perf_counter() - clock
     return result
 
@@ -149,15 +111,9 @@ def _rows(author_ids: np.ndarray, table: AuthorTable, categories: list[str]) -> 
 def _distributions(conn: Connection) -> int:
     """Rebuild the peer histograms: per main category and ranked metric, over authors with
     at least :data:`MIN_WORKS` works and a value for that metric."""
-    m = t.author_metrics.c
-    rows = conn.execute(
-        select(m.main_category, *(m[name] for name in RANKED)).where(
-            m.works >= MIN_WORKS, m.main_category.is_not(None)
-        )
-    ).all()
     by_category: dict[str, list[tuple[object, ...]]] = {}
-    for row in rows:
-        by_category.setdefault(row[0], []).append(tuple(row[1:]))
+    for category, figures in stored.ranked_figures(conn, RANKED, MIN_WORKS):
+        by_category.setdefault(category, []).append(figures)
     now = dt.datetime.now(dt.UTC)
     out = []
     for category, values in by_category.items():
@@ -171,12 +127,11 @@ def _distributions(conn: Connection) -> int:
                     "category": category,
                     "metric": metric,
                     "authors": dist.peers,
-                    "histogram": orjson.dumps(dist.pairs()).decode(),
+                    "histogram": dist.pairs(),
                     "computed_at": now,
                 }
             )
-    conn.execute(delete(t.metric_distributions))
-    insert_rows(conn, t.metric_distributions, out)
+    stored.replace_distributions(conn, out)
     return len(out)
 
 
@@ -184,10 +139,11 @@ def distributions_for(conn: Connection, category: str | None) -> dict[str, Distr
     """The saved peer histograms of one category."""
     if category is None:
         return {}
-    d = t.metric_distributions.c
-    stmt = select(d.metric, d.histogram).where(d.category == category)
-    return {metric: Distribution.from_pairs(orjson.loads(text)) for metric, text in conn.execute(stmt)}
+    return {
+        metric: Distribution.from_pairs(pairs) for metric, pairs in stored.histograms(conn, category).items()
+    }
 
 
 def last_refresh(conn: Connection) -> dt.datetime | None:
-    return conn.execute(select(func.max(t.metric_distributions.c.computed_at))).scalar()
+    """When the last ``metrics refresh`` saved the peer histograms (``None``: never)."""
+    return stored.histograms_computed_at(conn)

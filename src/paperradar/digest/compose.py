@@ -17,15 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
-from paperradar.analysis import facts
 from paperradar.analysis.cards import Card, cards
 from paperradar.analysis.daily import Window, trending
 from paperradar.digest.periods import DigestPeriod
 from paperradar.search import query as q
 from paperradar.search.hybrid import Searcher
-from paperradar.store import schema as t
+from paperradar.store import subscriptions as subs
 from paperradar.store.subscriptions import Subscription
 from paperradar.text import plural
 
@@ -58,13 +57,7 @@ Recommender = Callable[["Composer", str, DigestPeriod, int], Picks]
 
 
 def _in_period(conn: Connection, period: DigestPeriod, among: list[int] | None = None) -> set[int]:
-    w = t.works.c
-    stmt = select(w.id).where(w.published >= period.first, w.published <= period.last)
-    if among is not None:
-        if not among:
-            return set()
-        stmt = stmt.where(w.id.in_(among))
-    return set(conn.execute(stmt).scalars())
+    return subs.published_between(conn, period.first, period.last, among)
 
 
 def recommend_for(composer: Composer, owner: str, period: DigestPeriod, limit: int) -> Picks:
@@ -131,20 +124,10 @@ class Composer:
 
     def _author(self, conn: Connection, sub: Subscription, period: DigestPeriod) -> Digest:
         author_id = int(sub.target)
-        name = conn.execute(select(t.authors.c.name).where(t.authors.c.id == author_id)).scalar() or (
-            f"author {author_id}"
-        )
-        w = t.works.c
-        rows = conn.execute(
-            select(w.id)
-            .where(
-                w.id.in_(facts.works_of(author_id)), w.published >= period.first, w.published <= period.last
-            )
-            .order_by(w.published.desc(), w.id.desc())
-            .limit(self.limit)
-        ).all()
-        shown = cards(conn, [r.id for r in rows], period.last)
-        items = [DigestItem(shown[r.id], "") for r in rows]
+        name = subs.author_name(conn, author_id) or f"author {author_id}"
+        found = subs.newest_works_of(conn, author_id, period.first, period.last, self.limit)
+        shown = cards(conn, found, period.last)
+        items = [DigestItem(shown[w], "") for w in found]
         heading = f"New papers by {name}"
         return Digest(sub, period, f"{heading} · {period.label}", heading, items)
 

@@ -14,16 +14,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import ColumnElement, Connection, Engine, and_, bindparam, func, or_, select, update
+from sqlalchemy import Engine
 
 from paperradar.search.embeddings import Embedder, text_hash, work_text
-from paperradar.store import schema as t
+from paperradar.store import indexing
 from paperradar.store.database import writing
-from paperradar.store.sql import upsert
+from paperradar.store.indexing import BATCH_KEY as BATCH_KEY
+from paperradar.store.indexing import Embedded, Pending
 
 CHUNK = 256  # works embedded per commit: a few seconds of model time
 SCAN = 4096  # works read per round trip while looking for pending ones
-BATCH_KEY = "embedding_batch"
 
 
 @dataclass
@@ -33,40 +33,17 @@ class EmbedResult:
     empty: int = 0  # nothing to embed (no title, no abstract)
 
 
-def _pending_filter(model: str) -> ColumnElement[bool]:
-    e = t.embeddings.c
-    return or_(e.work_id.is_(None), e.model != model, t.works.c.revision > e.revision)
-
-
 def count_pending(engine: Engine, model: str) -> int:
-    joined = t.works.outerjoin(t.embeddings, t.embeddings.c.work_id == t.works.c.id)
+    """Works that need a vector of ``model`` (missing, of another model, or older than the work)."""
     with engine.connect() as conn:
-        stmt = select(func.count()).select_from(joined).where(_pending_filter(model))
-        return int(conn.execute(stmt).scalar() or 0)
+        return indexing.count_pending(conn, model)
 
 
-_Pending = tuple[int, str | None, str | None, int, str | None, str | None]
-"""(work id, title, abstract, revision, model of its stored vector, hash of its embedded text)."""
-
-
-def _pending(conn: Connection, model: str, after: int) -> list[_Pending]:
-    joined = t.works.outerjoin(t.embeddings, t.embeddings.c.work_id == t.works.c.id)
-    w, e = t.works.c, t.embeddings.c
-    stmt = (
-        select(w.id, w.title, w.abstract, w.revision, e.model, e.text_hash)
-        .select_from(joined)
-        .where(and_(w.id > after, _pending_filter(model)))
-        .order_by(w.id)
-        .limit(SCAN)
-    )
-    return [(row[0], row[1], row[2], row[3], row[4], row[5]) for row in conn.execute(stmt)]
-
-
-def _chunks(engine: Engine, model: str) -> Iterator[list[_Pending]]:
+def _chunks(engine: Engine, model: str) -> Iterator[list[Pending]]:
     after = 0
     while True:
         with engine.connect() as conn:
-            rows = _pending(conn, model, after)
+            rows = indexing.pending(conn, model, after, SCAN)
         if not rows:
             return
         after = rows[-1][0]
@@ -90,63 +67,41 @@ def embed_pending(
             if not rows:
                 break
         done += len(rows)
-        now = dt.datetime.now(dt.UTC)
-        texts = [work_text(title, abstract) for _, title, abstract, *_ in rows]
-        hashes = [text_hash(text) for text in texts]
-        to_embed = [
-            i
-            for i, (row, text, digest) in enumerate(zip(rows, texts, hashes, strict=True))
-            if text and not (row[4] == model and row[5] == digest)
-        ]
-        vectors = embedder.embed([texts[i] for i in to_embed]) if to_embed else np.zeros((0, 1))
-        fresh = dict(zip(to_embed, vectors.astype("<f2"), strict=True))
-        with writing(engine) as conn:
-            batch = _next_batch(conn)
-            full, touch = [], []
-            for i, (work_id, _, _, revision, _, _) in enumerate(rows):
-                if i in fresh or not texts[i]:
-                    full.append(
-                        {
-                            "work_id": work_id,
-                            "model": model,
-                            "text_hash": hashes[i],
-                            "vector": fresh[i].tobytes() if i in fresh else b"",
-                            "revision": revision,
-                            "batch": batch,
-                            "embedded_at": now,
-                        }
-                    )
-                else:
-                    touch.append({"work_id": work_id, "revision": revision})
-            if full:
-                upsert(conn, t.embeddings, full, ["work_id"])
-            if touch:
-                _touch(conn, touch)
-        result.embedded += len(fresh)
-        result.empty += sum(1 for text in texts if not text)
-        result.unchanged += len(touch)
+        _embed_chunk(engine, embedder, rows, result)
         if progress:
             progress(len(rows))
     return result
 
 
-def _touch(conn: Connection, rows: list[dict[str, int]]) -> None:
-    stmt = (
-        update(t.embeddings)
-        .where(t.embeddings.c.work_id == bindparam("_id"))
-        .values(revision=bindparam("_revision"))
-    )
-    conn.execute(stmt, [{"_id": r["work_id"], "_revision": r["revision"]} for r in rows])
-
-
-def _next_batch(conn: Connection) -> int:
-    current = conn.execute(select(t.meta.c.value).where(t.meta.c.key == BATCH_KEY)).scalar()
-    value = int(current or 0) + 1
-    upsert(conn, t.meta, [{"key": BATCH_KEY, "value": str(value)}], ["key"])
-    return value
+def _embed_chunk(engine: Engine, embedder: Embedder, rows: list[Pending], result: EmbedResult) -> None:
+    """Embed one chunk and commit it: the model is called only for works whose text changed."""
+    model = embedder.name
+    now = dt.datetime.now(dt.UTC)
+    texts = [work_text(title, abstract) for _, title, abstract, *_ in rows]
+    hashes = [text_hash(text) for text in texts]
+    to_embed = [
+        i
+        for i, (row, text, digest) in enumerate(zip(rows, texts, hashes, strict=True))
+        if text and not (row[4] == model and row[5] == digest)
+    ]
+    vectors = embedder.embed([texts[i] for i in to_embed]) if to_embed else np.zeros((0, 1))
+    fresh = dict(zip(to_embed, vectors.astype("<f2"), strict=True))
+    full: list[Embedded] = []
+    touch: list[tuple[int, int]] = []
+    for i, (work_id, _, _, revision, _, _) in enumerate(rows):
+        if i in fresh or not texts[i]:
+            vector = fresh[i].tobytes() if i in fresh else b""
+            full.append(Embedded(work_id, hashes[i], vector, revision))
+        else:
+            touch.append((work_id, revision))
+    with writing(engine) as conn:
+        indexing.write_embeddings(conn, model, now, full, touch)
+    result.embedded += len(fresh)
+    result.empty += sum(1 for text in texts if not text)
+    result.unchanged += len(touch)
 
 
 def embedding_batch(engine: Engine) -> int:
     """The newest committed embedding batch (0: nothing embedded yet)."""
     with engine.connect() as conn:
-        return int(conn.execute(select(t.meta.c.value).where(t.meta.c.key == BATCH_KEY)).scalar() or 0)
+        return indexing.embedding_batch(conn)

@@ -5,8 +5,8 @@ search, which is the very list the result pages step through, and not over every
 match in tantivy: a hybrid result list mixes keyword matches with works found by meaning
 alone, so counting the keyword matches would count works never shown and miss others that
 are. ``complete`` says whether those hits were all the results or the list was cut at
-``DEPTH``. Counting is one grouped query on ``works`` (SQLAlchemy Core) per chunk of ids, a
-single one for 200 ids.
+``DEPTH``. Counting is one grouped query on ``works`` per chunk of ids
+(:func:`paperradar.store.search.facet_rows`), a single one for 200 ids.
 
 Each facet value carries the filter of the query language that narrows to it (``cat:cs.LG``,
 ``year:2024``, ``has:code``), and :func:`refine` writes a query with that filter set, for
@@ -21,11 +21,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from paperradar.search import query as q
-from paperradar.store import schema as t
-from paperradar.store.sql import chunks
+from paperradar.store import search as store_search
 
 DEPTH = 200  # results counted (and paged through) per query
 FILTERS = {"cat", "category", "year", "has"}  # the filter fields; au: and ti: are words, not filters
@@ -53,20 +52,13 @@ class Facets:
 
 def count(conn: Connection, work_ids: Sequence[int], complete: bool = True) -> Facets:
     """The facets of these results (work ids; ids no longer in the store are not counted)."""
-    w = t.works.c
     categories: Counter[str | None] = Counter()
     years: Counter[int | None] = Counter()
     code: Counter[bool] = Counter()
-    for chunk in chunks(list(dict.fromkeys(work_ids))):
-        stmt = (
-            select(w.primary_category, w.year, w.has_code, func.count())
-            .where(w.id.in_(chunk))
-            .group_by(w.primary_category, w.year, w.has_code)
-        )
-        for category, year, has_code, n in conn.execute(stmt):
-            categories[category or None] += n
-            years[year] += n
-            code[bool(has_code)] += n
+    for category, year, has_code, n in store_search.facet_rows(conn, list(dict.fromkeys(work_ids))):
+        categories[category or None] += n
+        years[year] += n
+        code[bool(has_code)] += n
     by_category = sorted(categories.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or ""))
     by_year = sorted(years.items(), key=lambda kv: (kv[0] is None, -(kv[0] or 0)))
     return Facets(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from paperradar import records as r
 from paperradar.identity import works as work_identity
@@ -25,7 +25,7 @@ from paperradar.search.embeddings import Embedder
 from paperradar.search.lexical import LexicalIndex, index_dir
 from paperradar.search.vectors import VectorIndex
 from paperradar.store import queries
-from paperradar.store import schema as t
+from paperradar.store import search as store_search
 
 RRF_K = 60
 DEPTH = 100  # how deep each ranking goes before fusion
@@ -128,12 +128,8 @@ class Searcher:
             key = work_identity.title_key(r.WorkRecord(ids={}, title=text.strip('"')))
             if key is None:
                 return None
-            found = conn.execute(
-                select(t.work_ids.c.work_id).where(
-                    t.work_ids.c.scheme == work_identity.TITLE_SCHEME, t.work_ids.c.value == key
-                )
-            ).scalar()
-        return (int(found), "title") if found is not None else None
+            found = store_search.works_with_id(conn, work_identity.TITLE_SCHEME, key)
+        return (int(found[0]), "title") if found else None
 
     # ------------------------------------------------------------------ related
     def related(self, work_id: int, limit: int = 10, mode: Mode = "hybrid") -> SearchResult:
@@ -141,9 +137,7 @@ class Searcher:
         the works sharing its most telling words; by words alone while it has no vector yet."""
         result = SearchResult([], mode)
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(t.works.c.title, t.works.c.abstract).where(t.works.c.id == work_id)
-            ).one()
+            title, abstract = store_search.title_and_abstract(conn, work_id)
         depth = max(DEPTH, limit + 1)
         dense: list[tuple[int, float]] = []
         if mode != "lexical":
@@ -156,7 +150,7 @@ class Searcher:
                 result.mode = "lexical"
         lexical: list[tuple[int, float]] = []
         if result.mode != "semantic":
-            lexical = [(w, s) for w, s in self.lexical.like(row.title or "", row.abstract or "", depth + 1)]
+            lexical = [(w, s) for w, s in self.lexical.like(title or "", abstract or "", depth + 1)]
             lexical = [(w, s) for w, s in lexical if w != work_id]
         result.hits = fuse(lexical, dense)[:limit]
         return result

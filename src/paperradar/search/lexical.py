@@ -16,19 +16,17 @@ import queue
 import shutil
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import tantivy
 from platformdirs import user_data_path
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Engine
 
 from paperradar.search.query import SearchQuery, Term, parse
-from paperradar.store import schema as t
-from paperradar.store.sql import chunks
+from paperradar.store import indexing
 from paperradar.store.writer import Changes, IndexedWork
 
 STATE_FILE = "paperradar-state.json"
@@ -344,8 +342,7 @@ class Follower:
         if head <= self.seen:
             return
         with self.engine.connect() as conn:
-            merged = select(t.work_merges.c.dropped_id).where(t.work_merges.c.revision > self.seen)
-            self._add(_changed_works(conn, self.seen), list(conn.execute(merged).scalars()))
+            self._add(indexing.changed_works(conn, self.seen, FETCH), indexing.merged_since(conn, self.seen))
         self.seen = head
 
     def _commit(self) -> None:
@@ -360,43 +357,4 @@ _STOP = object()
 def store_revision(engine: Engine) -> int:
     """The store's revision: bumped by every committed batch (see store.writer)."""
     with engine.connect() as conn:
-        return int(conn.execute(select(t.meta.c.value).where(t.meta.c.key == "revision")).scalar() or 0)
-
-
-def _changed_works(conn: Connection, since: int) -> Iterator[IndexedWork]:
-    """Works with a newer revision than ``since``, with their author names, paged by id."""
-    last = 0
-    while True:
-        rows = conn.execute(
-            select(
-                t.works.c.id,
-                t.works.c.title,
-                t.works.c.abstract,
-                t.works.c.categories,
-                t.works.c.primary_category,
-                t.works.c.year,
-                t.works.c.has_code,
-                t.works.c.published,
-            )
-            .where(t.works.c.revision > since, t.works.c.id > last)
-            .order_by(t.works.c.id)
-            .limit(FETCH)
-        ).all()
-        if not rows:
-            return
-        last = rows[-1][0]
-        names: dict[int, list[str]] = defaultdict(list)
-        for chunk in chunks([row[0] for row in rows]):
-            stmt = (
-                select(t.authorships.c.work_id, t.authorships.c.name)
-                .where(t.authorships.c.work_id.in_(chunk))
-                .order_by(t.authorships.c.work_id, t.authorships.c.position)
-            )
-            for work_id, name in conn.execute(stmt):
-                names[work_id].append(name)
-        for work_id, title, abstract, categories, primary, year, has_code, published in rows:
-            authors = " ; ".join(names.get(work_id, ()))
-            cats = categories or primary or ""
-            yield IndexedWork(
-                work_id, title or "", abstract or "", authors, cats, year, bool(has_code), published
-            )
+        return indexing.store_revision(conn)

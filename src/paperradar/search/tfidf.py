@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 from filelock import FileLock
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from paperradar.search.embeddings import work_text
 from paperradar.search.lexical import index_dir, store_revision
-from paperradar.store import schema as t
+from paperradar.store import indexing
 
 Floats = np.ndarray[Any, np.dtype[np.float32]]
 Ints = np.ndarray[Any, np.dtype[np.int64]]
@@ -198,7 +198,7 @@ class TermMatrix:
         """Up to ``FIT_SAMPLE`` texts spread over the id range (every k-th id: old and new
         topics alike), so that fitting never holds 1M texts."""
         with engine.connect() as conn:
-            count = int(conn.execute(select(func.count()).select_from(t.works)).scalar() or 0)
+            count = indexing.count_works(conn)
         step = max(1, -(-count // FIT_SAMPLE))
         texts = [text for _, batch in _changed_texts(engine, -1, None, step) for text in batch]
         return [x for x in texts if x.strip()]
@@ -285,21 +285,9 @@ def _changed_texts(
 ) -> Iterator[tuple[Ints, list[str]]]:
     """``(ids, title. abstract)`` of works with a revision in ``(since, upto]``, paged by id;
     with ``step`` > 1 only every ``step``-th id (the fitting sample)."""
-    w = t.works.c
-    last = 0
-    with engine.connect() as conn:
-        while True:
-            stmt = select(w.id, w.title, w.abstract).where(w.revision > since, w.id > last)
-            if upto is not None:
-                stmt = stmt.where(w.revision <= upto)
-            if step > 1:
-                stmt = stmt.where(w.id % step == 0)
-            rows = conn.execute(stmt.order_by(w.id).limit(FETCH)).all()
-            if not rows:
-                return
-            last = rows[-1][0]
-            ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-            yield ids, [work_text(row[1], row[2]) for row in rows]
+    for rows in indexing.work_texts(engine, since, upto, step, FETCH):
+        ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+        yield ids, [work_text(row[1], row[2]) for row in rows]
 
 
 def term_dir(engine: Engine) -> TermMatrix:

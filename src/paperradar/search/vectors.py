@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from paperradar.search.embedding_job import embedding_batch
 from paperradar.search.embeddings import DIM
-from paperradar.store import schema as t
+from paperradar.store import indexing
 
 EXACT_LIMIT = 20_000  # rows searched exactly (a few ms); HNSW above
 HNSW_M = 32
@@ -156,26 +156,12 @@ class VectorIndex:
     def _read(
         engine: Engine, model: str, after: int, upto: int
     ) -> Iterable[tuple[np.ndarray[Any, Any], Vectors]]:
-        e = t.embeddings.c
-        last = (after, 2**31 - 1)  # keyset (batch, work id): start after every row of batch ``after``
-        with engine.connect() as conn:
-            while True:
-                stmt = (
-                    select(e.batch, e.work_id, e.vector)
-                    .where(e.model == model, e.batch <= upto)
-                    .where((e.batch > last[0]) | ((e.batch == last[0]) & (e.work_id > last[1])))
-                    .order_by(e.batch, e.work_id)
-                    .limit(FETCH)
-                )
-                rows = [row for row in conn.execute(stmt)]
-                if not rows:
-                    return
-                last = (rows[-1][0], rows[-1][1])
-                rows = [row for row in rows if row[2]]  # empty: a work with no text to embed
-                if rows:
-                    ids = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
-                    blob = b"".join(bytes(row[2]) for row in rows)
-                    yield ids, np.frombuffer(blob, dtype="<f2").reshape(len(rows), DIM).astype("<f4")
+        for page in indexing.embedding_pages(engine, model, after, upto, FETCH):
+            rows = [row for row in page if row[1]]  # empty: a work with no text to embed
+            if rows:
+                ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+                blob = b"".join(bytes(row[1]) for row in rows)
+                yield ids, np.frombuffer(blob, dtype="<f2").reshape(len(rows), DIM).astype("<f4")
 
     def _extend_graph(self, state: VectorState) -> int:
         """Add the rows the HNSW graph lacks (creating it once the corpus is large enough)."""

@@ -1,6 +1,7 @@
 """A user's library: saved papers with tags, a note and reading status; and "not for me" marks.
 
 Saves and dislikes are what a user's recommendations learn from (positives and negatives).
+An imported library entry that shares its title with several works is told apart by their years.
 """
 
 from __future__ import annotations
@@ -208,3 +209,12 @@ def tag_counts(conn: Connection, owner: str) -> list[tuple[str, int]]:
         .order_by(func.count().desc(), lt.tag)
     )
     return [(name, int(n)) for name, n in rows]
+
+
+# ------------------------------------------------------------------------------ matching imported entries
+def work_years(conn: Connection, work_ids: list[int]) -> list[tuple[int, int | None]]:
+    """``(work id, year)`` of these works, to tell apart works that share a title."""
+    w = t.works.c
+    return [
+        (int(work_id), year) for work_id, year in conn.execute(select(w.id, w.year).where(w.id.in_(work_ids)))
+    ]

@@ -201,3 +201,16 @@ def utc(value: dt.datetime | str | None) -> dt.datetime | None:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def meta_number(conn: Connection, key: str) -> int:
+    """A counter of the ``meta`` table (the store revision, the last embedding batch…); 0 if unset."""
+    from paperradar.store import schema as t
+
+    return int(conn.execute(select(t.meta.c.value).where(t.meta.c.key == key)).scalar() or 0)
+
+
+def set_meta_number(conn: Connection, key: str, value: int) -> None:
+    from paperradar.store import schema as t
+
+    upsert(conn, t.meta, [{"key": key, "value": str(value)}], ["key"])

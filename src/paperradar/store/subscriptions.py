@@ -11,6 +11,9 @@ The send log (``digest_sends``) has one row per subscription and period key (``2
 to :data:`MAX_ATTEMPTS`), or straight to ``empty`` when the digest had no papers. Every move is
 a compare-and-set on the row as it was read, so two runs at once never both claim one digest.
 The delivery rules on top of it live in :mod:`paperradar.digest.send`.
+
+The reads at the end pick what a digest holds: the works published in its period, and a
+followed author's newest ones (:mod:`paperradar.digest.compose`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sqlalchemy import Connection, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paperradar.store import schema as t
+from paperradar.store.works import works_of
 
 Kind = Literal["daily-trending", "weekly-trending", "personal", "author", "search"]
 Period = Literal["daily", "weekly"]
@@ -327,3 +331,33 @@ def finish(
         .where(_D.subscription_id == subscription_id, _D.period_key == period_key, _D.status == "sending")
         .values(status=status, error=error[:2000] if error else None, updated_at=_now())
     )
+
+
+# ------------------------------------------------------------------------------ what a digest holds
+def published_between(
+    conn: Connection, first: dt.date, last: dt.date, among: list[int] | None = None
+) -> set[int]:
+    """The works published from ``first`` to ``last`` (of ``among``, when given)."""
+    w = t.works.c
+    stmt = select(w.id).where(w.published >= first, w.published <= last)
+    if among is not None:
+        if not among:
+            return set()
+        stmt = stmt.where(w.id.in_(among))
+    return set(conn.execute(stmt).scalars())
+
+
+def author_name(conn: Connection, author_id: int) -> str | None:
+    return conn.execute(select(t.authors.c.name).where(t.authors.c.id == author_id)).scalar()
+
+
+def newest_works_of(conn: Connection, author_id: int, first: dt.date, last: dt.date, limit: int) -> list[int]:
+    """The author's works published from ``first`` to ``last``, newest first, at most ``limit``."""
+    w = t.works.c
+    stmt = (
+        select(w.id)
+        .where(w.id.in_(works_of(author_id)), w.published >= first, w.published <= last)
+        .order_by(w.published.desc(), w.id.desc())
+        .limit(limit)
+    )
+    return list(conn.execute(stmt).scalars())

@@ -41,7 +41,16 @@ from paperradar.store import resolution
 from paperradar.store import schema as t
 from paperradar.store import statements as st
 from paperradar.store.resolution import AuthorPlan, Entity
-from paperradar.store.sql import allocate_ids, chunks, insert_rows, insert_tuples, upsert, utc
+from paperradar.store.sql import (
+    allocate_ids,
+    chunks,
+    insert_rows,
+    insert_tuples,
+    meta_number,
+    set_meta_number,
+    upsert,
+    utc,
+)
 from paperradar.store.statements import Statement
 
 
@@ -218,9 +227,8 @@ class BatchWriter:
         return Changes(self.revision, works, list(self._dropped))
 
     def _next_revision(self) -> int:
-        current = self.conn.execute(select(t.meta.c.value).where(t.meta.c.key == "revision")).scalar()
-        value = int(current or 0) + 1
-        upsert(self.conn, t.meta, [{"key": "revision", "value": str(value)}], ["key"])
+        value = meta_number(self.conn, "revision") + 1
+        set_meta_number(self.conn, "revision", value)
         return value
 
     # ---------------------------------------------------------------- what is not stored

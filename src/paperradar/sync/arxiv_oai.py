@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from paperradar.records import ARXIV_OAI, Item, Skipped, UnreadableInput, WorkRecord
 from paperradar.sources import arxiv_oai
+from paperradar.store.runs import Checkpoint
 from paperradar.store.writer import Changes, Counts
 from paperradar.sync import SyncRun
 from paperradar.sync.http import Fetcher
@@ -73,13 +74,7 @@ def harvest(
         earlier = run.resumable
         state: dict[str, Any] = dict(run.previous.state or {}) if run.previous else {}
         resuming = earlier is not None and bool(state.get("token"))
-        if resuming:
-            window = (state.get("from"), str(state["until"]))
-            page = earlier.position if earlier else 0
-        else:
-            start = from_date.isoformat() if from_date else state.get("harvested_until")
-            window = (start, (until or dt.datetime.now(dt.UTC).date()).isoformat())
-            page = 0
+        window, page = _window(earlier, state, resuming, from_date, until)
         result = HarvestResult(set_spec, window, resumed=resuming)
         first = {
             "verb": "ListRecords",
@@ -90,37 +85,68 @@ def harvest(
         if window[0]:
             first["from"] = window[0]
         params = {"verb": "ListRecords", "resumptionToken": state["token"]} if resuming else first
-        while True:
-            response = fetcher.get("", params)
-            name = f"arXiv OAI-PMH {set_spec} page {page + 1}"
-            try:
-                items = [
-                    _followed(item, categories) for item in arxiv_oai.parse_response(response.content, name)
-                ]
-                token, size, _cursor = arxiv_oai.resumption_token_of(response.content, name)
-            except UnreadableInput as exc:
-                if "badResumptionToken" in str(exc) and "resumptionToken" in params and not result.restarted:
-                    # Tokens expire after a while: harvest the same window again from its start, once.
-                    params, page, result.restarted = first, 0, True
-                    continue
-                raise
-            page += 1
-            new_state = {
-                "token": token,
-                "from": window[0],
-                "until": window[1],
-                "harvested_until": window[1] if token is None else state.get("harvested_until"),
-            }
-            run.write(items, response.content, f"{response.url} ({name})", page, token is None, new_state)
-            result.pages, result.records = result.pages + 1, result.records + len(items)
-            result.complete_list_size = size or result.complete_list_size
-            if on_page is not None:
-                on_page(page, result.records, result.complete_list_size)
-            if token is None:
-                break
-            params = {"verb": "ListRecords", "resumptionToken": token}
+        _pages(run, fetcher, result, params, first, page, state, categories, on_page)
     result.counts = run.counts
     return result
+
+
+def _window(
+    earlier: Checkpoint | None,
+    state: dict[str, Any],
+    resuming: bool,
+    from_date: dt.date | None,
+    until: dt.date | None,
+) -> tuple[tuple[str | None, str], int]:
+    """The (from, until) window to harvest and the pages of it already written: an interrupted
+    harvest's own; else from ``from_date`` or where the last completed harvest ended, to
+    ``until`` or today."""
+    if resuming:
+        return (state.get("from"), str(state["until"])), earlier.position if earlier else 0
+    start = from_date.isoformat() if from_date else state.get("harvested_until")
+    return (start, (until or dt.datetime.now(dt.UTC).date()).isoformat()), 0
+
+
+def _pages(
+    run: SyncRun,
+    fetcher: Fetcher,
+    result: HarvestResult,
+    params: dict[str, str],
+    first: dict[str, str],
+    page: int,
+    state: dict[str, Any],
+    categories: Collection[str],
+    on_page: PageCallback | None,
+) -> None:
+    """Fetch and write page after page, each with the token that asks for the next, until the list
+    ends; ``first`` asks for the window from its start, once, when a saved token has expired."""
+    window = result.window
+    while True:
+        response = fetcher.get("", params)
+        name = f"arXiv OAI-PMH {result.set_spec} page {page + 1}"
+        try:
+            items = [_followed(item, categories) for item in arxiv_oai.parse_response(response.content, name)]
+            token, size, _cursor = arxiv_oai.resumption_token_of(response.content, name)
+        except UnreadableInput as exc:
+            if "badResumptionToken" in str(exc) and "resumptionToken" in params and not result.restarted:
+                # Tokens expire after a while: harvest the same window again from its start, once.
+                params, page, result.restarted = first, 0, True
+                continue
+            raise
+        page += 1
+        new_state = {
+            "token": token,
+            "from": window[0],
+            "until": window[1],
+            "harvested_until": window[1] if token is None else state.get("harvested_until"),
+        }
+        run.write(items, response.content, f"{response.url} ({name})", page, token is None, new_state)
+        result.pages, result.records = result.pages + 1, result.records + len(items)
+        result.complete_list_size = size or result.complete_list_size
+        if on_page is not None:
+            on_page(page, result.records, result.complete_list_size)
+        if token is None:
+            return
+        params = {"verb": "ListRecords", "resumptionToken": token}
 
 
 def _followed(item: Item, categories: Collection[str]) -> Item:

@@ -16,15 +16,14 @@ resumes after the last committed chunk on the next run of the same selection.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from urllib.parse import quote
 
 import orjson
-from sqlalchemy import ColumnElement, Engine, and_, exists, func, or_, select
+from sqlalchemy import Engine
 
-from paperradar.identity.ids import orcid
 from paperradar.records import (
     ARXIV_API,
     OPENALEX,
@@ -36,9 +35,7 @@ from paperradar.records import (
     WorkRecord,
 )
 from paperradar.sources import arxiv_api, openalex, semantic_scholar
-from paperradar.store import schema as t
-from paperradar.store import uncategorised
-from paperradar.store.sql import chunks
+from paperradar.store import enrichment, uncategorised
 from paperradar.store.writer import Changes, Counts
 from paperradar.sync import SyncRun
 from paperradar.sync.http import Fetcher, Response
@@ -50,6 +47,7 @@ __all__ = [
     "S2_BATCH_LIMIT",
     "S2_FIELDS",
     "EnrichResult",
+    "Enrichment",
     "arxiv_works_to_enrich",
     "authors_to_enrich",
     "enrich_arxiv",
@@ -77,7 +75,6 @@ _LABELS: Final = {SEMANTIC_SCHOLAR: "Semantic Scholar", OPENALEX: "OpenAlex", AR
 # Ids each service can look a work up by (the others are useless to it).
 _LOOKUP_SCHEMES: Final = {SEMANTIC_SCHOLAR: ("arxiv", "doi", "s2"), OPENALEX: ("doi", "arxiv", "openalex")}
 _ARXIV_DOI_PREFIX: Final = "10.48550/arxiv."
-_OPENALEX_PREFIX: Final = "https://openalex.org/"
 
 WorkIds = tuple[int, dict[str, str]]
 """A work id and its external ids by scheme, as :func:`works_to_enrich` returns them."""
@@ -98,25 +95,20 @@ class EnrichResult:
 # --------------------------------------------------------------------------- selection
 
 
+def _id_of(scheme: str) -> Callable[[dict[str, str]], tuple[str, str] | None]:
+    """The key that asks by the ``scheme`` id alone (none when the work or author lacks it)."""
+
+    def key(ids: dict[str, str]) -> tuple[str, str] | None:
+        return (scheme, ids[scheme]) if scheme in ids else None
+
+    return key
+
+
 def _source(name: str) -> str:
     try:
         return _SOURCES[name]
     except KeyError:
         raise ValueError(f"cannot enrich from {name!r}: use s2 or openalex") from None
-
-
-def _author_condition(author: str) -> ColumnElement[bool]:
-    """Works with an authorship whose name contains ``author``, or whose author has it as an id."""
-    a, ai = t.authorships, t.author_ids
-    value = author.strip()
-    keys = [("s2", value), ("openalex", value.removeprefix(_OPENALEX_PREFIX).upper())]
-    if person := orcid(value):
-        keys.append(("orcid", person))
-    by_id = select(ai.c.author_id).where(or_(*(and_(ai.c.scheme == s, ai.c.value == v) for s, v in keys)))
-    return exists().where(
-        a.c.work_id == t.works.c.id,
-        or_(func.lower(a.c.name).contains(value.lower(), autoescape=True), a.c.author_id.in_(by_id)),
-    )
 
 
 def _pick(scheme: str, values: list[str]) -> str:
@@ -141,28 +133,11 @@ def works_to_enrich(
     source = _source(source)
     if limit is not None and limit < 0:
         raise ValueError(f"limit must not be negative, not {limit}")
-    schemes = _LOOKUP_SCHEMES[source]
-    wid, wi, cc = t.works.c.id, t.work_ids, t.citation_counts
-    conditions: list[ColumnElement[bool]] = [exists().where(wi.c.work_id == wid, wi.c.scheme.in_(schemes))]
-    if missing_only:
-        conditions.append(~exists().where(cc.c.work_id == wid, cc.c.source == source))
-    if author is not None and author.strip():
-        conditions.append(_author_condition(author))
-    query = select(wid).where(*conditions).order_by(wid)
-    if limit is not None:
-        query = query.limit(limit)
     with engine.connect() as conn:
-        work_ids = list(conn.execute(query).scalars())
-        found: dict[int, dict[str, list[str]]] = {w: {} for w in work_ids}
-        for chunk in chunks(work_ids):
-            rows = conn.execute(
-                select(wi.c.work_id, wi.c.scheme, wi.c.value).where(
-                    wi.c.work_id.in_(chunk), wi.c.scheme.in_(schemes)
-                )
-            )
-            for work_id, scheme, value in rows:
-                found[work_id].setdefault(scheme, []).append(value)
-    return [(w, {s: _pick(s, vs) for s, vs in sorted(found[w].items())}) for w in work_ids]
+        found = enrichment.works_to_enrich(
+            conn, source, _LOOKUP_SCHEMES[source], missing_only=missing_only, author=author, limit=limit
+        )
+    return [(w, {s: _pick(s, vs) for s, vs in sorted(ids.items())}) for w, ids in found]
 
 
 # --------------------------------------------------------------------------- the common run
@@ -195,6 +170,8 @@ class _Answer:
 
 Asker = Callable[[list[_Lookup], int], _Answer]
 """``ask(chunk, position of the chunk's first work)``."""
+_Key = TypeVar("_Key", bound=Hashable)
+"""What an answer is matched to its lookup by (an arXiv id; a scheme and an id)."""
 
 
 def _enrich(
@@ -257,6 +234,52 @@ def _enrich(
     return result
 
 
+@dataclass(frozen=True)
+class Enrichment:
+    """One kind of enrichment: a service asked about works (or authors, ``what``) by the id
+    ``key`` picks, with the requests ``asker`` makes, at most ``limit`` ids a request.
+
+    Called as ``enrich(engine, fetcher, works, chunk_size=…, selection=…, on_batch=…,
+    after_batch=…)``; see :meth:`__call__`.
+    """
+
+    source: str
+    key: Callable[[dict[str, str]], tuple[str, str] | None]
+    asker: Callable[[Fetcher], Asker]
+    limit: int
+    what: str = "works"
+
+    def __call__(
+        self,
+        engine: Engine,
+        fetcher: Fetcher,
+        works: Sequence[WorkIds],
+        *,
+        chunk_size: int | None = None,
+        selection: str = "",
+        on_batch: BatchCallback | None = None,
+        after_batch: Callable[[Changes], None] | None = None,
+    ) -> EnrichResult:
+        """Ask about ``works`` ``chunk_size`` at a time (default: as many as a request takes).
+
+        ``fetcher`` points at the service's API. ``selection`` names how ``works`` were chosen
+        (the command's options): an unfinished earlier run resumes only when it matches.
+        """
+        return _enrich(
+            engine,
+            works,
+            source=self.source,
+            key=self.key,
+            ask=self.asker(fetcher),
+            chunk_size=self.limit if chunk_size is None else chunk_size,
+            limit=self.limit,
+            selection=selection,
+            on_batch=on_batch,
+            after_batch=after_batch,
+            what=self.what,
+        )
+
+
 def _unknown_note(label: str, unknown: list[str], shown: int = 20) -> str:
     """Which ids the service did not know, so a user can look at them (typos, withdrawn papers)."""
     more = f" and {len(unknown) - shown:,} more" if len(unknown) > shown else ""
@@ -270,6 +293,36 @@ def _decode(response: Response, label: str) -> Any:
         return response.json()
     except orjson.JSONDecodeError as exc:
         raise UnreadableInput(f"{label} answered {response.url} with something that is not JSON") from exc
+
+
+def _answer(items: list[Item], responses: list[Response], found: int, not_found: int) -> _Answer:
+    """A chunk's answer, fingerprinted by the bodies of all the requests it took."""
+    body = b"\n".join(response.content for response in responses)
+    return _Answer(items, body, " ".join(response.url for response in responses), found, not_found)
+
+
+def _claimed(
+    items: Iterable[Item], lookups: Mapping[_Key, _Lookup], keys_of: Callable[[WorkRecord], list[_Key]]
+) -> tuple[list[Item], set[_Key], int]:
+    """Each work record taken as the answer to the first of its keys that was asked and not
+    answered yet (claimed by that lookup, located by its id); other items kept as they are.
+    Returns the items kept, the keys answered, and how many records were left out."""
+    kept: list[Item] = []
+    answered: set[_Key] = set()
+    strays = 0
+    for item in items:
+        record = item.record
+        if isinstance(record, WorkRecord):
+            wanted = next((k for k in keys_of(record) if k in lookups and k not in answered), None)
+            if wanted is None:
+                strays += 1
+                continue
+            answered.add(wanted)
+            lookup = lookups[wanted]
+            lookup.claim(record)
+            item.location = f"{lookup.scheme}:{lookup.value}"
+        kept.append(item)
+    return kept, answered, strays
 
 
 # --------------------------------------------------------------------------- Semantic Scholar
@@ -320,35 +373,6 @@ def _ask_s2(
     return ask
 
 
-def enrich_s2(
-    engine: Engine,
-    fetcher: Fetcher,
-    works: Sequence[WorkIds],
-    *,
-    chunk_size: int = S2_BATCH_LIMIT,
-    selection: str = "",
-    on_batch: BatchCallback | None = None,
-    after_batch: Callable[[Changes], None] | None = None,
-) -> EnrichResult:
-    """Citation counts, reference counts and author ids for ``works`` from S2's batch endpoint.
-
-    ``fetcher`` points at the Graph API (``…/graph/v1``). ``selection`` names how ``works``
-    were chosen (the command's options): an unfinished earlier run resumes only when it matches.
-    """
-    return _enrich(
-        engine,
-        works,
-        source=SEMANTIC_SCHOLAR,
-        key=_s2_key,
-        ask=_ask_s2(fetcher),
-        chunk_size=chunk_size,
-        limit=S2_BATCH_LIMIT,
-        selection=selection,
-        on_batch=on_batch,
-        after_batch=after_batch,
-    )
-
-
 # --------------------------------------------------------------------------- OpenAlex
 
 
@@ -372,12 +396,15 @@ def _page_results(response: Response) -> list[Any]:
     return results
 
 
+def _openalex_keys(record: WorkRecord) -> list[tuple[str, str]]:
+    return [(s, record.ids[s]) for s in ("openalex", "doi") if s in record.ids]
+
+
 def _ask_openalex(fetcher: Fetcher) -> Asker:
     def ask(chunk: list[_Lookup], first: int) -> _Answer:
         by_key = {(lookup.scheme, lookup.value): lookup for lookup in chunk}
         results: list[Any] = []
-        bodies: list[bytes] = []
-        urls: list[str] = []
+        responses: list[Response] = []
         # Commas and pipes are the filter syntax's own separators: such DOIs are asked alone.
         alone = [k for k in by_key if k[0] == "doi" and ("," in k[1] or "|" in k[1])]
         for scheme in ("doi", "openalex"):
@@ -389,65 +416,24 @@ def _ask_openalex(fetcher: Fetcher) -> Asker:
                 }
                 response = fetcher.get("works", params)
                 results += _page_results(response)
-                bodies.append(response.content)
-                urls.append(response.url)
+                responses.append(response)
         for _, value in alone:
             response = fetcher.get(f"works/doi:{quote(value, safe='/')}", allow_status={404})
             if response.status == 200:
                 results.append(_decode(response, "OpenAlex"))
-                bodies.append(response.content)
-                urls.append(response.url)
-        items: list[Item] = []
-        answered: set[tuple[str, str]] = set()
-        duplicates = 0
-        for offset, value in enumerate(results):
-            item = openalex.parse_entity(value, f"result {offset + 1}", first + offset)
-            record = item.record
-            if isinstance(record, WorkRecord):
-                keys = [(s, record.ids[s]) for s in ("openalex", "doi") if s in record.ids]
-                wanted = next((k for k in keys if k in by_key and k not in answered), None)
-                if wanted is None:  # a second work under a DOI already answered, or one not asked for
-                    duplicates += 1
-                    continue
-                answered.add(wanted)
-                by_key[wanted].claim(record)
-                item.location = f"{wanted[0]}:{wanted[1]}"
-            items.append(item)
-        answer = _Answer(items, b"\n".join(bodies), " ".join(urls), len(answered), len(chunk) - len(answered))
+                responses.append(response)
+        parsed = [
+            openalex.parse_entity(value, f"result {offset + 1}", first + offset)
+            for offset, value in enumerate(results)
+        ]
+        # Left out: a second work under a DOI already answered, or one not asked for.
+        items, answered, duplicates = _claimed(parsed, by_key, _openalex_keys)
+        answer = _answer(items, responses, len(answered), len(chunk) - len(answered))
         if duplicates:
             answer.notes.append(f"OpenAlex had {duplicates} more works under ids already answered; left out")
         return answer
 
     return ask
-
-
-def enrich_openalex(
-    engine: Engine,
-    fetcher: Fetcher,
-    works: Sequence[WorkIds],
-    *,
-    chunk_size: int = OPENALEX_BATCH_LIMIT,
-    selection: str = "",
-    on_batch: BatchCallback | None = None,
-    after_batch: Callable[[Changes], None] | None = None,
-) -> EnrichResult:
-    """Citations per year, references, author ids and institutions for ``works`` from OpenAlex.
-
-    Works are looked up by OpenAlex id, DOI, or arXiv's DOI, 50 to a request. ``selection``
-    as for :func:`enrich_s2`.
-    """
-    return _enrich(
-        engine,
-        works,
-        source=OPENALEX,
-        key=_openalex_key,
-        ask=_ask_openalex(fetcher),
-        chunk_size=chunk_size,
-        limit=OPENALEX_BATCH_LIMIT,
-        selection=selection,
-        on_batch=on_batch,
-        after_batch=after_batch,
-    )
 
 
 # --------------------------------------------------------------------------- authors
@@ -463,48 +449,12 @@ def authors_to_enrich(
     with ``missing_only``, those it has not reported an h-index for yet."""
     source = _source(source)
     scheme = "s2" if source == SEMANTIC_SCHOLAR else "openalex"
-    ids = t.author_ids
-    stmt = select(ids.c.author_id, ids.c.value).where(ids.c.scheme == scheme)
-    if missing_only:  # a report without an h-index (an author named in a paper list) is not one
-        reports = t.author_reports
-        reported = select(reports.c.author_id).where(
-            reports.c.source == source, reports.c.h_index.is_not(None)
-        )
-        stmt = stmt.where(ids.c.author_id.not_in(reported))
-    stmt = stmt.order_by(ids.c.author_id, ids.c.value)
-    chosen: dict[int, dict[str, str]] = {}
     with engine.connect() as conn:
-        for author_id, value in conn.execute(stmt):
-            chosen.setdefault(author_id, {scheme: value})  # one id per person is enough to ask by
-            if limit is not None and len(chosen) >= limit:
-                break
-    return list(chosen.items())
+        return enrichment.authors_to_enrich(conn, source, scheme, missing_only=missing_only, limit=limit)
 
 
-def enrich_s2_authors(
-    engine: Engine,
-    fetcher: Fetcher,
-    authors: Sequence[WorkIds],
-    *,
-    chunk_size: int = S2_AUTHOR_BATCH_LIMIT,
-    selection: str = "",
-    on_batch: BatchCallback | None = None,
-) -> EnrichResult:
-    """S2's reported h-index, paper and citation counts, affiliations and other ids per author
-    (``POST /author/batch``, up to 1,000 a request); stored as S2's reports beside our own."""
-    return _enrich(
-        engine,
-        authors,
-        source=SEMANTIC_SCHOLAR,
-        key=lambda ids: ("s2", ids["s2"]) if "s2" in ids else None,
-        ask=_ask_s2(fetcher, "author/batch", S2_AUTHOR_FIELDS, lambda lookup: lookup.value),
-        chunk_size=chunk_size,
-        limit=S2_AUTHOR_BATCH_LIMIT,
-        selection=selection,
-        on_batch=on_batch,
-        after_batch=None,
-        what="authors",
-    )
+def _ask_s2_authors(fetcher: Fetcher) -> Asker:
+    return _ask_s2(fetcher, "author/batch", S2_AUTHOR_FIELDS, lambda lookup: lookup.value)
 
 
 def _ask_openalex_authors(fetcher: Fetcher) -> Asker:
@@ -529,32 +479,6 @@ def _ask_openalex_authors(fetcher: Fetcher) -> Asker:
     return ask
 
 
-def enrich_openalex_authors(
-    engine: Engine,
-    fetcher: Fetcher,
-    authors: Sequence[WorkIds],
-    *,
-    chunk_size: int = OPENALEX_BATCH_LIMIT,
-    selection: str = "",
-    on_batch: BatchCallback | None = None,
-) -> EnrichResult:
-    """OpenAlex's ``summary_stats`` (h-index, i10-index), works and citation counts, citations per
-    year and institutions per author, 50 authors a request."""
-    return _enrich(
-        engine,
-        authors,
-        source=OPENALEX,
-        key=lambda ids: ("openalex", ids["openalex"]) if "openalex" in ids else None,
-        ask=_ask_openalex_authors(fetcher),
-        chunk_size=chunk_size,
-        limit=OPENALEX_BATCH_LIMIT,
-        selection=selection,
-        on_batch=on_batch,
-        after_batch=None,
-        what="authors",
-    )
-
-
 # --------------------------------------------------------------------------- arXiv categories
 
 _BAD_ID = re.compile(r"incorrect id format for (\S+)")
@@ -574,8 +498,7 @@ def _ask_arxiv(fetcher: Fetcher) -> Asker:
     def ask(chunk: list[_Lookup], first: int) -> _Answer:
         wanted = {lookup.value: lookup for lookup in chunk}
         rejected: list[str] = []
-        bodies: list[bytes] = []
-        urls: list[str] = []
+        responses: list[Response] = []
         while True:
             asked = [value for value in wanted if value not in rejected]
             if not asked:
@@ -584,8 +507,7 @@ def _ask_arxiv(fetcher: Fetcher) -> Asker:
             # max_results defaults to 10: it must cover the batch or arXiv leaves papers out.
             params: dict[str, str | int] = {"id_list": ",".join(asked), "start": 0, "max_results": len(asked)}
             response = fetcher.get("", params, allow_status={400})
-            bodies.append(response.content)
-            urls.append(response.url)
+            responses.append(response)
             try:
                 items = list(arxiv_api.parse_response(response.content, f"arXiv API ({len(asked)} ids)"))
                 break
@@ -595,26 +517,14 @@ def _ask_arxiv(fetcher: Fetcher) -> Asker:
                 if bad is None or bad.group(1) not in asked:
                     raise
                 rejected.append(bad.group(1))
-        answered: set[str] = set()
-        kept: list[Item] = []
-        strays = 0
         for offset, item in enumerate(items):
-            record = item.record
-            if isinstance(record, WorkRecord):
-                arxiv = record.ids.get("arxiv", "")
-                if arxiv not in wanted or arxiv in answered:
-                    strays += 1
-                    continue
-                answered.add(arxiv)
-                wanted[arxiv].claim(record)
-                item.location = f"arxiv:{arxiv}"
             item.position = first + offset
-            kept.append(item)
+        kept, answered, strays = _claimed(items, wanted, lambda record: [record.ids.get("arxiv", "")])
         unknown = [value for value in wanted if value not in answered]
         for offset, value in enumerate(unknown, start=len(items)):
             reason = f"arXiv API does not know {value}" + (" (malformed id)" if value in rejected else "")
             kept.append(Item(f"arxiv:{value}", first + offset, ARXIV_API, record=Skipped(reason=reason)))
-        answer = _Answer(kept, b"\n".join(bodies), " ".join(urls), len(answered), len(unknown))
+        answer = _answer(kept, responses, len(answered), len(unknown))
         answer.unknown = unknown
         if strays:
             answer.notes.append(f"arXiv API answered {strays} entries for ids not asked for; left out")
@@ -623,31 +533,30 @@ def _ask_arxiv(fetcher: Fetcher) -> Asker:
     return ask
 
 
-def enrich_arxiv(
-    engine: Engine,
-    fetcher: Fetcher,
-    works: Sequence[WorkIds],
-    *,
-    chunk_size: int = ARXIV_BATCH_LIMIT,
-    selection: str = "",
-    on_batch: BatchCallback | None = None,
-    after_batch: Callable[[Changes], None] | None = None,
-) -> EnrichResult:
-    """Categories (and the rest of arXiv's own metadata) for ``works`` by arXiv id, 100 a request.
+# --------------------------------------------------------------------------- the enrichments
 
-    Answers are arXiv API records, so arXiv's precedence over Hugging Face or BibTeX applies;
-    ids arXiv does not know are counted in ``not_found``, listed in ``unknown`` and in a note.
-    ``fetcher`` points at the API (``…/api/query``); ``selection`` as for :func:`enrich_s2`.
-    """
-    return _enrich(
-        engine,
-        works,
-        source=ARXIV_API,
-        key=lambda ids: ("arxiv", ids["arxiv"]) if "arxiv" in ids else None,
-        ask=_ask_arxiv(fetcher),
-        chunk_size=chunk_size,
-        limit=ARXIV_BATCH_LIMIT,
-        selection=selection,
-        on_batch=on_batch,
-        after_batch=after_batch,
-    )
+#: Citation counts, reference counts and author ids for works from S2's batch endpoint, 500 a
+#: request (``fetcher`` at the Graph API, ``…/graph/v1``).
+enrich_s2 = Enrichment(SEMANTIC_SCHOLAR, _s2_key, _ask_s2, S2_BATCH_LIMIT)
+
+#: Citations per year, references, author ids and institutions for works from OpenAlex, looked
+#: up by OpenAlex id, DOI, or arXiv's DOI, 50 to a request.
+enrich_openalex = Enrichment(OPENALEX, _openalex_key, _ask_openalex, OPENALEX_BATCH_LIMIT)
+
+#: S2's reported h-index, paper and citation counts, affiliations and other ids per author
+#: (``POST /author/batch``, up to 1,000 a request); stored as S2's reports beside our own.
+enrich_s2_authors = Enrichment(
+    SEMANTIC_SCHOLAR, _id_of("s2"), _ask_s2_authors, S2_AUTHOR_BATCH_LIMIT, what="authors"
+)
+
+#: OpenAlex's ``summary_stats`` (h-index, i10-index), works and citation counts, citations per
+#: year and institutions per author, 50 authors a request.
+enrich_openalex_authors = Enrichment(
+    OPENALEX, _id_of("openalex"), _ask_openalex_authors, OPENALEX_BATCH_LIMIT, what="authors"
+)
+
+#: Categories (and the rest of arXiv's own metadata) for works by arXiv id, 100 a request
+#: (``fetcher`` at the API, ``…/api/query``). Answers are arXiv API records, so arXiv's
+#: precedence over Hugging Face or BibTeX applies; ids arXiv does not know are counted in
+#: ``not_found``, listed in ``unknown`` and in a note.
+enrich_arxiv = Enrichment(ARXIV_API, _id_of("arxiv"), _ask_arxiv, ARXIV_BATCH_LIMIT)
