@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from paperradar.cli import community as community_cli
+from paperradar.services.context import AppContext
 from paperradar.store import accounts
 from paperradar.store import schema as t
 from paperradar.store.database import writing
@@ -67,11 +68,8 @@ def test_starting_the_server_deletes_the_sessions_that_ran_out(
 ) -> None:
     import uvicorn
 
-    import paperradar.web.app
-
-    served: list[object] = []
-    monkeypatch.setattr(paperradar.web.app, "create_app", lambda engine, local: "app")
+    served: list[object] = []  # what uvicorn was asked to serve (the app, named, not imported)
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(app))
-    community_cli.serve_app(engine, "127.0.0.1", 8765)
-    assert served == ["app"]
+    community_cli.serve_app(AppContext(engine), "127.0.0.1", 8765)
+    assert served == ["paperradar.web.app:app_from_env"]
     assert sessions(engine) == {"bob"}

@@ -6,22 +6,23 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from sqlalchemy import Connection, Engine
 
 from paperradar import __version__
+from paperradar.analysis.novelty import NoveltyResult
 from paperradar.ingest import FileResult
 from paperradar.records import UnreadableInput
 from paperradar.services.context import AppContext
 from paperradar.services.errors import ServiceError
-from paperradar.store import queries
+from paperradar.services.profiles import MetricsRefresh, Profiles
 from paperradar.store.database import ENV_DB
 from paperradar.store.writer import Counts
+from paperradar.text import plural
 
 app = typer.Typer(
     help="paperradar: your own research radar over arXiv, Hugging Face, OpenAlex and Semantic Scholar.",
@@ -45,10 +46,6 @@ def app_context(ctx: typer.Context) -> AppContext:
         )
     context: AppContext = state["context"]
     return context
-
-
-def store_engine(ctx: typer.Context) -> Engine:
-    return app_context(ctx).engine
 
 
 def _version(value: bool) -> None:
@@ -80,6 +77,31 @@ def main(
     ctx.ensure_object(dict)["db"] = db
 
 
+AsJson = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
+"""The ``--json`` switch of a command whose JSON needs no more words."""
+
+
+def switch(flags: str, what: str) -> Any:
+    """An on/off option in one line: ``serve: Annotated[bool, switch("--serve/--no-serve", "…")] = True``."""
+    return typer.Option(flags, help=what)
+
+
+def exit_with_error(message: str, code: int = 1) -> NoReturn:
+    """Say ``error: …`` on stderr and exit with ``code`` (2: the command was asked wrongly)."""
+    err.print(f"[red]error:[/] {escape(message)}")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def misused(*errors: type[Exception]) -> Iterator[None]:
+    """Like :func:`refused`, for a command asked for what cannot be (nothing to import, no set to
+    harvest): ``error: …`` and exit 2. Put it inside ``refused``, which would exit 1."""
+    try:
+        yield
+    except errors as exc:
+        exit_with_error(str(exc), 2)
+
+
 def progress_bar() -> Progress:
     """The progress bar of long commands (on stderr, gone when done)."""
     return Progress(
@@ -107,15 +129,6 @@ def refused(*errors: type[Exception]) -> Iterator[None]:
         raise typer.Exit(1) from exc
 
 
-def work_or_exit(conn: Connection, ident: str) -> int:
-    """The work an arXiv id, DOI or internal id names, or ``error: no work …`` and exit 1."""
-    work_id = queries.resolve_work(conn, ident)
-    if work_id is None:
-        err.print(f"[red]error:[/] no work {ident!r} in the store (import or sync it first)")
-        raise typer.Exit(1)
-    return work_id
-
-
 def print_json(data: Any) -> None:
     console.print_json(json.dumps(data, default=str, ensure_ascii=False))
 
@@ -141,6 +154,37 @@ def counts_summary(c: Counts) -> str:
     parts += [f"{n} {label}" for name, label in _OPTIONAL_COUNTS if (n := getattr(c, name))]
     parts.append(f"[{'red' if c.quarantined else 'green'}]{c.quarantined} quarantined[/]")
     return " · ".join(parts)
+
+
+def refresh_with_progress(context: AppContext, *, full: bool, novelty: bool) -> MetricsRefresh:
+    """``metrics refresh`` under its progress bar: paper novelty, then the authors' figures."""
+    with progress_bar() as progress:
+        task = progress.add_task("paper novelty", total=None)
+        return Profiles(context).refresh_metrics(
+            full,
+            novelty,
+            lambda what, count, total: progress.update(task, description=what, completed=count, total=total),
+        )
+
+
+def print_metrics_refresh(done: MetricsRefresh) -> None:
+    """What ``metrics refresh`` did, in two lines: paper novelty, then the authors recomputed."""
+    nv = done.novelty
+    if isinstance(nv, NoveltyResult):
+        console.print(
+            f"novelty: {plural(nv.computed, 'paper')} scored "
+            f"({nv.without_predecessor:,} with no earlier work "
+            f"to compare with, {nv.skipped:,} without a category or date)"
+        )
+    elif nv:
+        console.print(f"novelty: {nv}")
+    authors = done.authors
+    kind = "every author" if authors.full else "authors touched since the last run"
+    console.print(
+        f"metrics: {plural(authors.authors, 'author')} recomputed ({kind}) "
+        f"in {sum(authors.seconds.values()):.1f} s; "
+        f"{plural(authors.distributions, 'peer distribution')}"
+    )
 
 
 def run() -> None:  # pragma: no cover - console entry point

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import textwrap
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from paperradar.analysis import profiles
 from paperradar.analysis.ai_score import AIScore
 from paperradar.analysis.cards import category_tag
-from paperradar.analysis.novelty import refresh_novelty
-from paperradar.analysis.profiles import Figure, Profile, source_name
-from paperradar.analysis.refresh import refresh_metrics
-from paperradar.cli.app import app, console, err, print_json, progress_bar, refused, store_engine
-from paperradar.search.embeddings import Embedder
-from paperradar.search.hybrid import vector_dir
-from paperradar.store import overrides, queries
-from paperradar.store.database import writing
+from paperradar.analysis.profiles import Figure, Profile, ProfileWork, source_name
+from paperradar.cli.app import (
+    app,
+    app_context,
+    console,
+    print_json,
+    print_metrics_refresh,
+    refresh_with_progress,
+    refused,
+)
+from paperradar.services.profiles import Profiles
 from paperradar.text import plural
 
 
@@ -44,15 +45,10 @@ metrics_app = typer.Typer(no_args_is_help=True, help="Paper novelty and author m
 app.add_typer(metrics_app, name="metrics")
 
 
-def _one_author(ctx: typer.Context, name: str, as_json: bool) -> int:
+def one_author(ctx: typer.Context, name: str, as_json: bool) -> int:
     """The author the text names; lists the candidates and exits when several match."""
-    with store_engine(ctx).connect() as conn:
-        matches = profiles.find(conn, name)
-    if not matches:
-        err.print(
-            f"[red]error:[/] no author matches {name!r} (try part of the name, or an id like s2:1723755)"
-        )
-        raise typer.Exit(1)
+    with refused():
+        matches = Profiles(app_context(ctx)).matches(name)
     if len(matches) == 1:
         return int(matches[0]["id"])
     if as_json:
@@ -122,7 +118,15 @@ def _render(p: Profile, abstracts: bool) -> None:
     _explain("citations/year", p.citations_per_year, _shown(p.citations_per_year, "{:,.1f}"))
     _explain("main category", p.main_category, tag)
     _explain("Novelty %", p.novelty, novelty)
-    score = p.ai_score
+    _render_ai_score(p.ai_score)
+    console.print()
+    console.print(f"[bold]{plural(p.papers.value, 'Paper')}[/]")
+    for pw in p.works:
+        _render_work(pw, abstracts)
+    _render_more(p)
+
+
+def _render_ai_score(score: AIScore) -> None:
     why = score.reason or f"among {plural(score.peers, 'peer')} in {score.category} with ≥ 3 works"
     console.print(
         f"  [bold]{'AI Score':<15}[/] {_score_text(score):>8}  [dim]{escape(why)}[/]", highlight=False
@@ -141,35 +145,39 @@ def _render(p: Profile, abstracts: bool) -> None:
             f"  {'':<15} {part.weight:>8.2f}  [dim]× {escape(part.label)}: {escape(detail)}[/]",
             highlight=False,
         )
+
+
+def _render_work(pw: ProfileWork, abstracts: bool) -> None:
+    card = pw.card
+    head = " · ".join(x for x in (card.tag, card.date) if x)
+    code = "  [green]Code[/]" if card.has_code else ""
     console.print()
-    console.print(f"[bold]{plural(p.papers.value, 'Paper')}[/]")
-    for pw in p.works:
-        card = pw.card
-        head = " · ".join(x for x in (card.tag, card.date) if x)
-        code = "  [green]Code[/]" if card.has_code else ""
-        console.print()
-        console.print(f"[cyan]{escape(head)}[/]{code}", highlight=False)
-        console.print(f"[bold]{escape(card.title)}[/]", highlight=False)
-        console.print(escape(card.byline()), highlight=False)
-        if abstracts and card.abstract:
-            console.print(
-                f"[dim]{escape(textwrap.shorten(card.abstract, 600, placeholder=' …'))}[/]", highlight=False
-            )
-        nv = pw.novelty
-        if nv.percentile is not None:
-            against = plural(nv.neighbours, "earlier work")
-            note = (
-                f"novelty {nv.percentile:.0f}th percentile among {plural(nv.graded_among, 'paper')} of "
-                f"{nv.category}, {nv.month} (N = {nv.novelty:.2f} against {against})"
-            )
-        else:
-            note = f"novelty — ({nv.reason})"
-        cites = (
-            ""
-            if pw.citations is None
-            else f" · {plural(pw.citations, 'citation')} ({source_name(pw.citation_source or '')})"
+    console.print(f"[cyan]{escape(head)}[/]{code}", highlight=False)
+    console.print(f"[bold]{escape(card.title)}[/]", highlight=False)
+    console.print(escape(card.byline()), highlight=False)
+    if abstracts and card.abstract:
+        console.print(
+            f"[dim]{escape(textwrap.shorten(card.abstract, 600, placeholder=' …'))}[/]", highlight=False
         )
-        console.print(f"[dim]{escape(note + cites)}[/]", highlight=False)
+    nv = pw.novelty
+    if nv.percentile is not None:
+        against = plural(nv.neighbours, "earlier work")
+        note = (
+            f"novelty {nv.percentile:.0f}th percentile among {plural(nv.graded_among, 'paper')} of "
+            f"{nv.category}, {nv.month} (N = {nv.novelty:.2f} against {against})"
+        )
+    else:
+        note = f"novelty — ({nv.reason})"
+    cites = (
+        ""
+        if pw.citations is None
+        else f" · {plural(pw.citations, 'citation')} ({source_name(pw.citation_source or '')})"
+    )
+    console.print(f"[dim]{escape(note + cites)}[/]", highlight=False)
+
+
+def _render_more(p: Profile) -> None:
+    """What follows the cards: how many more, the co-authors, citations per year."""
     shown_to = (p.page - 1) * (p.per_page or 0) + len(p.works)
     if p.per_page and p.papers.value > shown_to:
         more = p.papers.value - shown_to
@@ -209,26 +217,13 @@ def show_author(
 
     Example: [cyan]paperradar author "Natalie Mackraz"[/]   [cyan]paperradar author s2:1723755 --json[/]
     """
-    author_id = _one_author(ctx, name, as_json)
-    with store_engine(ctx).connect() as conn:
-        profile = profiles.profile(conn, author_id, page=page, per_page=limit or None)
-    assert profile is not None
+    author_id = one_author(ctx, name, as_json)
+    with refused():
+        profile = Profiles(app_context(ctx)).profile(author_id, page=page, per_page=limit or None)
     if as_json:
         print_json(profile.as_dict())
     else:
         _render(profile, abstracts)
-
-
-def _work_ids(ctx: typer.Context, idents: list[str]) -> list[int]:
-    found = []
-    with store_engine(ctx).connect() as conn:
-        for ident in idents:
-            work_id = queries.resolve_work(conn, ident)
-            if work_id is None:
-                err.print(f"[red]error:[/] no work {ident!r} in the store")
-                raise typer.Exit(1)
-            found.append(work_id)
-    return found
 
 
 @author_app.command("merge")
@@ -241,10 +236,10 @@ def merge_authors(
 
     Example: [cyan]paperradar author merge 1072 4410[/]
     """
-    target = _one_author(ctx, keep, False)
-    with refused(overrides.OverrideError), writing(store_engine(ctx)) as conn:
-        for other in others:
-            overrides.merge(conn, target, _one_author(ctx, other, False))
+    target = one_author(ctx, keep, False)
+    dropped = [one_author(ctx, other, False) for other in others]
+    with refused():
+        Profiles(app_context(ctx)).merge(target, dropped)
     console.print(
         f"merged {len(others)} into author {target}; "
         "run [cyan]paperradar metrics refresh[/] to update the metrics"
@@ -265,12 +260,11 @@ def split_author(
 
     Example: [cyan]paperradar author split 1072 --works 2310.17722 --works 2402.17975[/]
     """
-    source = _one_author(ctx, author, False)
-    target = _one_author(ctx, into, False) if into else None
-    work_ids = _work_ids(ctx, works)
-    with refused(overrides.OverrideError), writing(store_engine(ctx)) as conn:
-        new = overrides.split(conn, source, work_ids, target)
-    console.print(f"moved {plural(len(work_ids), 'work')} from author {source} to author {new}")
+    source = one_author(ctx, author, False)
+    target = one_author(ctx, into, False) if into else None
+    with refused():
+        moved, new = Profiles(app_context(ctx)).split(source, works, target)
+    console.print(f"moved {plural(moved, 'work')} from author {source} to author {new}")
 
 
 @metrics_app.command("refresh")
@@ -291,53 +285,8 @@ def refresh(
 
     Example: [cyan]paperradar metrics refresh[/]   [cyan]paperradar metrics refresh --full[/]
     """
-    engine = store_engine(ctx)
-    report: dict[str, Any] = {}
-    regraded: set[int] = set()
-    if novelty:
-        vectors = vector_dir(engine)
-        vectors.catch_up(engine, Embedder().name)
-        if len(vectors):
-            with progress_bar() as progress:
-                task = progress.add_task("paper novelty", total=None)
-                result = refresh_novelty(
-                    engine,
-                    vectors,
-                    full,
-                    lambda done, total: progress.update(task, completed=done, total=total),
-                )
-            regraded = result.regraded
-            report["novelty"] = {
-                "scored": result.computed,
-                "without_predecessor": result.without_predecessor,
-                "no_category_or_date": result.skipped,
-                "percentiles_changed": len(result.regraded),
-            }
-        else:
-            report["novelty"] = "no vectors yet: run `paperradar index` to score novelty"
-    with console.status("author metrics…"):
-        done = refresh_metrics(engine, full, sorted(regraded), dt.date.today())
-    report["authors"] = {
-        "recomputed": done.authors,
-        "full": done.full,
-        "peer_distributions": done.distributions,
-        "seconds": {k: round(v, 2) for k, v in done.seconds.items()},
-    }
+    done = refresh_with_progress(app_context(ctx), full=full, novelty=novelty)
     if as_json:
-        print_json(report)
+        print_json(done.as_dict())
         return
-    nv = report.get("novelty")
-    if isinstance(nv, dict):
-        console.print(
-            f"novelty: {plural(nv['scored'], 'paper')} scored "
-            f"({nv['without_predecessor']:,} with no earlier work "
-            f"to compare with, {nv['no_category_or_date']:,} without a category or date)"
-        )
-    elif nv:
-        console.print(f"novelty: {nv}")
-    kind = "every author" if done.full else "authors touched since the last run"
-    console.print(
-        f"metrics: {plural(done.authors, 'author')} recomputed ({kind}) "
-        f"in {sum(done.seconds.values()):.1f} s; "
-        f"{plural(done.distributions, 'peer distribution')}"
-    )
+    print_metrics_refresh(done)

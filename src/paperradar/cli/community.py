@@ -6,19 +6,21 @@ import datetime as dt
 import ipaddress
 import os
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 from rich.markup import escape
-from sqlalchemy import Engine
 
-from paperradar.analysis.daily import WINDOWS, FeedItem, Window, days_of, feed, organisation_page, trending
-from paperradar.cli.app import app, console, err, print_json, refused, store_engine, work_or_exit
-from paperradar.cli.sync import SYNC_ERRORS, Session
-from paperradar.identity import ids
-from paperradar.store import accounts, community, queries
-from paperradar.store.database import ENV_DB, writing
-from paperradar.sync.arxiv_api import fetch_work
+from paperradar.analysis.daily import WINDOWS, FeedItem, Window
+from paperradar.cli.app import AsJson, app, app_context, console, err, exit_with_error, print_json, refused
+from paperradar.services.community import ENV_LOCAL, Accounts, Community
+from paperradar.services.context import AppContext
+from paperradar.services.feed import Feed, organisation_data
+from paperradar.services.submissions import Submissions
+from paperradar.store import accounts
+from paperradar.store.database import ENV_DB
 from paperradar.text import plural
 
 
@@ -40,8 +42,7 @@ def _date(text: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        err.print(f"[red]error:[/] {text!r} is not a date (YYYY-MM-DD)")
-        raise typer.Exit(2) from None
+        exit_with_error(f"{text!r} is not a date (YYYY-MM-DD)", 2)
 
 
 def _print_item(item: FeedItem, abstracts: bool) -> None:
@@ -82,9 +83,8 @@ def daily(
 
     Example: [cyan]paperradar daily 2026-06-12[/]   [cyan]paperradar daily 2026-06-12 --week[/]
     """
-    first, last = days_of(_date(day), "week" if week else "month" if month else "day")
-    with store_engine(ctx).connect() as conn:
-        items = feed(conn, first, last)
+    found = Feed(app_context(ctx)).daily(_date(day), "week" if week else "month" if month else "day")
+    first, last, items = found.first, found.last, found.items
     shown = items[:limit] if limit else items
     if as_json:
         print_json({"first": first, "last": last, "total": len(items), "items": [i.as_dict() for i in shown]})
@@ -118,14 +118,12 @@ def trending_command(
     Example: [cyan]paperradar trending --window week[/]   [cyan]paperradar trending --at 2026-06-12[/]
     """
     if window not in WINDOWS:
-        err.print(f"[red]error:[/] --window must be day, week or month, not {window!r}")
-        raise typer.Exit(2)
+        exit_with_error(f"--window must be day, week or month, not {window!r}", 2)
     now = dt.datetime.now(dt.UTC)
     if at:
         now = dt.datetime.combine(_date(at), dt.time(23, 59, 59), dt.UTC)
     chosen: Window = window  # type: ignore[assignment]
-    with store_engine(ctx).connect() as conn:
-        found = trending(conn, chosen, now, limit)
+    found = Feed(app_context(ctx)).trending(chosen, now, limit)
     if as_json:
         print_json(
             {
@@ -154,11 +152,6 @@ def trending_command(
         )
 
 
-def _work(ctx: typer.Context, ident: str) -> int:
-    with store_engine(ctx).connect() as conn:
-        return work_or_exit(conn, ident)
-
-
 @app.command()
 def upvote(
     ctx: typer.Context,
@@ -170,36 +163,16 @@ def upvote(
 
     Example: [cyan]paperradar upvote 2606.00467[/]   [cyan]paperradar upvote 2606.00467 --undo[/]
     """
-    work_id, voter = _work(ctx, ident), _user(user)
-    with writing(store_engine(ctx)) as conn:
-        changed = (
-            community.undo_upvote(conn, work_id, voter) if undo else community.upvote(conn, work_id, voter)
-        )
-        total = community.local_votes(conn, work_id)
+    voter = _user(user)
+    with refused():
+        marked = Submissions(app_context(ctx)).mark(ident, voter, "vote", undo)
+    changed, total = marked.changed, marked.local_votes
     if undo:
         console.print(f"vote {'taken back' if changed else 'was not there'}; {plural(total, 'local vote')}")
     else:
         console.print(
             f"{'upvoted' if changed else 'already upvoted'} as {voter}; {plural(total, 'local vote')}"
         )
-
-
-def _fetch_from_arxiv(ctx: typer.Context, arxiv: str) -> int | None:
-    """Fetch one paper by id from the arXiv API into the store; its id, or ``None`` with a reason."""
-    session = Session(ctx)
-    try:
-        with console.status(f"fetching {arxiv} from arXiv…"), session.client("arxiv_api") as client:
-            found = fetch_work(session.engine, client, arxiv, after_batch=session.follower.step)
-    except SYNC_ERRORS as exc:
-        err.print(
-            f"[red]error:[/] {arxiv} is not in the store and arXiv could not be asked: {escape(str(exc))}"
-        )
-        return None
-    finally:
-        session.close()
-    if found is None:
-        err.print(f"[red]error:[/] arXiv does not know {arxiv}")
-    return found
 
 
 @app.command()
@@ -219,21 +192,10 @@ def submit(
 
     Example: [cyan]paperradar submit https://arxiv.org/abs/2606.00467[/]
     """
-    submitter = _user(user)
-    with store_engine(ctx).connect() as conn:
-        work_id = queries.resolve_work(conn, ident)
-    if work_id is None:
-        arxiv = ids.arxiv_id(ident)
-        if arxiv is None or not fetch:
-            err.print(
-                f"[red]error:[/] no work {ident!r} in the store" + ("" if arxiv is None else " (--no-fetch)")
-            )
-            raise typer.Exit(1)
-        work_id = _fetch_from_arxiv(ctx, arxiv)
-        if work_id is None:
-            raise typer.Exit(1)
-    with writing(store_engine(ctx)) as conn:
-        first, on = community.submit(conn, work_id, submitter, _date(day))
+    submitter, on_day = _user(user), _date(day)
+    with refused(), console.status(f"submitting {ident}…"):
+        done = Submissions(app_context(ctx)).submit(ident, submitter, on_day, fetch)
+    first, on = done.submitter, done.day
     if first == submitter:
         console.print(f"on the feed of {on} (submitted by {first})")
     else:
@@ -248,15 +210,6 @@ org_app = typer.Typer(
 app.add_typer(org_app, name="org")
 
 
-def _organisation(ctx: typer.Context, handle: str) -> int:
-    with store_engine(ctx).connect() as conn:
-        found = community.organisation_id(conn, handle)
-    if found is None:
-        err.print(f"[red]error:[/] no organisation {handle!r} (paperradar org create {handle} --name …)")
-        raise typer.Exit(1)
-    return found
-
-
 @org_app.command("create")
 def org_create(
     ctx: typer.Context,
@@ -268,8 +221,8 @@ def org_create(
 
     Example: [cyan]paperradar org create apple-ml --name 'Apple Machine Learning Research'[/]
     """
-    with refused(community.OrganisationError), writing(store_engine(ctx)) as conn:
-        community.create_organisation(conn, handle, name, _user(user))
+    with refused():
+        Community(app_context(ctx)).create(handle, name, _user(user))
     console.print(f"organisation {handle} created, admin {_user(user)}")
 
 
@@ -283,9 +236,8 @@ def org_add_member(
 
     Example: [cyan]paperradar org add-member apple-ml ada[/]
     """
-    org_id = _organisation(ctx, handle)
-    with writing(store_engine(ctx)) as conn:
-        added = community.add_member(conn, org_id, member)
+    with refused():
+        added = Community(app_context(ctx)).add_member(handle, member)
     console.print(f"{member} {'added to' if added else 'is already in'} {handle}")
 
 
@@ -300,9 +252,8 @@ def org_tag(
 
     Example: [cyan]paperradar org tag apple-ml 2310.17722[/]
     """
-    org_id, work_id = _organisation(ctx, handle), _work(ctx, ident)
-    with refused(community.OrganisationError), writing(store_engine(ctx)) as conn:
-        added = community.tag(conn, org_id, work_id, _user(user))
+    with refused():
+        added = Community(app_context(ctx)).tag(handle, ident, _user(user))
     console.print(f"{ident} {'tagged to' if added else 'was already tagged to'} {handle}")
 
 
@@ -310,25 +261,16 @@ def org_tag(
 def org_show(
     ctx: typer.Context,
     handle: Annotated[str, typer.Argument(help="The organisation (local or Hugging Face handle).")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """An organisation's page: its members and papers, newest first.
 
     Example: [cyan]paperradar org show CohereLabs[/]
     """
-    org_id = _organisation(ctx, handle)
-    with store_engine(ctx).connect() as conn:
-        page = organisation_page(conn, org_id)
+    with refused():
+        page = Feed(app_context(ctx)).organisation(handle)
     if as_json:
-        print_json(
-            {
-                "handle": page.handle,
-                "name": page.name,
-                "source": page.source,
-                "members": [{"user": u, "role": r} for u, r in page.members],
-                "papers": [i.as_dict() for i in page.papers],
-            }
-        )
+        print_json(organisation_data(page))
         return
     console.print(f"[bold]{escape(page.name)}[/] [magenta]{escape(page.handle)}[/]  [dim]{page.source}[/]")
     if page.members:
@@ -363,29 +305,24 @@ def serve(
 
     Example: [cyan]paperradar serve --port 8000[/]   [cyan]paperradar serve --host 0.0.0.0 --digests 15[/]
     """
+    context = app_context(ctx)
     if not digests:
-        serve_app(store_engine(ctx), host, port, workers)
+        serve_app(context, host, port, workers)
         return
     from paperradar.cli.digest import digest_schedule
 
-    with digest_schedule(store_engine(ctx), digests):
-        serve_app(store_engine(ctx), host, port, workers)
+    with digest_schedule(context, digests):
+        serve_app(context, host, port, workers)
 
 
-def serve_app(engine: Engine, host: str, port: int, workers: int = 1) -> None:
-    """Run the web app under uvicorn until Ctrl-C, saying who it acts as. With several workers
-    each process builds its own app from the environment (an app cannot be handed to another
-    process)."""
+def serve_app(context: AppContext, host: str, port: int, workers: int = 1) -> None:
+    """Run the web app under uvicorn until Ctrl-C, saying who it acts as. Each process builds the
+    app from the environment (the store's URL, whether it listens on loopback only): the command
+    only names the app, and an app could not be handed to another worker process anyway."""
     import uvicorn
 
-    from paperradar.web.app import ENV_LOCAL, create_app
-
     local = is_loopback(host)
-    with engine.connect() as conn:
-        has_users = accounts.any_users(conn)
-    if has_users:  # no accounts, no sessions: a laptop's store is not written to here
-        with writing(engine) as conn:
-            accounts.end_expired_sessions(conn)  # those that ran out while no server was up
+    has_users = Accounts(context).server_starting()
     shown = f"[{host}]" if ":" in host else host
     console.print(f"paperradar on [bold]http://{shown}:{port}/[/] (Ctrl-C stops)")
     if local and not has_users:
@@ -394,20 +331,32 @@ def serve_app(engine: Engine, host: str, port: int, workers: int = 1) -> None:
         err.print(
             "[yellow]no accounts yet[/]: nobody can sign in; add one: [cyan]paperradar user add NAME[/]"
         )
-    if workers == 1:
-        uvicorn.run(create_app(engine, local=local), host=host, port=port, log_level="warning")
-        return
-    os.environ[ENV_DB] = engine.url.render_as_string(hide_password=False)
-    os.environ[ENV_LOCAL] = "1" if local else "0"
-    uvicorn.run(
-        "paperradar.web.app:app_from_env",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="warning",
-        timeout_worker_healthcheck=30,
-    )
+    url = context.engine.url.render_as_string(hide_password=False)
+    with _environment({ENV_DB: url, ENV_LOCAL: "1" if local else "0"}):
+        uvicorn.run(
+            "paperradar.web.app:app_from_env",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="warning",
+            timeout_worker_healthcheck=30,
+        )
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """``values`` in the environment while the block runs (worker processes inherit them)."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def is_loopback(host: str) -> bool:

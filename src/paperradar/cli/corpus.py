@@ -1,32 +1,75 @@
-"""Corpus commands: import files, look at what is stored, search it, build the demo."""
+"""Corpus commands: import files, look at what is stored, build the demo."""
 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from platformdirs import user_data_path
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from paperradar.cli.app import SAMPLE, app, console, err, file_summary, print_json, store_engine
-from paperradar.cli.authors import refresh
-from paperradar.ingest import BATCH_SIZE, FileResult, expand, import_file
-from paperradar.search.lexical import LexicalIndex, index_dir
+from paperradar.cli.app import (
+    SAMPLE,
+    AsJson,
+    app,
+    app_context,
+    console,
+    err,
+    file_summary,
+    misused,
+    print_json,
+    print_metrics_refresh,
+    refresh_with_progress,
+    refused,
+    switch,
+)
+from paperradar.cli.search import IndexView, print_index_end
+from paperradar.ingest import BATCH_SIZE, FileResult
+from paperradar.services.context import AppContext
+from paperradar.services.imports import (
+    Corpus,
+    Importer,
+    ImportReport,
+    ImportWatch,
+    NotADemo,
+    NothingToImport,
+    clear_demo,
+)
+from paperradar.services.indexing import Indexer
 from paperradar.sources import all_formats
-from paperradar.store import queries
-from paperradar.store.database import describe, is_demo_store, mark_demo_store
+from paperradar.sources.semantic_scholar import page_paper
+
+Workers = Annotated[
+    int | None,
+    typer.Option(
+        min=0,
+        help="Processes parsing a JSON-lines file beside the writer (0: none). "
+        "Default: one per other core, for files of 32 MiB and more.",
+    ),
+]
+Cites = Annotated[
+    str | None,
+    typer.Option(
+        "--cites",
+        metavar="ID",
+        help="The paper whose Semantic Scholar references or citations pages these files are "
+        "(a paperId, arXiv:…, DOI:…, CorpusId:…, as in the request), so their citation edges are "
+        "stored. Not needed for paperradar's own recorded answers: their URL names it.",
+    ),
+]
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="When the files' statements were true (ISO date or date and time, UTC), for records "
+        "that do not say; of two statements of one source the fresher wins. Default: now.",
+    ),
+]
 
 
 @app.command("import")
@@ -42,33 +85,9 @@ def import_command(
     batch_size: Annotated[
         int, typer.Option(min=1, help="Records per transaction (each commit is a resumable checkpoint).")
     ] = BATCH_SIZE,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            min=0,
-            help="Processes parsing a JSON-lines file beside the writer (0: none). "
-            "Default: one per other core, for files of 32 MiB and more.",
-        ),
-    ] = None,
-    cites: Annotated[
-        str | None,
-        typer.Option(
-            "--cites",
-            metavar="ID",
-            help="The paper whose Semantic Scholar references or citations pages these files are "
-            "(a paperId, arXiv:…, DOI:…, CorpusId:…, as in the request), so their citation edges are "
-            "stored. Not needed for paperradar's own recorded answers: their URL names it.",
-        ),
-    ] = None,
-    as_of_text: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            metavar="DATE",
-            help="When the files' statements were true (ISO date or date and time, UTC), for records "
-            "that do not say; of two statements of one source the fresher wins. Default: now.",
-        ),
-    ] = None,
+    workers: Workers = None,
+    cites: Cites = None,
+    as_of_text: AsOf = None,
 ) -> None:
     """Import files in any supported format; re-running is safe and an interrupted import resumes.
 
@@ -83,70 +102,10 @@ def import_command(
     [cyan]paperradar import --cites arXiv:2106.15928 --as-of 2024-05-01 references.json[/]
     """
     as_of = _as_of(as_of_text)
-    if cites is not None:
-        from paperradar.sources.semantic_scholar import page_paper
-
-        try:
-            page_paper(cites)
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--cites") from exc
-    engine = store_engine(ctx)
-    files = list(expand(paths))
-    if not files:
-        err.print(f"[red]error:[/] nothing to import: {', '.join(map(str, paths))} not found or empty")
-        raise typer.Exit(2)
-    results: list[FileResult] = []
-    follower = LexicalIndex(index_dir(engine)).follow(engine)
-    with Progress(
-        TextColumn("[bold blue]{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TextColumn("{task.fields[items]:,} records"),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=as_json,
-    ) as progress:
-        for path in files:
-            task = progress.add_task(path.name, total=path.stat().st_size if path.exists() else None, items=0)
-
-            def report(_path: Path, done: int, total: int | None, items: int, task: Any = task) -> None:
-                progress.update(task, completed=done, total=total, items=items)
-
-            result = import_file(
-                engine,
-                path,
-                format_name,
-                progress=report,
-                batch_size=batch_size,
-                after_batch=follower.step,
-                workers=workers,
-                as_of=as_of,
-                cites=cites,
-            )
-            progress.remove_task(task)
-            results.append(result)
-            if not as_json:
-                _print_result(result)
-    follower.close()
-    if as_json:
-        print_json(
-            [
-                {
-                    "path": str(r.path),
-                    "format": r.format,
-                    "error": r.error,
-                    "records": r.items,
-                    "resumed_after": r.resumed_from,
-                    "notes": r.counts.notes,
-                    **r.counts.as_dict(),
-                }
-                for r in results
-            ]
-        )
-    elif len(results) > 1:
-        _print_totals(results)
-    if not any(r.read_anything for r in results):
+    _check_cites(cites)
+    options = {"format_name": format_name, "batch_size": batch_size, "workers": workers, "cites": cites}
+    report = _import(app_context(ctx), paths, as_json, as_of=as_of, **options)
+    if not report.read_anything:
         raise typer.Exit(1)
 
 
@@ -165,6 +124,78 @@ def _as_of(value: str | None) -> dt.datetime | None:
         # A statement dated in the future would stay the freshest forever, whatever came later.
         raise typer.BadParameter(f"{value} is in the future", param_hint="--as-of")
     return when
+
+
+def _check_cites(cites: str | None) -> None:
+    """``--cites`` names a paper the way a Semantic Scholar request does, or is refused."""
+    if cites is None:
+        return
+    try:
+        page_paper(cites)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--cites") from exc
+
+
+def _import(context: AppContext, paths: list[Path], as_json: bool = False, **options: Any) -> ImportReport:
+    """Import ``paths`` (``options``: those of :meth:`Importer.run`) under the progress bar, each
+    file's line as it ends, then the totals (or, ``as_json``, the per-file results as JSON)."""
+    with misused(NothingToImport), ImportView(quiet=as_json) as view:
+        report = Importer(context, view.watch).run(paths, **options)
+    if as_json:
+        print_json([_file_json(result) for result in report.files])
+    elif len(report.files) > 1:
+        _print_totals(report)
+    return report
+
+
+class ImportView:
+    """The import's progress bar (a task per file, gone when the file is done) and each file's line."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self.quiet = quiet
+        self.progress = Progress(
+            TextColumn("[bold blue]{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TextColumn("{task.fields[items]:,} records"),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+            disable=quiet,
+        )
+        self._task = TaskID(0)
+        self.watch = ImportWatch(started=self._started, progress=self._progress, finished=self._finished)
+
+    def __enter__(self) -> ImportView:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.progress.live.is_started:
+            self.progress.stop()
+
+    def _started(self, path: Path, size: int | None) -> None:
+        self.progress.start()  # at the first file (again at the others: a no-op)
+        self._task = self.progress.add_task(path.name, total=size, items=0)
+
+    def _progress(self, _path: Path, done: int, total: int | None, items: int) -> None:
+        self.progress.update(self._task, completed=done, total=total, items=items)
+
+    def _finished(self, result: FileResult) -> None:
+        self.progress.remove_task(self._task)
+        if not self.quiet:
+            _print_result(result)
+
+
+def _file_json(result: FileResult) -> dict[str, Any]:
+    return {
+        "path": str(result.path),
+        "format": result.format,
+        "error": result.error,
+        "records": result.items,
+        "resumed_after": result.resumed_from,
+        "notes": result.counts.notes,
+        **result.counts.as_dict(),
+    }
 
 
 def _shown(path: Path) -> str:
@@ -192,14 +223,11 @@ def _print_result(result: FileResult) -> None:
         console.print("    [dim]see them with[/] paperradar quarantine")
 
 
-def _print_totals(results: list[FileResult]) -> None:
-    ok = [r for r in results if r.ok]
-    total = FileResult(Path("total"))
-    for r in ok:
-        total.counts.add(r.counts)
-    failed = len(results) - len(ok)
-    line = f"[bold]{len(ok)} files imported[/]" + (f", [red]{failed} unreadable[/]" if failed else "")
-    console.print(f"{line}: {file_summary(total)}")
+def _print_totals(report: ImportReport) -> None:
+    failed = report.unreadable
+    ok = len(report.files) - failed
+    line = f"[bold]{ok} files imported[/]" + (f", [red]{failed} unreadable[/]" if failed else "")
+    console.print(f"{line}: {file_summary(report.total)}")
 
 
 @app.command()
@@ -215,21 +243,21 @@ def formats() -> None:
 
 
 @app.command()
-def stats(
-    ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-) -> None:
+def stats(ctx: typer.Context, as_json: AsJson = False) -> None:
     """Counts of works, authors, ids, citations, code links and community data, by source.
 
     Example: [cyan]paperradar stats --json[/]
     """
-    engine = store_engine(ctx)
-    with engine.connect() as conn:
-        data = queries.stats(conn)
+    corpus = Corpus(app_context(ctx))
     if as_json:
-        print_json(data)
-        return
-    console.print(f"[bold]{describe(engine)}[/]")
+        print_json(corpus.stats())
+    else:
+        _print_stats(corpus)
+
+
+def _print_stats(corpus: Corpus) -> None:
+    data = corpus.stats()
+    console.print(f"[bold]{corpus.name}[/]")
     table = Table("what", "count", "by source / scheme", box=None)
     for key, value in data.items():
         if isinstance(value, dict):
@@ -251,13 +279,8 @@ def show(
 
     Example: [cyan]paperradar show 2104.12255[/]   [cyan]paperradar show 10.1103/PhysRevD.76.013009 --json[/]
     """
-    engine = store_engine(ctx)
-    with engine.connect() as conn:
-        work_id = queries.resolve_work(conn, ident)
-        if work_id is None:
-            err.print(f"[red]error:[/] no work {ident!r} in {describe(engine)}")
-            raise typer.Exit(1)
-        detail = queries.work_detail(conn, work_id)
+    with refused():
+        detail = Corpus(app_context(ctx)).work(ident)
     if as_json:
         print_json(detail)
     else:
@@ -275,6 +298,10 @@ def _print_work(d: dict[str, Any]) -> None:
         console.print(", ".join(names), markup=False, highlight=False)
     if d["abstract"]:
         console.print(d["abstract"], markup=False, highlight=False)
+    console.print(_work_table(d))
+
+
+def _work_table(d: dict[str, Any]) -> Table:
     table = Table(box=None, show_header=False)
     table.add_row("ids", escape(", ".join(f"{i['scheme']}:{i['value']}" for i in d["ids"])))
     if d["versions"]:
@@ -301,7 +328,7 @@ def _print_work(d: dict[str, Any]) -> None:
         "sources",
         ", ".join(f"{v['source']} [dim](seen {str(v['seen_at'])[:19]})[/]" for v in d["source_records"]),
     )
-    console.print(table)
+    return table
 
 
 class NotStored(StrEnum):
@@ -317,7 +344,7 @@ def quarantine(
         NotStored | None,
         typer.Option(help="Only the unreadable records (quarantined) or only those read but not stored."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """List what imports did not store, with file, location and reason: records that could not be
     read (quarantined) and records that were read but are not stored (skipped, e.g. an OpenAlex
@@ -325,8 +352,7 @@ def quarantine(
 
     Example: [cyan]paperradar quarantine --limit 10[/]   [cyan]paperradar quarantine --only skipped --json[/]
     """
-    with store_engine(ctx).connect() as conn:
-        rows = queries.quarantined(conn, limit, only.value if only else None)
+    rows = Corpus(app_context(ctx)).not_stored(limit, only.value if only else None)
     if as_json:
         print_json(rows)
         return
@@ -338,21 +364,15 @@ def quarantine(
         console.print(f"{kind} {where}: {escape(row['reason'])}", highlight=False)
 
 
+DEMO_PATH = "Where to build the demo database (default: demo.db in your data folder)."
+
+
 @app.command()
 def demo(
     ctx: typer.Context,
-    serve: Annotated[
-        bool, typer.Option("--serve/--no-serve", help="Start the interfaces after building.")
-    ] = True,
-    path: Annotated[
-        Path | None,
-        typer.Option(
-            "--path", help="Where to build the demo database (default: demo.db in your data folder)."
-        ),
-    ] = None,
-    embed: Annotated[
-        bool, typer.Option("--embed/--no-embed", help="Embed the sample for semantic search.")
-    ] = True,
+    serve: Annotated[bool, switch("--serve/--no-serve", "Start the interfaces after building.")] = True,
+    path: Annotated[Path | None, typer.Option("--path", help=DEMO_PATH)] = None,
+    embed: Annotated[bool, switch("--embed/--no-embed", "Embed the sample for semantic search.")] = True,
 ) -> None:
     """Build a fresh demo database from the bundled sample corpus of real records.
 
@@ -360,30 +380,20 @@ def demo(
 
     Example: [cyan]paperradar demo --no-serve[/]
     """
-    target = (path or user_data_path("paperradar", appauthor=False) / "demo.db").expanduser().resolve()
-    if target.exists() and not is_demo_store(target):
-        err.print(f"[red]error:[/] {target} exists and is not a demo database; choose another --path")
-        raise typer.Exit(2)
-    for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
-        leftover.unlink(missing_ok=True)
-    shutil.rmtree(Path(f"{target}.index"), ignore_errors=True)
-    state = ctx.ensure_object(dict)
-    state["db"] = str(target)
-    state.pop("engine", None)
-    mark_demo_store(store_engine(ctx))
+    with misused(NotADemo):
+        target = clear_demo(path)
+    context = _demo_context(ctx, target)
     console.print(f"Building the demo corpus in [bold]{target}[/] from the bundled sample")
-    import_command(ctx, [SAMPLE], None, False, BATCH_SIZE)
-    stats(ctx, False)
+    _import(context, [SAMPLE])
+    _print_stats(Corpus(context))
     if embed:
-        from paperradar.cli.search import index
-
         console.print("\nEmbedding the sample for semantic search (once; about a minute on two cores)")
-        index(ctx, rebuild=False, embed=True, limit=None, follow=False, every=60)
+        with IndexView() as view:
+            ended = Indexer(context, view.watch).run()
+        print_index_end(ended)
     console.print("\nComputing paper novelty and author metrics")
-    refresh(ctx, full=True, novelty=embed, as_json=False)
-    from paperradar.search.tfidf import term_dir
-
-    added = term_dir(store_engine(ctx)).catch_up(store_engine(ctx))
+    print_metrics_refresh(refresh_with_progress(context, full=True, novelty=embed))
+    added = Indexer(context).terms()
     console.print(f"recommendations: tf-idf features of {added:,} works (for the For you page)")
     console.print(
         f"\nTry:  [cyan]paperradar --db {target} show 2606.00467[/]\n"
@@ -394,6 +404,16 @@ def demo(
         f"      [cyan]paperradar --db {target} stats[/]"
     )
     if serve:
-        from paperradar.cli.community import serve as serve_web  # the web stack loads only when asked
+        from paperradar.cli.community import serve_app  # the web stack loads only when asked
 
-        serve_web(ctx, host="127.0.0.1", port=8000)
+        serve_app(context, "127.0.0.1", 8000)
+
+
+def _demo_context(ctx: typer.Context, target: Path) -> AppContext:
+    """The demo store at ``target``, from now on this run's store, flagged as a disposable demo."""
+    state = ctx.ensure_object(dict)
+    state["db"] = str(target)
+    state.pop("context", None)
+    context = app_context(ctx)
+    Importer(context).mark_demo()
+    return context

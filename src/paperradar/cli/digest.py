@@ -9,12 +9,8 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from sqlalchemy import Engine
 
-from paperradar.cli.app import app, console, err, print_json, progress_bar, refused, store_engine
-from paperradar.cli.sync import _load_config
-from paperradar.config import load_config
-from paperradar.digest import periods as p
+from paperradar.cli.app import app, app_context, console, err, print_json, progress_bar, refused
 from paperradar.digest.send import (
     ALREADY,
     BUSY,
@@ -24,15 +20,13 @@ from paperradar.digest.send import (
     NOT_TRIED,
     SENT,
     WOULD_SEND,
-    DigestError,
     Outcome,
     RunReport,
-    scheduled,
-    send_digests,
 )
+from paperradar.services.context import AppContext
+from paperradar.services.digests import Digests, Entry, NoMailServer, Sending
 from paperradar.store import accounts
 from paperradar.store import subscriptions as subs
-from paperradar.store.database import writing
 from paperradar.store.subscriptions import SubscriptionError
 from paperradar.text import plural
 
@@ -47,9 +41,24 @@ digest_app = typer.Typer(
 )
 app.add_typer(digest_app, name="digest")
 
-
-def _user(value: str | None) -> str:
-    return value or accounts.local_user()
+SendPeriod = Annotated[
+    str | None, typer.Option("--period", help="Only daily or only weekly digests (default: both).")
+]
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Compose and render every due digest; send and record nothing.")
+]
+At = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        help="Send the periods containing this day, YYYY-MM-DD (default: yesterday's daily digest and "
+        "last week's weekly one).",
+    ),
+]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="A line for every digest.")]
+ListUser = Annotated[str | None, typer.Option("--user", help="Only this user's (default: everyone's).")]
+ShowAll = Annotated[bool, typer.Option("--all", help="Unsubscribed ones too.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print as JSON, with each one's send log.")]
 
 
 def _day(text: str | None) -> dt.date | None:
@@ -94,21 +103,10 @@ def _line(o: Outcome) -> str:
 @digest_app.command("send")
 def send_command(
     ctx: typer.Context,
-    period: Annotated[
-        str | None, typer.Option("--period", help="Only daily or only weekly digests (default: both).")
-    ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Compose and render every due digest; send and record nothing.")
-    ] = False,
-    at: Annotated[
-        str | None,
-        typer.Option(
-            "--at",
-            help="Send the periods containing this day, YYYY-MM-DD (default: yesterday's daily digest and "
-            "last week's weekly one).",
-        ),
-    ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="A line for every digest.")] = False,
+    period: SendPeriod = None,
+    dry_run: DryRun = False,
+    at: At = None,
+    verbose: Verbose = False,
 ) -> None:
     """Send the due digests over SMTP (the smtp section of the config file). Each subscription gets
     one email per period: a repeated run sends nothing again, digests the server refused (or a
@@ -119,11 +117,9 @@ def send_command(
     Example: [cyan]paperradar digest send --dry-run[/]
     [cyan]paperradar digest send --period daily --at 2026-06-12[/]
     """
-    chosen = _period_option(period)
-    due = p.due((chosen,) if chosen else subs.PERIODS, at=_day(at))
-    config = _load_config()
-    engine = store_engine(ctx)
-    with progress_bar() as progress:
+    chosen, day = _period_option(period), _day(at)
+    digests = Digests(app_context(ctx))
+    with refused(), progress_bar() as progress:
         task = progress.add_task("digests", total=None)
 
         def planned(n: int) -> None:
@@ -134,10 +130,15 @@ def send_command(
             if verbose or dry_run or outcome.status in (SENT, FAILED, GAVE_UP):
                 progress.console.print(_line(outcome), highlight=False)
 
-        with refused(DigestError):
-            report = send_digests(engine, config.smtp, due, dry_run=dry_run, on_outcome=done, on_plan=planned)
+        run = digests.preview if dry_run else digests.send
+        sending = run(chosen, day, on_outcome=done, on_plan=planned)
+    _summary(sending, dry_run)
+
+
+def _summary(sending: Sending, dry_run: bool) -> None:
+    report = sending.report
     counts = report.counts()
-    keys = ", ".join(d.key for d in due)
+    keys = ", ".join(d.key for d in sending.due)
     if not report.outcomes:
         console.print(f"no active subscriptions for {keys} (paperradar digest subscribe …)")
         return
@@ -181,67 +182,53 @@ def subscribe_command(
     [cyan]paperradar digest subscribe author "Natalie Mackraz" --email ada@example.org[/]
     [cyan]paperradar digest subscribe search 'diffusion cat:cs.CV' --period daily --email ada@example.org[/]
     """
-    owner = _user(user)
+    owner = user or accounts.local_user()
     chosen = _period_option(period)
     if kind == "author" and target and not target.isdigit():
-        from paperradar.cli.authors import _one_author
+        from paperradar.cli.authors import one_author
 
-        target = str(_one_author(ctx, target, as_json=False))
-    engine = store_engine(ctx)
+        target = str(one_author(ctx, target, as_json=False))
+    digests = Digests(app_context(ctx))
     if email is None:
-        with engine.connect() as conn:
-            account = accounts.get_user(conn, owner)
-        email = account.email if account else None
+        email = digests.email_of(owner)
         if not email:
             err.print(f"[red]error:[/] no email for {owner}: pass --email you@example.org")
             raise typer.Exit(2)
-    with refused(SubscriptionError), writing(engine) as conn:
-        sub = subs.subscribe(conn, owner, email, kind, target or "", chosen)
+    with refused(SubscriptionError):
+        sub = digests.subscribe(owner, kind, target or "", email, chosen).subscription
     console.print(f"subscribed #{sub.id}: {escape(sub.describe())} to {escape(sub.email)} (user {owner})")
 
 
 @digest_app.command("list")
 def list_command(
-    ctx: typer.Context,
-    user: Annotated[
-        str | None, typer.Option("--user", help="Only this user's (default: everyone's).")
-    ] = None,
-    show_all: Annotated[bool, typer.Option("--all", help="Unsubscribed ones too.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON, with each one's send log.")] = False,
+    ctx: typer.Context, user: ListUser = None, show_all: ShowAll = False, as_json: AsJson = False
 ) -> None:
     """The subscriptions, with when each was last sent.
 
     Example: [cyan]paperradar digest list[/]   [cyan]paperradar digest list --user ada --all --json[/]
     """
-    with store_engine(ctx).connect() as conn:
-        found = subs.subscriptions(conn, user, active=None if show_all else True)
-        logs = {s.id: subs.sends(conn, s.id) for s in found}
-        what = subs.descriptions(conn, found)
+    found = Digests(app_context(ctx)).listing(user, active=None if show_all else True, sends=True)
     if as_json:
-        print_json(
-            [
-                {
-                    **s.__dict__,
-                    "what": what[s.id],
-                    "active": s.active,
-                    "sends": [x.__dict__ for x in logs[s.id]],
-                }
-                for s in found
-            ]
-        )
+        print_json([_as_json(e) for e in found])
         return
     if not found:
         console.print("no subscriptions (paperradar digest subscribe daily-trending --email you@example.org)")
         return
-    for s in found:
-        sent = [x for x in logs[s.id] if x.status == "sent"]
+    for e in found:
+        s = e.subscription
+        sent = [x for x in e.sends if x.status == "sent"]
         last = f"last sent {sent[-1].period_key}" if sent else "not sent yet"
         state = "" if s.active else " [red](unsubscribed)[/]"
         console.print(
-            f"[bold]#{s.id}[/] {escape(what[s.id])} → {escape(s.email)} "
+            f"[bold]#{s.id}[/] {escape(e.what)} → {escape(s.email)} "
             f"[dim]user {escape(s.owner)} · {last}[/]{state}",
             highlight=False,
         )
+
+
+def _as_json(entry: Entry) -> dict[str, object]:
+    s = entry.subscription
+    return {**s.__dict__, "what": entry.what, "active": s.active, "sends": [x.__dict__ for x in entry.sends]}
 
 
 @digest_app.command("unsubscribe")
@@ -253,35 +240,33 @@ def unsubscribe_command(
 
     Example: [cyan]paperradar digest unsubscribe 3[/]
     """
-    with writing(store_engine(ctx)) as conn:
-        sub = subs.get(conn, ident)
-        if sub is None:
-            err.print(f"[red]error:[/] no subscription #{ident} (see paperradar digest list --all)")
-            raise typer.Exit(1)
-        changed = subs.unsubscribe(conn, ident)
-    console.print(f"#{ident} {escape(sub.describe())}: {'unsubscribed' if changed else 'was not active'}")
+    with refused():
+        done = Digests(app_context(ctx)).set_active(ident, False)
+    state = "unsubscribed" if done.changed else "was not active"
+    console.print(f"#{ident} {escape(done.subscription.describe())}: {state}")
+
+
+def _said(report: RunReport) -> None:
+    counts = report.counts()
+    if counts.get(SENT) or counts.get(FAILED) or report.stopped:
+        sent, failed = counts.get(SENT, 0), counts.get(FAILED, 0)
+        console.print(
+            f"digests: {sent} sent, {failed} failed" + (f"; {report.stopped}" if report.stopped else "")
+        )
 
 
 @contextmanager
-def digest_schedule(engine: Engine, minutes: int) -> Iterator[None]:
-    """For ``paperradar serve --digests MINUTES``: due digests sent in a background thread now and
-    every MINUTES (the config is read again each time, so edits to [smtp] apply)."""
-    config = _load_config()
-    if not config.smtp.host or not config.smtp.from_address:
-        err.print(
-            "[red]error:[/] --digests needs a mail server: set smtp.host and smtp.from_address in the config "
-            "(or PAPERRADAR_SMTP_HOST and PAPERRADAR_SMTP_FROM)"
-        )
-        raise typer.Exit(2)
-
-    def said(report: RunReport) -> None:
-        counts = report.counts()
-        if counts.get(SENT) or counts.get(FAILED) or report.stopped:
-            sent, failed = counts.get(SENT, 0), counts.get(FAILED, 0)
-            console.print(
-                f"digests: {sent} sent, {failed} failed" + (f"; {report.stopped}" if report.stopped else "")
-            )
-
+def digest_schedule(context: AppContext, minutes: int) -> Iterator[None]:
+    """For ``paperradar serve --digests MINUTES``: :meth:`Digests.schedule
+    <paperradar.services.digests.Digests.schedule>` with its runs reported on the console (no mail
+    server configured: exit 2)."""
+    digests = Digests(context)
+    with refused():
+        try:
+            running = digests.schedule(minutes, on_report=_said)
+        except NoMailServer as exc:
+            err.print(f"[red]error:[/] {escape(str(exc))}")
+            raise typer.Exit(2) from exc
     console.print(f"sending due email digests every {plural(minutes, 'minute')}")
-    with scheduled(engine, lambda: load_config().smtp, dt.timedelta(minutes=minutes), on_report=said):
+    with running:
         yield

@@ -9,23 +9,31 @@ from typing import Annotated
 
 import typer
 
-from paperradar.analysis import profiles
-from paperradar.analysis.cards import cards
-from paperradar.analysis.daily import WINDOWS, feed, organisation_page, trending
-from paperradar.cli.app import app, err, store_engine
-from paperradar.search.hybrid import Searcher
-from paperradar.store import community
-from paperradar.web.feeds import (
-    FORMATS,
-    Format,
-    author_listing,
-    daily_listing,
-    organisation_listing,
-    search_listing,
-    trending_listing,
-)
+from paperradar.analysis.daily import WINDOWS, Window
+from paperradar.cli.app import app, app_context, exit_with_error, refused
+from paperradar.services.feed import FORMATS, Feed, Format, Listing
 
 KINDS = ("daily", "trending", "author", "org", "search")
+
+
+def _listing(feed: Feed, kind: str, what: str | None, limit: int) -> Listing:
+    """The list a feed of ``kind`` holds; a usage error exits 2."""
+    now = dt.datetime.now(dt.UTC)
+    if kind == "daily":
+        return feed.daily_listing(dt.date.fromisoformat(what) if what else now.date(), limit)
+    if kind == "trending":
+        window = what or "day"
+        if window not in WINDOWS:
+            exit_with_error(f"trending is over day, week or month, not {window!r}", 2)
+        chosen: Window = window  # type: ignore[assignment]
+        return feed.trending_listing(chosen, now, limit)
+    if kind == "author":
+        return feed.named_author_listing(what or "", limit)
+    if kind == "org":
+        return feed.organisation_listing(what or "", limit)
+    if not what:
+        exit_with_error("give the search query", 2)
+    return feed.search_listing(what, limit)
 
 
 @app.command("feed")
@@ -55,51 +63,12 @@ def feed_command(
     Or: [cyan]paperradar feed author "Natalie Mackraz"[/]   [cyan]paperradar feed search "diffusion"[/]
     """
     if kind not in KINDS:
-        err.print(f"[red]error:[/] the feed kind is daily, trending, author, org or search, not {kind!r}")
-        raise typer.Exit(2)
+        exit_with_error(f"the feed kind is daily, trending, author, org or search, not {kind!r}", 2)
     if form not in FORMATS:
-        err.print(f"[red]error:[/] --format must be rss or atom, not {form!r}")
-        raise typer.Exit(2)
-    engine = store_engine(ctx)
-    now = dt.datetime.now(dt.UTC)
+        exit_with_error(f"--format must be rss or atom, not {form!r}", 2)
     chosen: Format = form  # type: ignore[assignment]
-    with engine.connect() as conn:
-        if kind == "daily":
-            day = dt.date.fromisoformat(what) if what else now.date()
-            listing = daily_listing(day, feed(conn, day, day)[:limit])
-        elif kind == "trending":
-            window = what or "day"
-            if window not in WINDOWS:
-                err.print(f"[red]error:[/] trending is over day, week or month, not {window!r}")
-                raise typer.Exit(2)
-            listing = trending_listing(window, trending(conn, window, now, limit))  # type: ignore[arg-type]
-        elif kind == "author":
-            matches = profiles.find(conn, what or "")
-            if len(matches) != 1:
-                err.print(
-                    f"[red]error:[/] {len(matches)} authors match {what!r}: name one (see paperradar author)"
-                )
-                raise typer.Exit(1)
-            profile = profiles.profile(conn, matches[0]["id"], per_page=limit)
-            assert profile is not None
-            listing = author_listing(profile)
-        elif kind == "org":
-            org_id = community.organisation_id(conn, what or "")
-            if org_id is None:
-                err.print(f"[red]error:[/] no organisation {what!r}")
-                raise typer.Exit(1)
-            page = organisation_page(conn, org_id)
-            page.papers[limit:] = []
-            listing = organisation_listing(page)
-        else:
-            if not what:
-                err.print("[red]error:[/] give the search query")
-                raise typer.Exit(2)
-            searcher = Searcher(engine)
-            searcher.lexical.catch_up(engine)
-            hits = searcher.search(what, limit).hits
-            shown = cards(conn, [h.work_id for h in hits], now.date())
-            listing = search_listing(what, [c for h in hits if (c := shown.get(h.work_id))], now.date())
+    with refused():
+        listing = _listing(Feed(app_context(ctx)), kind, what, limit)
     document = listing.document(chosen, base_url)
     if out:
         out.write_bytes(document)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -10,12 +9,11 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from paperradar.analysis.cards import cards
-from paperradar.cli.app import app, console, err, print_json, refused, store_engine, work_or_exit
-from paperradar.library_files import IMPORT_FORMATS, import_file, to_bibtex, to_json_lines
+from paperradar.cli.app import app, app_context, console, err, print_json, refused
+from paperradar.library_files import IMPORT_FORMATS, LibraryImport
 from paperradar.records import UnreadableInput
-from paperradar.store import accounts, library
-from paperradar.store.database import writing
+from paperradar.services.library import Change, Library, Shelf
+from paperradar.store import accounts
 from paperradar.store.library import LibraryError
 from paperradar.text import plural
 
@@ -31,6 +29,15 @@ UserOption = Annotated[
     typer.Option("--user", help=f"Whose library (default: ${accounts.ENV_USER}, else your login name)."),
 ]
 IdArgument = Annotated[str, typer.Argument(metavar="ID", help="arXiv id, DOI or internal id.")]
+TagOption = Annotated[str | None, typer.Option("--tag", "-t", help="Only papers with this tag.")]
+
+
+def _library(ctx: typer.Context) -> Library:
+    return Library(app_context(ctx))
+
+
+def _owner(user: str | None) -> str:
+    return user or accounts.local_user()
 
 
 @library_app.command("save")
@@ -44,14 +51,10 @@ def library_save(
 
     Example: [cyan]paperradar library save 2606.13392 2606.13681 --tag attention[/]
     """
-    owner = user or accounts.local_user()
-    with refused(LibraryError), writing(store_engine(ctx)) as conn:
-        for ident in idents:
-            work_id = work_or_exit(conn, ident)
-            new = library.save(conn, owner, work_id)
-            if tags:
-                library.tag(conn, owner, work_id, add=tags)
-            console.print(f"{'saved' if new else 'already saved'}: {ident}")
+    with refused(LibraryError):
+        saved = _library(ctx).save(_owner(user), idents, tags)
+    for ident, new in zip(idents, saved, strict=True):
+        console.print(f"{'saved' if new else 'already saved'}: {ident}")
 
 
 @library_app.command("remove")
@@ -60,9 +63,16 @@ def library_remove(ctx: typer.Context, ident: IdArgument, user: UserOption = Non
 
     Example: [cyan]paperradar library remove 2606.13392[/]
     """
-    with writing(store_engine(ctx)) as conn:
-        removed = library.unsave(conn, user or accounts.local_user(), work_or_exit(conn, ident))
+    with refused():
+        removed = _library(ctx).remove(_owner(user), ident)
     console.print(f"removed {ident}" if removed else f"{ident} was not in your library")
+
+
+def _change(ctx: typer.Context, user: str | None, ident: str, change: Change) -> list[str]:
+    """Make the change; the paper's tags after it."""
+    with refused(LibraryError):
+        item = _library(ctx).change(_owner(user), ident, change).item
+    return sorted(item.tags) if item else []  # in code-point order, as the store's tag() returns them
 
 
 @library_app.command("tag")
@@ -77,10 +87,8 @@ def library_tag(
 
     Example: [cyan]paperradar library tag 2606.13392 attention to-read[/]
     """
-    owner = user or accounts.local_user()
-    with refused(LibraryError), writing(store_engine(ctx)) as conn:
-        work_id = work_or_exit(conn, ident)
-        now = library.tag(conn, owner, work_id, add=[] if remove else tags, remove=tags if remove else [])
+    change = Change(remove_tags=tags) if remove else Change(add_tags=tags)
+    now = _change(ctx, user, ident, change)
     console.print(f"{ident}: {', '.join(now) if now else 'no tags'}")
 
 
@@ -95,8 +103,7 @@ def library_note(
 
     Example: [cyan]paperradar library note 2606.13392 "compare with Longformer"[/]
     """
-    with writing(store_engine(ctx)) as conn:
-        library.set_note(conn, user or accounts.local_user(), work_or_exit(conn, ident), text)
+    _change(ctx, user, ident, Change(note=text))
     console.print(f"note {'saved' if text.strip() else 'cleared'} on {ident}")
 
 
@@ -111,15 +118,14 @@ def library_read(
 
     Example: [cyan]paperradar library read 2606.13392[/]
     """
-    with writing(store_engine(ctx)) as conn:
-        library.mark_read(conn, user or accounts.local_user(), work_or_exit(conn, ident), read=not unread)
+    _change(ctx, user, ident, Change(read=not unread))
     console.print(f"{ident} marked {'unread' if unread else 'read'}")
 
 
 @library_app.command("list")
 def library_list(
     ctx: typer.Context,
-    tag: Annotated[str | None, typer.Option("--tag", "-t", help="Only papers with this tag.")] = None,
+    tag: TagOption = None,
     unread: Annotated[bool, typer.Option("--unread", help="Only papers not read yet.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     user: UserOption = None,
@@ -128,21 +134,18 @@ def library_list(
 
     Example: [cyan]paperradar library list --tag to-read --unread[/]
     """
-    owner = user or accounts.local_user()
-    with refused(LibraryError), store_engine(ctx).connect() as conn:
-        found = library.items(conn, owner, tag=tag, unread=True if unread else None)
-        shown = cards(conn, [i.work_id for i in found], dt.date.today())
-        counts = library.tag_counts(conn, owner)
+    with refused(LibraryError):
+        shelf = _library(ctx).shelf(_owner(user), tag, unread)
     if as_json:
-        print_json([{**shown[i.work_id].as_dict(), **i.__dict__} for i in found if i.work_id in shown])
-        return
-    if not found:
+        print_json([{**card.as_dict(), **item.__dict__} for card, item in shelf.entries])
+    elif not shelf.matched:
         console.print("nothing saved yet" if tag is None and not unread else "no saved paper matches")
-        return
-    for item in found:
-        card = shown.get(item.work_id)
-        if card is None:
-            continue
+    else:
+        _print_shelf(shelf)
+
+
+def _print_shelf(shelf: Shelf) -> None:
+    for card, item in shelf.entries:
         state = "[green]read[/]" if item.read_at else "[yellow]unread[/]"
         ident = card.arxiv_id or card.doi or card.work_id
         console.print(f"[bold]{escape(card.title)}[/]  [dim]{ident} · {state}[/]")
@@ -151,8 +154,8 @@ def library_list(
             extra.append(f"note: {item.note}")
         console.print(f"  {escape(card.byline())}" + "".join(f"\n  {escape(x)}" for x in extra))
     console.print(
-        f"\n{plural(len(found), 'paper')}"
-        + (f" · tags: {', '.join(f'{name} ({n})' for name, n in counts)}" if counts else "")
+        f"\n{plural(shelf.matched, 'paper')}"
+        + (f" · tags: {', '.join(f'{name} ({n})' for name, n in shelf.tags)}" if shelf.tags else "")
     )
 
 
@@ -173,9 +176,12 @@ def library_import(
     if form is not None and form not in IMPORT_FORMATS:
         err.print(f"[red]error:[/] --format is bibtex or csl-json, not {form!r}")
         raise typer.Exit(2)
-    owner = user or accounts.local_user()
-    with refused(UnreadableInput), writing(store_engine(ctx)) as conn:
-        report = import_file(conn, owner, path, form)
+    with refused(UnreadableInput):
+        report = _library(ctx).import_file(_owner(user), path, form)
+    _print_import(path, report)
+
+
+def _print_import(path: Path, report: LibraryImport) -> None:
     console.print(
         f"{path.name} ({report.format}): {report.saved} saved · {report.already} already in your library · "
         f"{len(report.unmatched)} not in the corpus · {len(report.problems)} unreadable"
@@ -198,7 +204,7 @@ def library_import(
 def library_export(
     ctx: typer.Context,
     form: Annotated[str, typer.Option("--format", "-f", help="bibtex or jsonl.")] = "bibtex",
-    tag: Annotated[str | None, typer.Option("--tag", "-t", help="Only papers with this tag.")] = None,
+    tag: TagOption = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here (default: stdout).")] = None,
     user: UserOption = None,
 ) -> None:
@@ -209,13 +215,8 @@ def library_export(
     if form not in ("bibtex", "jsonl"):
         err.print(f"[red]error:[/] --format is bibtex or jsonl, not {form!r}")
         raise typer.Exit(2)
-    owner = user or accounts.local_user()
-    with refused(LibraryError), store_engine(ctx).connect() as conn:
-        text = (
-            to_bibtex(conn, owner, tag)
-            if form == "bibtex"
-            else "".join(line + "\n" for line in to_json_lines(conn, owner, tag))
-        )
+    with refused(LibraryError):
+        text = _library(ctx).export(_owner(user), "bibtex" if form == "bibtex" else "jsonl", tag)
     if out:
         out.write_text(text, encoding="utf-8")
         err.print(f"wrote {out}")

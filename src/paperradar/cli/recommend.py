@@ -2,38 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from paperradar.analysis.recommend import Recommendations, recommend, recommender
-from paperradar.cli.app import app, console, err, print_json, progress_bar, store_engine, work_or_exit
-from paperradar.store import accounts, library, queries
-from paperradar.store.database import writing
+from paperradar.cli.app import app, app_context, console, err, print_json, progress_bar, refused
+from paperradar.cli.library import IdArgument
+from paperradar.services.recommending import Radar, Ranked, overview
+from paperradar.store import accounts
 
 User = Annotated[
     str | None,
     typer.Option("--user", "-u", help="Whose library (default: you, as in the web app on localhost)."),
 ]
+Undo = Annotated[bool, typer.Option("--undo", help='Take the "not for me" back.')]
 
 
-def _rows(ctx: typer.Context, found: Recommendations) -> list[dict[str, Any]]:
-    with store_engine(ctx).connect() as conn:
-        summaries = queries.work_summaries(conn, [r.work_id for r in found.items])
-    return [
-        {
-            **summaries[r.work_id],
-            "score": round(r.score, 4),
-            "reason": r.reason,
-            "nearest_saved": r.nearest_saved,
-            "nearest_saved_title": r.nearest_title,
-            "similarity": round(r.similarity, 4),
-            "terms": r.terms,
-        }
-        for r in found.items
-        if r.work_id in summaries  # merged into another work since the features were built
-    ]
+def _refresh(radar: Radar, rebuild: bool, say: bool) -> None:
+    """Build or bring up to date the tf-idf features under a progress bar."""
+    with progress_bar() as progress:
+        task = progress.add_task("tf-idf features", total=None)
+        done = radar.refresh(rebuild, lambda n: progress.advance(task, n))
+    if say:
+        err.print(f"tf-idf features: {done.added:,} works added, {done.total:,} in all")
 
 
 @app.command("recommend")
@@ -60,42 +52,34 @@ def recommend_command(
 
     Example: [cyan]paperradar recommend --user ada -n 10[/]   [cyan]paperradar recommend --json[/]
     """
-    engine = store_engine(ctx)
     who = user or accounts.local_user()
-    matrix = recommender(engine).matrix
-    if refresh or not matrix.ready():
-        with progress_bar() as progress:
-            task = progress.add_task("tf-idf features", total=None)
-            step = matrix.rebuild if rebuild else matrix.catch_up
-            added = step(engine, lambda n: progress.advance(task, n))
-        if not as_json or refresh:
-            err.print(f"tf-idf features: {added:,} works added, {len(matrix):,} in all")
-    found = recommend(engine, who, limit, build_limit=None)
-    rows = _rows(ctx, found)
+    radar = Radar(app_context(ctx))
+    if refresh or not radar.ready():
+        _refresh(radar, rebuild, say=not as_json or refresh)
+    found = radar.ranked(who, limit)
     if as_json:
-        print_json(
-            {
-                "user": who,
-                "features": found.features,
-                "saved": found.saved,
-                "disliked": found.disliked,
-                "notes": found.notes,
-                "message": found.message,
-                "seconds": round(found.seconds, 3),
-                "results": rows,
-            }
-        )
-        return
-    for note in found.notes:
+        print_json(_as_json(who, found))
+    else:
+        _print(who, found)
+
+
+def _as_json(who: str, found: Ranked) -> dict[str, object]:
+    seconds = round(found.result.seconds, 3)
+    return {**overview(found.result), "user": who, "seconds": seconds, "results": found.rows}
+
+
+def _print(who: str, found: Ranked) -> None:
+    result = found.result
+    for note in result.notes:
         err.print(f"[yellow]note:[/] {escape(note)}")
-    if found.message:
-        console.print(escape(found.message))
+    if result.message:
+        console.print(escape(result.message))
         return
     console.print(
-        f"For [bold]{escape(who)}[/] [dim](from {found.saved} saved, {found.disliked} not for me; "
-        f"{found.features})[/]"
+        f"For [bold]{escape(who)}[/] [dim](from {result.saved} saved, {result.disliked} not for me; "
+        f"{result.features})[/]"
     )
-    for i, row in enumerate(rows, start=1):
+    for i, row in enumerate(found.rows, start=1):
         ident = row["arxiv_id"] or row["doi"] or f"id {row['id']}"
         where = " · ".join(str(x) for x in (ident, row["primary_category"], row["year"]) if x)
         console.print(
@@ -108,8 +92,8 @@ def recommend_command(
 @app.command()
 def dislike(
     ctx: typer.Context,
-    ident: Annotated[str, typer.Argument(metavar="ID", help="arXiv id, DOI or internal id.")],
-    undo: Annotated[bool, typer.Option("--undo", help='Take the "not for me" back.')] = False,
+    ident: IdArgument,
+    undo: Undo = False,
     user: User = None,
 ) -> None:
     """Say a paper is not for you: recommendations stop showing it and learn from it (papers
@@ -118,9 +102,8 @@ def dislike(
     Example: [cyan]paperradar dislike 2104.12255[/]   [cyan]paperradar dislike 2104.12255 --undo[/]
     """
     who = user or accounts.local_user()
-    with writing(store_engine(ctx)) as conn:
-        work_id = work_or_exit(conn, ident)
-        changed = (library.undo_dislike if undo else library.dislike)(conn, who, work_id)
+    with refused():
+        changed = Radar(app_context(ctx)).dislike(who, ident, undo)
     if undo:
         console.print(f"{ident}: no longer marked not for {who}" if changed else f"{ident} was not disliked")
     else:

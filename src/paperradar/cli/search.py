@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-import time
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from filelock import FileLock, Timeout
 from rich.markup import escape
+from rich.progress import Progress, TaskID
+from rich.status import Status
 
-from paperradar.cli.app import app, console, err, print_json, progress_bar, store_engine
-from paperradar.search.embedding_job import count_pending, embed_pending
-from paperradar.search.hybrid import Hit, Mode, Searcher, SearchResult
-from paperradar.search.similar_authors import similar_authors
-from paperradar.store import queries
+from paperradar.cli.app import (
+    AsJson,
+    app,
+    app_context,
+    console,
+    err,
+    print_json,
+    progress_bar,
+    refused,
+    switch,
+)
+from paperradar.search.hybrid import Hit, Mode
+from paperradar.services.indexing import Ended, Indexer, IndexRound, IndexWatch, Stage
+from paperradar.services.searching import AuthorsLike, Found, Search
 from paperradar.text import plural
 
 
@@ -28,35 +37,15 @@ def _describe(hit: Hit) -> str:
     return " · ".join(parts)
 
 
-def _rows(ctx: typer.Context, result: SearchResult) -> list[dict[str, Any]]:
-    with store_engine(ctx).connect() as conn:
-        summaries = queries.work_summaries(conn, [h.work_id for h in result.hits])
-    rows = []
-    for hit in result.hits:
-        if hit.work_id not in summaries:  # merged into another work since it was indexed
-            continue
-        rows.append(
-            {
-                **summaries[hit.work_id],
-                "score": round(hit.score, 5),
-                "lexical_rank": hit.lexical_rank,
-                "dense_rank": hit.dense_rank,
-                "similarity": None if hit.similarity is None else round(hit.similarity, 4),
-                "pinned": hit.pinned,
-            }
-        )
-    return rows
-
-
-def _print(result: SearchResult, rows: list[dict[str, Any]], as_json: bool, empty: str) -> None:
+def _print(found: Found, as_json: bool, empty: str) -> None:
     if as_json:
-        print_json({"mode": result.mode, "notes": result.notes, "results": rows})
+        print_json({"mode": found.mode, "notes": found.notes, "results": found.rows})
         return
-    for note in result.notes:
+    for note in found.notes:
         err.print(f"[yellow]note:[/] {escape(note)}")
-    if not rows:
+    if not found.rows:
         console.print(empty)
-    for i, row in enumerate(rows, start=1):
+    for i, row in enumerate(found.rows, start=1):
         ident = row["arxiv_id"] or row["doi"] or f"id {row['id']}"
         where = " · ".join(str(x) for x in (ident, row["primary_category"], row["year"]) if x)
         code = " [green]Code[/]" if row["has_code"] else ""
@@ -97,11 +86,8 @@ def search(
 
     Example: [cyan]paperradar search 'state space models cat:cs.LG year:2023..2025 has:code'[/]
     """
-    engine = store_engine(ctx)
-    searcher = Searcher(engine)
-    searcher.lexical.catch_up(engine)
-    result = searcher.search(query, limit, _mode(mode))
-    _print(result, _rows(ctx, result), as_json, f"no works match {query!r}")
+    found = Search(app_context(ctx)).search(query, limit, _mode(mode))
+    _print(found, as_json, f"no works match {query!r}")
 
 
 @app.command()
@@ -112,26 +98,18 @@ def related(
     mode: Annotated[
         str, typer.Option(help="hybrid (meaning + shared words), semantic, or lexical.")
     ] = "hybrid",
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Papers like a paper: nearest neighbours of its stored vector, fused with the papers that
     share its most telling words (no model call).
 
     Example: [cyan]paperradar related 2104.12255 -n 5[/]
     """
-    engine = store_engine(ctx)
-    with engine.connect() as conn:
-        work_id = queries.resolve_work(conn, ident)
-        title = queries.work_summaries(conn, [work_id]).get(work_id, {}).get("title") if work_id else None
-    if work_id is None:
-        err.print(
-            f"[red]error:[/] no work {ident!r} in the store (try an arXiv id, a DOI or `paperradar search`)"
-        )
-        raise typer.Exit(1)
-    result = Searcher(engine).related(work_id, limit, _mode(mode))
+    with refused():
+        found = Search(app_context(ctx)).related(ident, limit, _mode(mode))
     if not as_json:
-        console.print(f"Related to [bold]{escape(title or ident)}[/]")
-    _print(result, _rows(ctx, result), as_json, "nothing related found")
+        console.print(f"Related to [bold]{escape(found.title or ident)}[/]")
+    _print(found.found, as_json, "nothing related found")
 
 
 @app.command("similar-authors")
@@ -141,54 +119,46 @@ def similar_authors_command(
         str, typer.Argument(help='A name ("Dijkstra", "Dijkstra, E. W."), an id, or s2:1723755.')
     ],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=200, help="How many.")] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Authors whose papers are closest in meaning to an author's papers.
 
     Example: [cyan]paperradar similar-authors "Natalie Mackraz"[/]
     """
-    engine = store_engine(ctx)
-    with engine.connect() as conn:
-        matches = queries.find_authors(conn, name)
-    if not matches:
-        err.print(f"[red]error:[/] no author matches {name!r}")
-        raise typer.Exit(1)
-    author = matches[0]
+    with refused():
+        found = Search(app_context(ctx)).authors_like(name, limit)
+    matches = found.matches
     if len(matches) > 1 and not as_json:
         others = ", ".join(
             f"{m['name']} (id {m['id']}, {plural(m['papers'], 'paper')})" for m in matches[1:6]
         )
         err.print(f"[yellow]note:[/] {len(matches)} authors match; showing the most prolific.")
         err.print(f"      others: {escape(others)}")
-    searcher = Searcher(engine)
-    if not searcher.semantic_ready():
+    if found.similar is None:
         err.print("[red]error:[/] no vectors yet: run `paperradar index` first")
         raise typer.Exit(1)
-    found = similar_authors(engine, searcher.vectors, author["id"], limit)
-    with engine.connect() as conn:
-        titles = queries.work_summaries(conn, [a.closest_work for a in found])
     if as_json:
-        print_json(
-            {
-                "author": author,
-                "similar": [
-                    {
-                        **a.__dict__,
-                        "score": round(a.score, 4),
-                        "closest_title": titles.get(a.closest_work, {}).get("title"),
-                    }
-                    for a in found
-                ],
-            }
-        )
+        print_json({"author": found.author, "similar": _similar_json(found)})
         return
+    _print_similar(found)
+
+
+def _similar_json(found: AuthorsLike) -> list[dict[str, object]]:
+    return [
+        {**a.__dict__, "score": round(a.score, 4), "closest_title": found.closest.get(a.closest_work)}
+        for a in found.similar or []
+    ]
+
+
+def _print_similar(found: AuthorsLike) -> None:
+    author = found.author
     about = f"id {author['id']}, {plural(author['papers'], 'paper')}"
     console.print(f"Authors closest to [bold]{escape(author['name'])}[/] [dim]({about})[/]")
-    if not found:
+    if not found.similar:
         console.print("no similar authors found (their works have no vectors yet?)")
-    for i, a in enumerate(found, start=1):
+    for i, a in enumerate(found.similar or [], start=1):
         tag = " [dim](co-author)[/]" if a.coauthor else ""
-        closest = titles.get(a.closest_work, {}).get("title") or ""
+        closest = found.closest.get(a.closest_work) or ""
         console.print(
             f"{i:>2}. [bold]{escape(a.name)}[/]{tag} [dim]{a.score:.2f} · "
             f"{plural(a.close_works, 'close work')} · e.g. {escape(closest)}[/]",
@@ -200,15 +170,11 @@ def similar_authors_command(
 def index(
     ctx: typer.Context,
     rebuild: Annotated[
-        bool, typer.Option("--rebuild", help="Throw the derived indexes away and build them anew.")
+        bool, switch("--rebuild", "Throw the derived indexes away and build them anew.")
     ] = False,
-    embed: Annotated[
-        bool, typer.Option("--embed/--no-embed", help="Also embed works for semantic search.")
-    ] = True,
+    embed: Annotated[bool, switch("--embed/--no-embed", "Also embed works for semantic search.")] = True,
     limit: Annotated[int | None, typer.Option(min=1, help="Embed at most this many works now.")] = None,
-    follow: Annotated[
-        bool, typer.Option("--follow", help="Keep going: index new works as they arrive.")
-    ] = False,
+    follow: Annotated[bool, switch("--follow", "Keep going: index new works as they arrive.")] = False,
     every: Annotated[float, typer.Option(min=1, help="With --follow: seconds between looks.")] = 60,
 ) -> None:
     """Bring the keyword index, the embeddings and the vector index up to date with the store.
@@ -220,59 +186,69 @@ def index(
 
     Or: [cyan]paperradar index --rebuild[/]
     """
-    engine = store_engine(ctx)
-    searcher = Searcher(engine)
-    lock = FileLock(str(searcher.vectors.path) + ".lock")
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        err.print("[yellow]another `paperradar index` is running on this database and keeps it up to date[/]")
-        raise typer.Exit(0) from None
-    try:
-        while True:
-            _index_once(engine, searcher, rebuild, embed, limit)
-            if not follow:
-                return
-            rebuild = False
-            time.sleep(every)
-    except KeyboardInterrupt:
-        err.print("[yellow]stopped; the next `paperradar index` carries on where this one ended[/]")
-    finally:
-        lock.release()
+    with IndexView() as view:
+        ended = Indexer(app_context(ctx), view.watch).run(
+            rebuild=rebuild, embed=embed, limit=limit, follow=follow, every=every
+        )
+    print_index_end(ended)
 
 
-def _index_once(engine: Any, searcher: Searcher, rebuild: bool, embed: bool, limit: int | None) -> None:
-    lexical = searcher.lexical
-    with console.status("keyword index…"):
-        done = lexical.rebuild(engine) if rebuild else lexical.catch_up(engine)
-    if done or rebuild:
-        console.print(f"keyword index: {done:,} works (re)indexed")
-    if not embed:
-        return
-    embedder = searcher.embedder
-    pending = count_pending(engine, embedder.name)
-    if limit is not None:
-        pending = min(pending, limit)
-    if pending:
-        with progress_bar() as progress:
-            task = progress.add_task("embedding", total=pending)
-            with console.status("loading the embedding model…"):
-                embedder.embed(["warm up"])
-            result = embed_pending(engine, embedder, lambda n: progress.advance(task, n), limit)
+class IndexView:
+    """Shows an index run as it goes (a status line or a bar per stage), then each stage's line;
+    also for `sync all` and `demo`, which end with an index run."""
+
+    def __init__(self) -> None:
+        self._live: list[Progress | Status] = []
+        self._task: TaskID | None = None
+        self.watch = IndexWatch(began=self._began, advanced=self._advanced, ended=self._ended)
+
+    def __enter__(self) -> IndexView:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        while self._live:
+            self._live.pop().stop()
+
+    def _began(self, stage: Stage, total: int | None) -> None:
+        if stage in ("keyword index", "embedding model"):
+            live: Progress | Status = console.status(
+                "keyword index…" if stage == "keyword index" else "loading the embedding model…"
+            )
+        else:
+            live = progress_bar()
+            self._task = live.add_task(stage, total=total)
+        live.start()
+        self._live.append(live)
+
+    def _advanced(self, n: int) -> None:
+        bar = self._live[-1]
+        if isinstance(bar, Progress) and self._task is not None:
+            bar.advance(self._task, n)
+
+    def _ended(self, stage: Stage, done: IndexRound) -> None:
+        self._live.pop().stop()
+        _print_stage(stage, done)
+
+
+def _print_stage(stage: Stage, done: IndexRound) -> None:
+    if stage == "keyword index" and (done.keyword or done.rebuild):
+        console.print(f"keyword index: {done.keyword:,} works (re)indexed")
+    elif stage == "embedding" and (result := done.embedded) is not None:
         console.print(
             f"embeddings: {result.embedded:,} works embedded"
             + (f", {result.unchanged:,} unchanged" if result.unchanged else "")
             + (f", {result.empty:,} without text" if result.empty else "")
-            + f" [dim]({embedder.name})[/]"
+            + f" [dim]({done.model})[/]"
         )
-    vectors = searcher.vectors
-    with progress_bar() as progress:
-        task = progress.add_task("vector index", total=None)
-        if rebuild:
-            added = vectors.rebuild(engine, embedder.name, lambda n: progress.advance(task, n))
-        else:
-            added = vectors.catch_up(engine, embedder.name, lambda n: progress.advance(task, n))
-    if added or rebuild:
-        console.print(f"vector index: {added:,} vectors added, {len(vectors):,} in all")
-    elif not done and not pending:
-        console.print(f"up to date: {len(vectors):,} works searchable by meaning [dim]({embedder.name})[/]")
+    elif stage == "vector index" and (done.added or done.rebuild):
+        console.print(f"vector index: {done.added:,} vectors added, {done.vectors:,} in all")
+    elif stage == "vector index" and not done.keyword and not done.pending:
+        console.print(f"up to date: {done.vectors:,} works searchable by meaning [dim]({done.model})[/]")
+
+
+def print_index_end(ended: Ended | None) -> None:
+    """What an index run that did not simply end says: another run has it, or it was stopped."""
+    if ended == "busy":
+        err.print("[yellow]another `paperradar index` is running on this database and keeps it up to date[/]")
+    elif ended == "stopped":
+        err.print("[yellow]stopped; the next `paperradar index` carries on where this one ended[/]")

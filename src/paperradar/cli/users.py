@@ -7,10 +7,8 @@ from typing import Annotated
 
 import typer
 
-from paperradar.cli.app import app, console, print_json, refused, store_engine
-from paperradar.store import accounts
-from paperradar.store.accounts import AccountError
-from paperradar.store.database import writing
+from paperradar.cli.app import app, app_context, console, print_json, refused
+from paperradar.services.community import Accounts
 
 user_app = typer.Typer(
     no_args_is_help=True,
@@ -45,11 +43,10 @@ def user_add(
     Example: [cyan]paperradar user add ada --admin --email ada@example.org[/]
     """
     password = _password(password_stdin)
-    with refused(AccountError), writing(store_engine(ctx)) as conn:
-        first = not accounts.any_users(conn)
-        accounts.add_user(conn, name, password, email=email, admin=admin or first)
-    role = "admin" if admin or first else "user"
-    console.print(f"added {name} ({role})" + (": sign-in is now on in the web app" if first else ""))
+    with refused():
+        added = Accounts(app_context(ctx)).add(name, password, email=email, admin=admin)
+    role = "admin" if added.user.is_admin else "user"
+    console.print(f"added {name} ({role})" + (": sign-in is now on in the web app" if added.first else ""))
 
 
 @user_app.command("list")
@@ -60,8 +57,7 @@ def user_list(
 
     Example: [cyan]paperradar user list[/]
     """
-    with store_engine(ctx).connect() as conn:
-        users = accounts.list_users(conn)
+    users = Accounts(app_context(ctx)).users()
     if as_json:
         print_json([u.__dict__ for u in users])
         return
@@ -83,8 +79,8 @@ def user_password(
     Example: [cyan]paperradar user password ada[/]
     """
     password = _password(password_stdin)
-    with refused(AccountError), writing(store_engine(ctx)) as conn:
-        accounts.set_password(conn, name, password)
+    with refused():
+        Accounts(app_context(ctx)).set_password(name, password)
     console.print(f"new password set for {name}; their sessions have ended")
 
 
@@ -98,8 +94,8 @@ def user_admin(
 
     Example: [cyan]paperradar user admin ada[/]
     """
-    with refused(AccountError), writing(store_engine(ctx)) as conn:
-        accounts.set_admin(conn, name, not revoke)
+    with refused():
+        Accounts(app_context(ctx)).set_admin(name, not revoke)
     console.print(f"{name} is {'no longer' if revoke else 'now'} an admin")
 
 
@@ -109,6 +105,6 @@ def user_remove(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Th
 
     Example: [cyan]paperradar user remove ada[/]
     """
-    with refused(AccountError), writing(store_engine(ctx)) as conn:
-        accounts.remove_user(conn, name)
+    with refused():
+        Accounts(app_context(ctx)).remove(name)
     console.print(f"removed {name}")

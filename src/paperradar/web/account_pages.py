@@ -12,24 +12,22 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Connection
 
-from paperradar.store import accounts, community
-from paperradar.store.accounts import AccountError
-from paperradar.store.community import OrganisationError
+from paperradar.services.community import Accounts, Community
+from paperradar.services.errors import ServiceError
+from paperradar.store.accounts import SESSION_DAYS
 from paperradar.web.routing import CheckedForm, SiteDep
 from paperradar.web.security import CSRF_COOKIE, SESSION_COOKIE, safe_next
 from paperradar.web.site import Site
 
 router = APIRouter(include_in_schema=False)
 
-Change = Callable[[Connection, dict[str, str], str], str]  # (conn, form, admin) → what was done
+Change = Callable[[dict[str, str], str], str]  # (form, admin) → what was done
 
 
 # -------------------------------------------------------------------- sign in / out
 def login_view(site: Site, request: Request, next_: str, status: int = 200, **context: Any) -> HTMLResponse:
-    with site.reading() as conn:
-        has_users = accounts.any_users(conn)
+    has_users = Accounts(site.context).any()
     return site.page(request, "login.html", status, next=safe_next(next_), has_users=has_users, **context)
 
 
@@ -40,7 +38,7 @@ def signed_in(request: Request, back: str, token: str) -> Response:
     response.set_cookie(
         SESSION_COOKIE,
         token,
-        max_age=accounts.SESSION_DAYS * 86400,
+        max_age=SESSION_DAYS * 86400,
         httponly=True,
         samesite="lax",
         secure=secure,
@@ -65,9 +63,7 @@ def login(request: Request, site: SiteDep, form: CheckedForm) -> Response:
     if wait:
         error = f"Too many failed sign-ins: try again in {wait} s."
         return login_view(site, request, back, 429, name=name, error=error)
-    with site.writing() as conn:
-        user = accounts.authenticate(conn, name, password) if name and password else None
-        token = accounts.start_session(conn, user.name) if user else None
+    token = Accounts(site.context).sign_in(name, password)
     if token is None:
         guard.logins.hit(pair)
         guard.logins_per_address.hit(address)
@@ -78,8 +74,7 @@ def login(request: Request, site: SiteDep, form: CheckedForm) -> Response:
 @router.post("/logout")
 def logout(request: Request, site: SiteDep, _csrf: CheckedForm) -> Response:
     if token := request.cookies.get(SESSION_COOKIE):
-        with site.writing() as conn:
-            accounts.end_session(conn, token)
+        Accounts(site.context).sign_out(token)
     response = RedirectResponse("/", 303)
     response.delete_cookie(SESSION_COOKIE)
     response.delete_cookie(CSRF_COOKIE)
@@ -93,8 +88,7 @@ def admin_view(site: Site, request: Request, status: int = 200, **context: Any) 
         return RedirectResponse("/login?next=/admin", 303)
     if not visitor.is_admin:
         raise HTTPException(403, "only an admin manages users and organisations")
-    with site.reading() as conn:
-        users, orgs = accounts.list_users(conn), community.organisations(conn)
+    users, orgs = Accounts(site.context).users(), Community(site.context).organisations()
     return site.page(request, "admin.html", status, users=users, orgs=orgs, **context)
 
 
@@ -104,9 +98,8 @@ def admin_action(site: Site, request: Request, form: dict[str, str], change: Cha
     if not visitor.is_admin or visitor.name is None:
         return admin_view(site, request)  # redirects or refuses
     try:
-        with site.writing() as conn:
-            done = change(conn, form, visitor.name)
-    except (AccountError, OrganisationError) as exc:
+        done = change(form, visitor.name)
+    except ServiceError as exc:
         return admin_view(site, request, 400, error=str(exc))
     return admin_view(site, request, done=done)
 
@@ -118,17 +111,11 @@ def admin_page(request: Request, site: SiteDep) -> Response:
 
 @router.post("/admin/users")
 def add_user(request: Request, site: SiteDep, form: CheckedForm) -> Response:
-    def change(conn: Connection, form: dict[str, str], _by: str) -> str:
-        first = not accounts.any_users(conn)
+    def change(form: dict[str, str], _by: str) -> str:
         name = form.get("name", "").strip()
-        accounts.add_user(
-            conn,
-            name,
-            form.get("password", ""),
-            email=form.get("email", "").strip(),
-            admin=first or bool(form.get("admin")),
-        )
-        if first:
+        email, admin = form.get("email", "").strip(), bool(form.get("admin"))
+        added = Accounts(site.context).add(name, form.get("password", ""), email=email, admin=admin)
+        if added.first:
             return f"Added {name}, the first account and so an admin: sign-in is now on."
         return f"Added {name}."
 
@@ -137,29 +124,27 @@ def add_user(request: Request, site: SiteDep, form: CheckedForm) -> Response:
 
 @router.post("/admin/users/{name}")
 def change_user(request: Request, site: SiteDep, form: CheckedForm, name: str) -> Response:
-    def change(conn: Connection, form: dict[str, str], by: str) -> str:
-        action = form.get("action")
+    def change(form: dict[str, str], by: str) -> str:
+        action, users = form.get("action"), Accounts(site.context)
         if action == "remove":
-            if name == by:
-                raise AccountError("you cannot remove yourself")
-            accounts.remove_user(conn, name)
+            users.remove(name, by)
             return f"Removed {name}."
         if action in ("make-admin", "revoke-admin"):
-            accounts.set_admin(conn, name, action == "make-admin")
+            users.set_admin(name, action == "make-admin")
             return f"{name} is {'now' if action == 'make-admin' else 'no longer'} an admin."
         if action == "password":
-            accounts.set_password(conn, name, form.get("password", ""))
+            users.set_password(name, form.get("password", ""))
             return f"New password set for {name}; their sessions have ended."
-        raise AccountError(f"unknown action {action!r}")
+        raise ServiceError(f"unknown action {action!r}")
 
     return admin_action(site, request, form, change)
 
 
 @router.post("/admin/orgs")
 def add_organisation(request: Request, site: SiteDep, form: CheckedForm) -> Response:
-    def change(conn: Connection, form: dict[str, str], by: str) -> str:
+    def change(form: dict[str, str], by: str) -> str:
         handle = form.get("handle", "").strip()
-        community.create_organisation(conn, handle, form.get("name", "").strip() or handle, by)
+        Community(site.context).create(handle, form.get("name", "").strip(), by)
         return f"Created the organisation {handle}, with you as its admin."
 
     return admin_action(site, request, form, change)
@@ -167,16 +152,9 @@ def add_organisation(request: Request, site: SiteDep, form: CheckedForm) -> Resp
 
 @router.post("/admin/orgs/{handle}/members")
 def add_member(request: Request, site: SiteDep, form: CheckedForm, handle: str) -> Response:
-    def change(conn: Connection, form: dict[str, str], _by: str) -> str:
-        org_id = community.organisation_id(conn, handle)
-        if org_id is None:
-            raise OrganisationError(f"no organisation {handle!r}")
+    def change(form: dict[str, str], _by: str) -> str:
         member, role = form.get("member", "").strip(), form.get("role", "member")
-        if role not in ("member", "admin"):
-            raise OrganisationError(f"a role is member or admin, not {role!r}")
-        if not member:
-            raise OrganisationError("name the member to add")
-        added = community.add_member(conn, org_id, member, role)
+        added = Community(site.context).add_member(handle, member, role)
         return f"Added {member} to {handle}." if added else f"{member} was already in {handle}."
 
     return admin_action(site, request, form, change)

@@ -7,55 +7,39 @@ reload. Both need the CSRF token, a visitor who may act, and stay under the vote
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from paperradar.analysis.daily import upvotes
-from paperradar.store import community, library
-from paperradar.store.community import OrganisationError
-from paperradar.web.routing import CheckedForm, SiteDep, work_id_of
+from paperradar.services.community import Community
+from paperradar.services.submissions import Mark, Submissions
+from paperradar.web.routing import CheckedForm, SiteDep
 from paperradar.web.security import CSRF_HEADER, safe_next
 from paperradar.web.site import Site
 
 router = APIRouter()
 
 
-def actor(site: Site, request: Request) -> str:
+def actor(
+    site: Site, request: Request, doing: str = "upvote and save papers", counted: str = "votes and saves"
+) -> str:
+    """The signed-in visitor, within the rate limit of what they do (``counted``)."""
     visitor = site.security.visitor(request)
     if visitor.name is None:
-        raise HTTPException(401, "sign in to upvote and save papers")
-    site.security.votes.check(visitor.name, "votes and saves")
+        raise HTTPException(401, f"sign in to {doing}")
+    site.security.votes.check(visitor.name, counted)
     return visitor.name
 
 
-def act(site: Site, ident: str, user: str, what: str, undo: bool) -> dict[str, Any]:
-    with site.writing() as conn:
-        work_id = work_id_of(conn, ident)
-        if what == "vote":
-            (community.undo_upvote if undo else community.upvote)(conn, work_id, user)
-        elif what == "dislike":
-            (library.undo_dislike if undo else library.dislike)(conn, user, work_id)
-        else:
-            (library.unsave if undo else library.save)(conn, user, work_id)
-        hf, local = upvotes(conn, work_id)
-        marks = site.marks(conn, user, [work_id])
-        disliked = library.is_disliked(conn, user, work_id)
-    return {
-        "work_id": work_id,
-        "upvotes": hf + local,
-        "upvotes_huggingface": hf,
-        "upvotes_local": local,
-        "voted": work_id in marks.voted,
-        "saved": work_id in marks.saved,
-        "disliked": disliked,
-    }
+def act(site: Site, ident: str, user: str, what: Mark, undo: bool) -> dict[str, Any]:
+    return Submissions(site.context).mark(ident, user, what, undo).as_dict()
 
 
 # -------------------------------------------------------------------- forms
-def form_action(site: Site, request: Request, form: dict[str, str], ident: str, what: str) -> Response:
+def form_action(site: Site, request: Request, form: dict[str, str], ident: str, what: Mark) -> Response:
     back = safe_next(form.get("next"), f"/papers/{ident}")
     if site.security.visitor(request).name is None:
         return RedirectResponse(f"/login?next={quote(back)}", 303)
@@ -84,60 +68,67 @@ def tag_form(request: Request, site: SiteDep, form: CheckedForm, ident: str) -> 
     handle = form.get("handle", "")
     if site.security.visitor(request).name is None:
         return RedirectResponse(f"/login?next={quote(f'/papers/{ident}')}", 303)
-    user = actor(site, request)
-    try:
-        with site.writing() as conn:
-            org_id = community.organisation_id(conn, handle)
-            if org_id is None:
-                raise OrganisationError(f"no organisation {handle!r}")
-            community.tag(conn, org_id, work_id_of(conn, ident), user)
-    except OrganisationError as exc:
-        raise HTTPException(403, str(exc)) from exc
+    Community(site.context).tag(handle, ident, actor(site, request))
     return RedirectResponse(f"/orgs/{quote(handle)}", 303)  # where the paper now shows
 
 
 # -------------------------------------------------------------------- API
-def api_action(site: Site, request: Request, ident: str, what: str, undo: bool) -> dict[str, Any]:
+def api_action(site: Site, request: Request, ident: str, what: Mark, undo: bool) -> dict[str, Any]:
     site.security.check_csrf(request, request.headers.get(CSRF_HEADER))
     return act(site, ident, actor(site, request), what, undo)
 
 
-# The DELETE routes use api_route (all router.delete does), so a search of the web package for
-# SQL calls (select, insert, update, delete) finds none: SQL lives in paperradar.store only.
-@router.put("/api/v1/papers/{ident:path}/vote", tags=["community"])
-def api_vote(request: Request, site: SiteDep, ident: str) -> dict[str, Any]:
-    """Upvote a paper as the signed-in user (one vote each; again changes nothing).
-    Needs the ``X-CSRF-Token`` header. Returns the counts: ``upvotes`` =
-    ``upvotes_huggingface`` + ``upvotes_local``."""
-    return api_action(site, request, ident, "vote", undo=False)
+Endpoint = Callable[[Request, Site, str], dict[str, Any]]
 
 
-@router.api_route("/api/v1/papers/{ident:path}/vote", methods=["DELETE"], tags=["community"])
-def api_unvote(request: Request, site: SiteDep, ident: str) -> dict[str, Any]:
-    """Take the signed-in user's upvote back."""
-    return api_action(site, request, ident, "vote", undo=True)
+def _api_endpoint(what: Mark, undo: bool) -> Endpoint:
+    def endpoint(request: Request, site: SiteDep, ident: str) -> dict[str, Any]:
+        return api_action(site, request, ident, what, undo)
+
+    return endpoint
 
 
-@router.put("/api/v1/papers/{ident:path}/save", tags=["library"])
-def api_save(request: Request, site: SiteDep, ident: str) -> dict[str, Any]:
-    """Save a paper to the signed-in user's library."""
-    return api_action(site, request, ident, "save", undo=False)
+# (mark, OpenAPI tag, name and description of PUT, of DELETE). The DELETE routes use api_route
+# (all router.delete does), so a search of the web package for SQL calls (select, insert,
+# update, delete) finds none: SQL lives in paperradar.store only.
+API_MARKS: list[tuple[Mark, str, tuple[str, str], tuple[str, str]]] = [
+    (
+        "vote",
+        "community",
+        (
+            "api_vote",
+            "Upvote a paper as the signed-in user (one vote each; again changes nothing). Needs the "
+            "``X-CSRF-Token`` header. Returns the counts: ``upvotes`` = ``upvotes_huggingface`` + "
+            "``upvotes_local``.",
+        ),
+        ("api_unvote", "Take the signed-in user's upvote back."),
+    ),
+    (
+        "save",
+        "library",
+        ("api_save", "Save a paper to the signed-in user's library."),
+        ("api_unsave", "Remove a paper from the signed-in user's library."),
+    ),
+    (
+        "dislike",
+        "library",
+        (
+            "api_dislike",
+            'Mark a paper "not for me": recommendations stop showing it and move papers like it down. '
+            "Unsaves it.",
+        ),
+        ("api_undislike", 'Take a "not for me" back.'),
+    ),
+]
 
 
-@router.api_route("/api/v1/papers/{ident:path}/save", methods=["DELETE"], tags=["library"])
-def api_unsave(request: Request, site: SiteDep, ident: str) -> dict[str, Any]:
-    """Remove a paper from the signed-in user's library."""
-    return api_action(site, request, ident, "save", undo=True)
+def _add_api_routes() -> None:
+    for what, tag, (put, put_doc), (delete, delete_doc) in API_MARKS:
+        path = f"/api/v1/papers/{{ident:path}}/{what}"
+        router.put(path, tags=[tag], name=put, description=put_doc)(_api_endpoint(what, False))
+        router.api_route(path, methods=["DELETE"], tags=[tag], name=delete, description=delete_doc)(
+            _api_endpoint(what, True)
+        )
 
 
-@router.put("/api/v1/papers/{ident:path}/dislike", tags=["library"])
-def api_dislike(request: Request, site: SiteDep, ident: str) -> dict[str, Any]:
-    """Mark a paper "not for me": recommendations stop showing it and move papers like it
-    down. Unsaves it."""
-    return api_action(site, request, ident, "dislike", undo=False)
-
-
-@router.api_route("/api/v1/papers/{ident:path}/dislike", methods=["DELETE"], tags=["library"])
-def api_undislike(request: Request, site: SiteDep, ident: str) -> dict[str, Any]:
-    """Take a "not for me" back."""
-    return api_action(site, request, ident, "dislike", undo=True)
+_add_api_routes()

@@ -13,14 +13,15 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from paperradar.analysis import profiles
-from paperradar.analysis.daily import Span, Window, days_of, feed, trending
-from paperradar.store import queries
-from paperradar.web import searching
-from paperradar.web.routing import SiteDep, organisation_of, profile_of, work_id_of
+from paperradar.analysis.daily import Span, Window
+from paperradar.services.feed import Feed, organisation_data
+from paperradar.services.profiles import Profiles
+from paperradar.services.searching import Search
+from paperradar.services.submissions import Submissions
+from paperradar.web.actions import actor
+from paperradar.web.routing import SiteDep
 from paperradar.web.security import CSRF_HEADER
 from paperradar.web.site import PER_PAGE, plain
-from paperradar.web.submissions import submit_paper, submitter
 
 router = APIRouter(prefix="/api/v1")
 
@@ -40,15 +41,13 @@ def api_daily(
     """The papers of a day, or of the week ending on it, or of its month (Hugging Face features,
     local submissions, arXiv announcements), most upvoted first.
     ``upvotes`` = ``upvotes_huggingface`` + ``upvotes_local``."""
-    first, last = days_of(day, span)
-    with site.reading() as conn:
-        items = feed(conn, first, last)
+    shown = Feed(site.context).daily(day, span)
     return {
-        "first": first,
-        "last": last,
-        "total": len(items),
+        "first": shown.first,
+        "last": shown.last,
+        "total": len(shown.items),
         "offset": offset,
-        "items": [plain(i.as_dict()) for i in items[offset : offset + limit]],
+        "items": [plain(i.as_dict()) for i in shown.items[offset : offset + limit]],
     }
 
 
@@ -58,30 +57,28 @@ def api_submit(request: Request, site: SiteDep, submission: Submission) -> Any:
     a paper the corpus lacks is fetched from arXiv. The first submission of a paper counts.
     Needs ``X-CSRF-Token``."""
     site.security.check_csrf(request, request.headers.get(CSRF_HEADER))
-    return plain(submit_paper(site, submission.id.strip(), submitter(site, request)))
+    user = actor(site, request, "submit papers", "submissions")
+    return plain(Submissions(site.context).submit(submission.id.strip(), user).as_dict())
 
 
 # ---------------------------------------------------------------------- authors
 @router.get("/authors/{author_id}", tags=["authors"])
 def api_author(site: SiteDep, author_id: int, page: int = Query(1, ge=1)) -> Any:
     """An author's profile: every figure with its provenance, and one page of paper cards."""
-    with site.reading() as conn:
-        return JSONResponse(plain(profile_of(conn, author_id, page).as_dict()))
+    return JSONResponse(plain(Profiles(site.context).profile(author_id, page).as_dict()))
 
 
 @router.get("/authors", tags=["authors"])
 def api_find_authors(site: SiteDep, q: str = Query(..., min_length=1, max_length=200)) -> Any:
     """Authors a name may mean (case, accents, initials and "Last, First" forgiven)."""
-    with site.reading() as conn:
-        return {"query": q, "matches": plain(profiles.find(conn, q))}
+    return {"query": q, "matches": plain(Profiles(site.context).find(q))}
 
 
 @router.get("/authors/{author_id}/similar", tags=["authors"])
 def api_similar_authors(site: SiteDep, author_id: int) -> Any:
     """Authors whose papers are closest in meaning to this author's (stored embeddings)."""
-    with site.reading() as conn:
-        profile_of(conn, author_id)  # 404 for an unknown author
-    found = searching.similar_to(site, author_id)
+    Profiles(site.context).profile(author_id)  # 404 for an unknown author
+    found = Search(site.context).similar_to(author_id)
     if found is None:
         raise HTTPException(409, "no embeddings yet: run `paperradar index` first")
     return {"author_id": author_id, "similar": plain(found)}
@@ -91,8 +88,7 @@ def api_similar_authors(site: SiteDep, author_id: int) -> Any:
 @router.get("/papers/{ident:path}", tags=["papers"])
 def api_paper(site: SiteDep, ident: str) -> Any:
     """Everything every source said about one work (arXiv id, DOI or internal id)."""
-    with site.reading() as conn:
-        return JSONResponse(plain(queries.work_detail(conn, work_id_of(conn, ident))))
+    return JSONResponse(plain(Profiles(site.context).work_detail(ident)))
 
 
 @router.get("/search", tags=["search"])
@@ -108,15 +104,15 @@ def api_search(
     ``facets`` counts them by primary category, year and code (``complete`` is false when
     there were more than 200). A facet value's ``term`` is the filter that selects it, to add
     to the query. Queries over 2,000 characters are cut, with a note saying so."""
-    found, notes, counted = searching.results(site, q, offset, limit)
+    page = Search(site.context).page(q, offset, limit)
     return {
         "query": q,
-        "notes": notes,
+        "notes": page.notes,
         "offset": offset,
         "limit": limit,
-        "total": counted.counted,
-        "results": plain(found),
-        "facets": plain(counted),
+        "total": page.facets.counted,
+        "results": plain(page.cards),
+        "facets": plain(page.facets),
     }
 
 
@@ -127,8 +123,7 @@ def api_trending(
 ) -> Any:
     """Papers by upvotes fading with a 24-hour half-life, over the votes of the window."""
     now = at if at and at.tzinfo else (at.replace(tzinfo=dt.UTC) if at else dt.datetime.now(dt.UTC))
-    with site.reading() as conn:
-        found = trending(conn, window, now, limit)
+    found = Feed(site.context).trending(window, now, limit)
     return {
         "window": window,
         "as_of": now,
@@ -147,12 +142,4 @@ def api_trending(
 @router.get("/orgs/{handle}", tags=["organisations"])
 def api_organisation(site: SiteDep, handle: str) -> Any:
     """An organisation: its members and papers (listed by Hugging Face or tagged by members)."""
-    with site.reading() as conn:
-        org = organisation_of(conn, handle)
-    return {
-        "handle": org.handle,
-        "name": org.name,
-        "source": org.source,
-        "members": [{"user": u, "role": r} for u, r in org.members],
-        "papers": [plain(i.as_dict()) for i in org.papers],
-    }
+    return plain(organisation_data(Feed(site.context).organisation(handle)))

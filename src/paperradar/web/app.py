@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from paperradar import __version__
+from paperradar.services.community import ENV_LOCAL
 from paperradar.services.context import AppContext
 from paperradar.web import (
     account_pages,
@@ -30,8 +31,6 @@ from paperradar.web import (
 )
 from paperradar.web.security import Security
 from paperradar.web.site import HERE, Site
-
-ENV_LOCAL = "PAPERRADAR_LOCAL"  # "1": the server listens on loopback only (set by `serve --workers`)
 
 
 def create_app(db: str | Engine | None = None, *, local: bool = True) -> FastAPI:

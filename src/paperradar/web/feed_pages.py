@@ -1,6 +1,6 @@
 """The RSS and Atom URLs: ``…/feed.rss`` or ``…/feed.atom`` after a day, trending, an author,
-an organisation or a search. The documents themselves are built in :mod:`paperradar.web.feeds`,
-which the CLI shares.
+an organisation or a search. What each feed holds, and the document itself, come from
+:mod:`paperradar.services.feed`, which ``paperradar feed`` shares.
 """
 
 from __future__ import annotations
@@ -10,63 +10,47 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import Connection
 
-from paperradar.analysis.daily import Window, feed, trending
-from paperradar.web import feeds, searching
-from paperradar.web.feeds import Format
-from paperradar.web.routing import SiteDep, organisation_of, profile_of
-from paperradar.web.site import PER_PAGE, Site
+from paperradar.analysis.daily import Window
+from paperradar.services.feed import FORMATS, Feed, Format, Listing
+from paperradar.web.routing import SiteDep
+from paperradar.web.site import PER_PAGE
 
 router = APIRouter(include_in_schema=False)
+MEDIA_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
 
 
-def feed_response(
-    site: Site, request: Request, form: str, listing: Callable[[Connection], feeds.Listing]
-) -> Response:
-    if form not in feeds.FORMATS:
+def feed_response(request: Request, form: str, listing: Callable[[], Listing]) -> Response:
+    """The ``listing`` as an RSS or Atom document (``form``), linking back to this site."""
+    if form not in FORMATS:
         raise HTTPException(404, "feeds come as .rss or .atom")
     kind: Format = "rss" if form == "rss" else "atom"
-    with site.reading() as conn:
-        document = listing(conn).document(kind, str(request.base_url))
-    return Response(document, media_type=feeds.MEDIA_TYPES[kind])
+    return Response(listing().document(kind, str(request.base_url)), media_type=MEDIA_TYPES[kind])
 
 
 @router.get("/daily/{day}/feed.{form}")
 def daily_feed(request: Request, site: SiteDep, day: dt.date, form: str) -> Response:
-    return feed_response(site, request, form, lambda conn: feeds.daily_listing(day, feed(conn, day, day)))
+    return feed_response(request, form, lambda: Feed(site.context).daily_listing(day))
 
 
 @router.get("/trending/feed.{form}")
 def trending_feed(request: Request, site: SiteDep, form: str, window: Window = "day") -> Response:
     now = dt.datetime.now(dt.UTC)
-    return feed_response(
-        site,
-        request,
-        form,
-        lambda conn: feeds.trending_listing(window, trending(conn, window, now, PER_PAGE)),
-    )
+    return feed_response(request, form, lambda: Feed(site.context).trending_listing(window, now, PER_PAGE))
 
 
 @router.get("/authors/{author_id}/feed.{form}")
 def author_feed(request: Request, site: SiteDep, author_id: int, form: str) -> Response:
-    return feed_response(site, request, form, lambda conn: feeds.author_listing(profile_of(conn, author_id)))
+    return feed_response(request, form, lambda: Feed(site.context).author_listing(author_id))
 
 
 @router.get("/orgs/{handle}/feed.{form}")
 def organisation_feed(request: Request, site: SiteDep, handle: str, form: str) -> Response:
-    return feed_response(
-        site, request, form, lambda conn: feeds.organisation_listing(organisation_of(conn, handle))
-    )
+    return feed_response(request, form, lambda: Feed(site.context).organisation_listing(handle))
 
 
 @router.get("/search/feed.{form}")
 def search_feed(
     request: Request, site: SiteDep, form: str, q: str = Query(..., min_length=1, max_length=2000)
 ) -> Response:
-    return feed_response(
-        site,
-        request,
-        form,
-        lambda conn: feeds.search_listing(q, searching.feed_cards(site, conn, q), dt.date.today()),
-    )
+    return feed_response(request, form, lambda: Feed(site.context).search_listing(q, PER_PAGE))

@@ -6,28 +6,27 @@ the CSRF token, the API the ``X-CSRF-Token`` header.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import PurePath
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from paperradar.analysis.cards import Card, cards
-from paperradar.library_files import import_file, to_bibtex, to_json_lines
-from paperradar.records import UnreadableInput
-from paperradar.store import library
-from paperradar.store.library import LibraryError, LibraryItem
-from paperradar.web.routing import CheckedForm, SiteDep, Uploads, work_id_of
+from paperradar.services.library import Change, ExportFormat, Library, Shelf
+from paperradar.store.library import LibraryError
+from paperradar.web.routing import CheckedForm, SiteDep, Uploads
 from paperradar.web.security import CSRF_HEADER, safe_next
 from paperradar.web.site import Site, plain
 
 MAX_UPLOAD = 20 * 1024 * 1024  # a 20 MB .bib holds ~50k entries
+EXPORTS: dict[str, tuple[ExportFormat, str]] = {  # the file's extension: its format and media type
+    "bib": ("bibtex", "application/x-bibtex"),
+    "jsonl": ("jsonl", "application/jsonl"),
+}
 
 router = APIRouter()
 
@@ -57,24 +56,15 @@ def owner(site: Site, request: Request) -> str:
     return name
 
 
-def listing(site: Site, user: str, tag: str | None, unread: bool) -> list[tuple[Card, LibraryItem]]:
-    with unprocessable(), site.reading() as conn:
-        found = library.items(conn, user, tag=tag or None, unread=True if unread else None)
-        shown = cards(conn, [i.work_id for i in found], dt.date.today())
-    return [(shown[i.work_id], i) for i in found if i.work_id in shown]
+def shelf(site: Site, user: str, tag: str | None, unread: bool) -> Shelf:
+    with unprocessable():
+        return Library(site.context).shelf(user, tag or None, unread)
 
 
 def apply(site: Site, user: str, ident: str, change: LibraryChange) -> dict[str, Any]:
-    with unprocessable(), site.writing() as conn:
-        work_id = work_id_of(conn, ident)
-        if change.add_tags or change.remove_tags:
-            library.tag(conn, user, work_id, add=change.add_tags, remove=change.remove_tags)
-        if change.note is not None:
-            library.set_note(conn, user, work_id, change.note)
-        if change.read is not None:
-            library.mark_read(conn, user, work_id, change.read)
-        item = library.item(conn, user, work_id)
-    return plain(item) if item else {"work_id": work_id}
+    with unprocessable():
+        done = Library(site.context).change(user, ident, Change(**change.model_dump()))
+    return plain(done.item) if done.item else {"work_id": done.work_id}
 
 
 # -------------------------------------------------------------------- API
@@ -85,7 +75,7 @@ def api_library(
     """The signed-in user's saved papers, most recently saved first, with tags, note and
     reading status; ``tag`` and ``unread`` filter."""
     user = owner(site, request)
-    found = listing(site, user, tag, unread)
+    found = shelf(site, user, tag, unread).entries
     return {
         "user": user,
         "total": len(found),
@@ -110,10 +100,9 @@ def library_page(
     user = site.security.visitor(request).name
     if user is None:
         return RedirectResponse("/login?next=/library", 303)
-    found = listing(site, user, tag, unread)
-    with site.reading() as conn:
-        marks = site.marks(conn, user, [c.work_id for c, _ in found])
-        tags = library.tag_counts(conn, user)
+    saved = shelf(site, user, tag, unread)
+    found, tags = saved.entries, saved.tags
+    marks = site.marks_of(request, [c.work_id for c, _ in found])
     return site.page(
         request, "library.html", user=user, found=found, tags=tags, tag=tag, unread=unread, marks=marks
     )
@@ -145,26 +134,17 @@ def import_form(request: Request, site: SiteDep, _csrf: CheckedForm, files: Uplo
     data = upload.file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise HTTPException(413, f"the file is over {MAX_UPLOAD // 2**20} MB")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / Path(upload.filename).name
-        path.write_bytes(data)
-        try:
-            with site.writing() as conn:
-                report = import_file(conn, user, path)
-        except UnreadableInput as exc:
-            raise HTTPException(400, str(exc).replace(str(path), path.name)) from exc
-    return site.page(request, "library_import.html", report=report, filename=path.name)
+    report = Library(site.context).import_upload(user, upload.filename, data)
+    filename = PurePath(upload.filename).name
+    return site.page(request, "library_import.html", report=report, filename=filename)
 
 
 @router.get("/library/export.{form}", include_in_schema=False)
 def export(request: Request, site: SiteDep, form: str, tag: str | None = None) -> Response:
     user = owner(site, request)
-    with site.reading() as conn:
-        if form == "bib":
-            body, kind = to_bibtex(conn, user, tag), "application/x-bibtex"
-        elif form == "jsonl":
-            body, kind = "".join(f"{line}\n" for line in to_json_lines(conn, user, tag)), "application/jsonl"
-        else:
-            raise HTTPException(404, "the library exports as .bib or .jsonl")
+    if form not in EXPORTS:
+        raise HTTPException(404, "the library exports as .bib or .jsonl")
+    which, kind = EXPORTS[form]
+    body = Library(site.context).export(user, which, tag)
     name = f"paperradar-library{'-' + re.sub(r'[^A-Za-z0-9_-]+', '_', tag) if tag else ''}.{form}"
     return Response(body, media_type=kind, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -8,30 +8,18 @@ away and teaches the model, so the page that comes back is already different.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from paperradar.analysis.cards import Card, cards
-from paperradar.analysis.recommend import Recommendation, Recommendations, recommend
+from paperradar.services.recommending import Radar, explained, overview
 from paperradar.web.routing import SiteDep
-from paperradar.web.site import Site, plain
+from paperradar.web.site import plain
 
 LIMIT = 20
 
 router = APIRouter()
-
-
-def recommendations_of(
-    site: Site, user: str, limit: int
-) -> tuple[Recommendations, list[tuple[Card, Recommendation]]]:
-    """The user's recommendations, and the card of each that is still in the store."""
-    result = recommend(site.engine, user, limit)
-    with site.reading() as conn:
-        shown = cards(conn, [i.work_id for i in result.items], dt.date.today())
-    return result, [(shown[i.work_id], i) for i in result.items if i.work_id in shown]
 
 
 @router.get("/api/v1/recommendations", tags=["library"])
@@ -45,26 +33,11 @@ def api_recommendations(
     user = site.security.visitor(request).name
     if user is None:
         raise HTTPException(401, "sign in to see your recommendations")
-    result, items = recommendations_of(site, user, limit)
+    found = Radar(site.context).for_you(user, limit)
     return {
+        **overview(found.result),
         "user": user,
-        "features": result.features,
-        "saved": result.saved,
-        "disliked": result.disliked,
-        "notes": result.notes,
-        "message": result.message,
-        "items": [
-            {
-                **plain(card),
-                "score": round(item.score, 4),
-                "reason": item.reason,
-                "nearest_saved": item.nearest_saved,
-                "nearest_saved_title": item.nearest_title,
-                "similarity": round(item.similarity, 4),
-                "terms": item.terms,
-            }
-            for card, item in items
-        ],
+        "items": [{**plain(card), **explained(item)} for card, item in found.items],
     }
 
 
@@ -73,7 +46,8 @@ def for_you(request: Request, site: SiteDep) -> Response:
     user = site.security.visitor(request).name
     if user is None:
         return RedirectResponse("/login?next=/for-you", 303)
-    result, items = recommendations_of(site, user, LIMIT)
-    with site.reading() as conn:
-        marks = site.marks(conn, user, [card.work_id for card, _ in items])
-    return site.page(request, "for_you.html", user=user, result=result, results=items, marks=marks)
+    found = Radar(site.context).for_you(user, LIMIT)
+    marks = site.marks_of(request, [card.work_id for card, _ in found.items])
+    return site.page(
+        request, "for_you.html", user=user, result=found.result, results=found.items, marks=marks
+    )

@@ -11,9 +11,10 @@ Forms: a route that changes something from a form takes :data:`CheckedForm` — 
 the CSRF token already checked (a missing or stale one is a 403 before the route runs) — and
 :data:`Uploads` for files. The JSON API checks the ``X-CSRF-Token`` header instead.
 
-404s: :func:`found` turns a missing thing into a 404, and :func:`work_id_of`,
-:func:`profile_of` and :func:`organisation_of` look up a paper, author or organisation that way;
-:mod:`paperradar.web.hardening` shows it as the error page, or as JSON under ``/api/``.
+404s: a service refuses an unknown paper, author or organisation with
+:class:`~paperradar.services.errors.NotFound`, and :func:`found` turns any other missing thing
+into a 404; :mod:`paperradar.web.hardening` shows either as the error page, or as JSON under
+``/api/``.
 
 Every router gets the app's :class:`~paperradar.web.site.Site` as :data:`SiteDep`.
 """
@@ -23,13 +24,9 @@ from __future__ import annotations
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from paperradar.analysis import profiles
-from paperradar.analysis.daily import OrganisationPage, organisation_page
-from paperradar.store import community, queries
 from paperradar.web.security import CSRF_FIELD
 from paperradar.web.site import Site
 
@@ -78,17 +75,3 @@ def found(value: T | None, message: str) -> T:
     if value is None:
         raise HTTPException(404, message)
     return value
-
-
-def work_id_of(conn: Connection, ident: str) -> int:
-    """The work an arXiv id, DOI or internal id names."""
-    return found(queries.resolve_work(conn, ident), f"no work {ident!r}")
-
-
-def profile_of(conn: Connection, author_id: int, page: int = 1) -> profiles.Profile:
-    return found(profiles.profile(conn, author_id, page=page), f"no author {author_id}")
-
-
-def organisation_of(conn: Connection, handle: str) -> OrganisationPage:
-    org_id = found(community.organisation_id(conn, handle), f"no organisation {handle!r}")
-    return organisation_page(conn, org_id)

@@ -1,25 +1,23 @@
-"""What every route of the web app shares: the store, the templates, the guard, search, JSON shaping."""
+"""What every route of the web app shares: the services' context, the templates, the guard, the
+visitor's marks on the cards shown, JSON shaping."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import Connection, Engine
 
 from paperradar import __version__
 from paperradar.analysis import profiles
 from paperradar.analysis.cards import category_tag
 from paperradar.search.hybrid import Searcher
 from paperradar.services.context import AppContext
-from paperradar.store import community, library
+from paperradar.services.submissions import Marks, Submissions
 from paperradar.web.security import CSRF_FIELD, Security
 
 HERE = Path(__file__).parent
@@ -39,20 +37,11 @@ def plain(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class Marks:
-    """The works on a page that the visitor upvoted and saved."""
-
-    voted: set[int]
-    saved: set[int]
-
-
 class Site:
     """One per app, made by ``create_app`` and handed to routes by :data:`~paperradar.web.routing.SiteDep`."""
 
     def __init__(self, context: AppContext, security: Security) -> None:
         self.context = context  # what the services work over
-        self.engine: Engine = context.engine
         self.security = security
         self.templates = Jinja2Templates(directory=HERE / "templates")
         self.templates.env.globals |= {
@@ -65,16 +54,6 @@ class Site:
     @property
     def searcher(self) -> Searcher:
         return self.context.searcher
-
-    @contextmanager
-    def reading(self) -> Iterator[Connection]:
-        with self.context.reading() as conn:
-            yield conn
-
-    @contextmanager
-    def writing(self) -> Iterator[Connection]:
-        with self.context.writing() as conn:
-            yield conn
 
     def page(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         visitor = self.security.visitor(request)
@@ -92,8 +71,6 @@ class Site:
             status_code=status,
         )
 
-    def marks(self, conn: Connection, user: str | None, work_ids: list[int]) -> Marks:
-        """Which of the shown works the user has upvoted and saved (to draw the buttons)."""
-        if not user:
-            return Marks(set(), set())
-        return Marks(community.voted_among(conn, user, work_ids), library.saved_among(conn, user, work_ids))
+    def marks_of(self, request: Request, work_ids: list[int]) -> Marks:
+        """Which of the shown works the visitor has upvoted and saved (to draw the buttons)."""
+        return Submissions(self.context).marks(self.security.visitor(request).name, work_ids)

@@ -1,0 +1,143 @@
+"""People on a shared server: organisations (a lab or reading group, its members and the papers
+they file under it) and accounts (adding and managing users, signing in and out).
+
+``paperradar org``/``user``/``serve`` and the web app's admin, sign-in and "file under your
+organisation" forms do these; what the store refuses (a taken handle, the last admin, a short
+password) comes back as a :class:`~paperradar.services.errors.ServiceError` with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from paperradar.services.context import AppContext
+from paperradar.services.errors import NotFound, ServiceError
+from paperradar.services.library import work_of
+from paperradar.store import accounts, community
+from paperradar.store.accounts import AccountError, User
+from paperradar.store.community import OrganisationError
+
+ROLES = ("member", "admin")
+ENV_LOCAL = "PAPERRADAR_LOCAL"  # "1": the web app listens on loopback only (set by `paperradar serve`)
+
+
+class NotAllowed(ServiceError):
+    """The user may not do this (e.g. file a paper under an organisation they are not in)."""
+
+    status = 403
+
+
+@contextmanager
+def refusing(*errors: type[Exception], kind: type[ServiceError] = ServiceError) -> Iterator[None]:
+    """The store's refusals (``errors``) as a service's, with the same reason."""
+    try:
+        yield
+    except errors as exc:
+        raise kind(str(exc)) from exc
+
+
+class Community:
+    """Organisations over one store."""
+
+    def __init__(self, context: AppContext) -> None:
+        self.context = context
+
+    def organisations(self) -> list[tuple[str, str, str, int]]:
+        """Every organisation: (handle, name, source, members)."""
+        with self.context.reading() as conn:
+            return community.organisations(conn)
+
+    def create(self, handle: str, name: str, admin: str) -> None:
+        """A new organisation (named ``name``, else its handle) with ``admin`` as its admin."""
+        with refusing(OrganisationError), self.context.writing() as conn:
+            community.create_organisation(conn, handle, name or handle, admin)
+
+    def add_member(self, handle: str, member: str, role: str = "member") -> bool:
+        """Add ``member`` to the organisation; ``False`` when they were already in it."""
+        with self.context.writing() as conn:
+            org_id = community.organisation_id(conn, handle)
+            if org_id is None:
+                raise NotFound(f"no organisation {handle!r}")
+            if role not in ROLES:
+                raise ServiceError(f"a role is member or admin, not {role!r}")
+            if not member:
+                raise ServiceError("name the member to add")
+            return community.add_member(conn, org_id, member, role)
+
+    def tag(self, handle: str, ident: str, member: str) -> bool:
+        """A member files a paper under the organisation; ``False`` when it already was.
+        Refused (:class:`NotAllowed`) for an unknown organisation or someone not in it."""
+        with refusing(OrganisationError, kind=NotAllowed), self.context.writing() as conn:
+            org_id = community.organisation_id(conn, handle)
+            if org_id is None:
+                raise OrganisationError(f"no organisation {handle!r}")
+            return community.tag(conn, org_id, work_of(conn, ident), member)
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    user: User
+    first: bool  # the first account: an admin, and sign-in is now on
+
+
+class Accounts:
+    """The accounts of a shared server over one store (a laptop's store has none)."""
+
+    def __init__(self, context: AppContext) -> None:
+        self.context = context
+
+    def any(self) -> bool:
+        """Whether any account exists (with none, a server on localhost acts as the local user)."""
+        with self.context.reading() as conn:
+            return accounts.any_users(conn)
+
+    def users(self) -> list[User]:
+        """Every account, by name."""
+        with self.context.reading() as conn:
+            return accounts.list_users(conn)
+
+    def add(self, name: str, password: str, email: str | None = None, admin: bool = False) -> NewAccount:
+        """Add an account; the first one is always an admin."""
+        with refusing(AccountError), self.context.writing() as conn:
+            first = not accounts.any_users(conn)
+            return NewAccount(
+                accounts.add_user(conn, name, password, email=email, admin=admin or first), first
+            )
+
+    def set_password(self, name: str, password: str) -> None:
+        """A new password; the user's sessions end."""
+        with refusing(AccountError), self.context.writing() as conn:
+            accounts.set_password(conn, name, password)
+
+    def set_admin(self, name: str, admin: bool) -> None:
+        """Make a user an admin, or no longer one (refused for the last admin)."""
+        with refusing(AccountError), self.context.writing() as conn:
+            accounts.set_admin(conn, name, admin)
+
+    def remove(self, name: str, by: str | None = None) -> None:
+        """Remove an account and its sessions (``by``: the admin doing it, who cannot remove themself)."""
+        if name == by:
+            raise ServiceError("you cannot remove yourself")
+        with refusing(AccountError), self.context.writing() as conn:
+            accounts.remove_user(conn, name)
+
+    def sign_in(self, name: str, password: str) -> str | None:
+        """A new session's token, or ``None`` for a wrong name or password (the same, in the same time)."""
+        with self.context.writing() as conn:
+            user = accounts.authenticate(conn, name, password) if name and password else None
+            return accounts.start_session(conn, user.name) if user else None
+
+    def sign_out(self, token: str) -> None:
+        """End the session of ``token``."""
+        with self.context.writing() as conn:
+            accounts.end_session(conn, token)
+
+    def server_starting(self) -> bool:
+        """Whether accounts exist; if so, the sessions that ran out while no server was up are deleted."""
+        if not self.any():
+            return False  # no accounts, no sessions: a laptop's store is not written to here
+        with self.context.writing() as conn:
+            accounts.end_expired_sessions(conn)
+        return True

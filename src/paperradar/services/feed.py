@@ -1,0 +1,245 @@
+"""The daily feed, trending, organisation pages, and the same lists as RSS 2.0 or Atom feeds.
+
+``paperradar daily``/``trending``/``org show``/``feed`` and the web app's home, daily, trending and
+organisation pages (with their JSON twins and ``…/feed.rss``/``…/feed.atom``) read these. A feed
+document is built here, once for both interfaces, with feedgen, which writes spec-valid documents;
+every text goes in as text (feedgen escapes it), so a title with ``<script>`` or an abstract full
+of LaTeX stays what it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import quote
+
+from feedgen.feed import FeedGenerator
+
+from paperradar import __version__
+from paperradar.analysis import daily
+from paperradar.analysis.cards import Card
+from paperradar.analysis.daily import FeedItem, OrganisationPage, Span, Trending, Window
+from paperradar.analysis.profiles import PER_PAGE, Profile
+from paperradar.services.context import AppContext
+from paperradar.services.errors import NotFound, ServiceError
+from paperradar.services.profiles import Profiles
+from paperradar.services.searching import Search
+from paperradar.store import community, queries
+
+Format = Literal["rss", "atom"]
+FORMATS = ("rss", "atom")
+SITE = "urn:paperradar"
+HOME_TRENDING = 10  # trending papers beside the home page's feed
+
+
+# ---------------------------------------------------------------------------- the lists
+@dataclass(frozen=True)
+class Daily:
+    """The papers of ``first``–``last``, most upvoted first; ``trending``: the week's, on the home page."""
+
+    first: dt.date
+    last: dt.date
+    items: list[FeedItem]
+    trending: list[Trending] = field(default_factory=list)
+
+
+def organisation_data(page: OrganisationPage) -> dict[str, Any]:
+    """An organisation page as JSON-ready fields (dates still dates)."""
+    return {
+        "handle": page.handle,
+        "name": page.name,
+        "source": page.source,
+        "members": [{"user": u, "role": r} for u, r in page.members],
+        "papers": [i.as_dict() for i in page.papers],
+    }
+
+
+class Feed:
+    """What the feed pages and commands show, over one store."""
+
+    def __init__(self, context: AppContext) -> None:
+        self.context = context
+
+    def latest_day(self) -> dt.date:
+        """Today, or the newest day something was featured when today has nothing yet."""
+        with self.context.reading() as conn:
+            newest = queries.newest_featured_day(conn)
+        return min(dt.date.today(), newest) if newest else dt.date.today()
+
+    def daily(self, day: dt.date, span: Span = "day", with_trending: bool = False) -> Daily:
+        """The day (or the week ending on it, or its month); with the week's trending papers too."""
+        first, last = daily.days_of(day, span)
+        with self.context.reading() as conn:
+            items = daily.feed(conn, first, last)
+            evening = dt.datetime.combine(last, dt.time(23, 59), dt.UTC)
+            hot = daily.trending(conn, "week", evening, HOME_TRENDING) if with_trending else []
+        return Daily(first, last, items, hot)
+
+    def trending(self, window: Window, now: dt.datetime, limit: int) -> list[Trending]:
+        """Papers by upvotes fading with a 24-hour half-life, over the votes of the window before ``now``."""
+        with self.context.reading() as conn:
+            return daily.trending(conn, window, now, limit)
+
+    def trending_lately(self, window: Window, limit: int) -> tuple[dt.datetime, list[Trending]]:
+        """Trending now, or, for a corpus not synced lately, in the window ending with its newest day."""
+        now = dt.datetime.now(dt.UTC)
+        found = self.trending(window, now, limit)
+        if not found:
+            now = dt.datetime.combine(self.latest_day(), dt.time(23, 59), dt.UTC)
+            found = self.trending(window, now, limit)
+        return now, found
+
+    def organisation(self, handle: str) -> OrganisationPage:
+        """An organisation's members and papers (local or Hugging Face handle), or :class:`NotFound`."""
+        with self.context.reading() as conn:
+            org_id = community.organisation_id(conn, handle)
+            if org_id is None:
+                raise NotFound(f"no organisation {handle!r}")
+            return daily.organisation_page(conn, org_id)
+
+    # ------------------------------------------------------------------------ as feeds
+    def daily_listing(self, day: dt.date, limit: int | None = None) -> Listing:
+        """A day's papers (the first ``limit``; ``None``: all), as a feed."""
+        return _daily_listing(day, self.daily(day).items[:limit])
+
+    def trending_listing(self, window: Window, now: dt.datetime, limit: int) -> Listing:
+        """The papers trending over ``window`` before ``now``, as a feed."""
+        return _trending_listing(window, self.trending(window, now, limit))
+
+    def author_listing(self, author_id: int, limit: int = PER_PAGE) -> Listing:
+        """An author's newest papers, or :class:`NotFound`."""
+        return _author_listing(Profiles(self.context).profile(author_id, per_page=limit))
+
+    def named_author_listing(self, name: str, limit: int) -> Listing:
+        """The papers of the one author a name matches; refused when none or several do."""
+        matches = Profiles(self.context).find(name)
+        if len(matches) != 1:
+            problem = NotFound if not matches else ServiceError
+            raise problem(f"{len(matches)} authors match {name!r}: name one (see paperradar author)")
+        return self.author_listing(matches[0]["id"], limit)
+
+    def organisation_listing(self, handle: str, limit: int | None = None) -> Listing:
+        """An organisation's newest papers, as a feed, or :class:`NotFound`."""
+        page = self.organisation(handle)
+        page.papers[limit:] = []
+        return _organisation_listing(page)
+
+    def search_listing(self, query: str, limit: int) -> Listing:
+        """The first ``limit`` results of a search, as the feed of a saved search."""
+        return _search_listing(query, Search(self.context).feed(query, limit), dt.date.today())
+
+
+# ---------------------------------------------------------------------------- feed documents
+@dataclass(frozen=True)
+class Entry:
+    card: Card
+    when: dt.date | dt.datetime  # when the paper entered this list (a day is its start, UTC)
+    note: str | None = None  # e.g. "▲ 118 · featured on Hugging Face"
+
+    @property
+    def moment(self) -> dt.datetime:
+        if isinstance(self.when, dt.datetime):
+            return self.when
+        return dt.datetime.combine(self.when, dt.time(0), dt.UTC)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What a feed holds: its stable id, title, where the web app shows it, and the entries."""
+
+    feed_id: str
+    title: str
+    path: str  # on the web app, e.g. /daily/2026-06-12
+    entries: list[Entry]
+
+    def document(self, kind: Format, base_url: str) -> bytes:
+        """The RSS or Atom document, its links under ``base_url`` (where the web app is served)."""
+        link = base_url.rstrip("/") + self.path
+        return render(
+            kind, self.feed_id, self.title, f"{self.title} — paperradar", link, self.entries, base_url
+        )
+
+
+def _daily_listing(day: dt.date, items: Sequence[FeedItem]) -> Listing:
+    entries = [Entry(i.card, i.day, f"▲ {i.upvotes} · {i.why}") for i in items]
+    return Listing(f"{SITE}:daily:{day}", f"Daily papers · {day:%b %-d, %Y}", f"/daily/{day}", entries)
+
+
+def _trending_listing(window: str, found: Sequence[Trending]) -> Listing:
+    entries = [Entry(t.card, t.latest_vote, f"score {t.score:.2f}") for t in found]
+    path = f"/trending?window={window}"
+    return Listing(f"{SITE}:trending:{window}", f"Trending papers · past {window}", path, entries)
+
+
+def _author_listing(profile: Profile) -> Listing:
+    entries = [Entry(w.card, w.card.published or profile.today) for w in profile.works]
+    path = f"/authors/{profile.author_id}"
+    return Listing(f"{SITE}:author:{profile.author_id}", f"Papers by {profile.name}", path, entries)
+
+
+def _organisation_listing(page: OrganisationPage) -> Listing:
+    entries = [Entry(i.card, i.day, i.why) for i in page.papers]
+    return Listing(f"{SITE}:org:{page.handle}", f"Papers of {page.name}", f"/orgs/{page.handle}", entries)
+
+
+def _search_listing(query: str, found: Sequence[Card], today: dt.date) -> Listing:
+    entries = [Entry(c, c.published or today) for c in found]
+    path = f"/search?q={quote(query)}"
+    return Listing(f"{SITE}:search:{quote(query)}", f"Search: {query}", path, entries)
+
+
+def paper_link(card: Card, base_url: str | None = None) -> str:
+    """arXiv's page, else the DOI's, else this paper on the web app (or a URN without one)."""
+    if card.arxiv_id:
+        return f"https://arxiv.org/abs/{card.arxiv_id}"
+    if card.doi:
+        return f"https://doi.org/{card.doi}"
+    if base_url:
+        return f"{base_url.rstrip('/')}/papers/{card.work_id}"
+    return f"urn:paperradar:work:{card.work_id}"
+
+
+def render(
+    kind: Format,
+    feed_id: str,
+    title: str,
+    description: str,
+    link: str,
+    entries: Sequence[Entry],
+    base_url: str | None = None,
+) -> bytes:
+    """The feed document. ``feed_id`` is a stable URI naming the list (Atom needs one)."""
+    fg = FeedGenerator()
+    fg.id(feed_id)
+    fg.title(title)
+    fg.subtitle(description)  # RSS <description>, Atom <subtitle>
+    fg.link(href=link, rel="alternate")
+    fg.generator("paperradar", __version__)
+    fg.language("en")
+    newest = max((e.moment for e in entries), default=dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
+    fg.updated(newest)
+    for entry in reversed(entries):  # feedgen prepends: add the last first to keep the order
+        _add_entry(fg, kind, entry, base_url)
+    out: bytes = fg.atom_str(pretty=True) if kind == "atom" else fg.rss_str(pretty=True)
+    return out
+
+
+def _add_entry(fg: FeedGenerator, kind: Format, entry: Entry, base_url: str | None) -> None:
+    card = entry.card
+    item = fg.add_entry()
+    url = paper_link(card, base_url)
+    item.id(url)
+    item.guid(url, permalink=url.startswith("http"))
+    item.title(card.title or "(untitled)")
+    item.link(href=url)
+    head = " · ".join(x for x in (card.byline(), entry.note) if x)
+    item.description("\n\n".join(x for x in (head, card.abstract) if x) or card.title or "")
+    if kind == "atom":  # RSS wants an e-mail address for an author: the names are in the text
+        for name in card.authors:
+            item.author(name=name)
+    if card.category:
+        item.category(term=card.category)
+    item.published(entry.moment)
+    item.updated(entry.moment)
