@@ -279,8 +279,9 @@ def enrich(
         bool, typer.Option("--authors", help="Enrich authors instead: the service's h-index, i10, counts.")
     ] = False,
 ) -> None:
-    """Add citation counts, references, counts per year and author ids from Semantic Scholar or
-    OpenAlex, through their batch endpoints; with --authors, the metrics they report per author
+    """Add citation counts and author ids from Semantic Scholar (`s2`), or citation counts, counts
+    per year, references, author ids and institutions from OpenAlex, through their batch
+    endpoints; with --authors, the metrics they report per author
     (S2 hIndex, OpenAlex summary_stats). `arxiv` asks the arXiv API, 100 ids a request, for the
     categories of works known by arXiv id without them (Hugging Face, BibTeX), which `cat:`,
     novelty and the AI Score need. An interrupted run resumes after its last batch.

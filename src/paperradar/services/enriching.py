@@ -1,7 +1,7 @@
 """Enriching the works the store holds: ``paperradar enrich`` and the enrichments of ``sync all``.
 
-Semantic Scholar and OpenAlex add citation counts, references, counts per year and author ids
-(or, per author, the figures they report); the arXiv API adds the categories that works known
+Semantic Scholar adds citation counts and author ids, OpenAlex also counts per year, references
+and institutions (or, per author, the figures they report); the arXiv API adds the categories that works known
 only by their arXiv id lack. Each is one *step* of a sync session (:class:`Session`): the
 configuration read once, the keyword index following every batch written, and each step's
 outcome kept and told as it ends, so that one failing upstream is said in one line and does
