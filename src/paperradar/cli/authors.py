@@ -22,7 +22,7 @@ from paperradar.cli.app import (
     refused,
 )
 from paperradar.services.profiles import Profiles
-from paperradar.text import plural
+from paperradar.text import plural, printable
 
 
 class _ShowByDefault(TyperGroup):
@@ -66,7 +66,9 @@ def one_author(ctx: typer.Context, name: str, as_json: bool) -> int:
             if x
         )
         console.print(
-            f"  [bold]{m['id']:>7}[/]  {escape(m['name'])} [dim]{escape(context)}[/]", highlight=False
+            f"  [bold]{m['id']:>7}[/]  {escape(printable(m['name'], newlines=False))} "
+            f"[dim]{escape(printable(context, newlines=False))}[/]",
+            highlight=False,
         )
     console.print(f"[dim]e.g.[/] paperradar author {matches[0]['id']}")
     raise typer.Exit(0)
@@ -100,10 +102,12 @@ def _render(p: Profile, abstracts: bool) -> None:
     tag = category_tag(p.main_category.value) or "—"
     novelty = "—" if p.novelty.value is None else f"{p.novelty.value}%"
     console.print(
-        f"[bold]{escape(p.name)}[/]  [cyan]{escape(tag)}[/]  [dim]author {p.author_id}[/]", highlight=False
+        f"[bold]{escape(printable(p.name, newlines=False))}[/]  [cyan]{escape(tag)}[/]  "
+        f"[dim]author {p.author_id}[/]",
+        highlight=False,
     )
     if p.affiliations:
-        console.print(f"[dim]{escape(', '.join(p.affiliations[:4]))}[/]")
+        console.print(f"[dim]{escape(printable(', '.join(p.affiliations[:4]), newlines=False))}[/]")
     console.print(
         f"h-index {_shown(p.h_index)}   {plural(p.papers.value, 'paper')}   "
         f"citations {_shown(p.citations)}   "
@@ -153,12 +157,11 @@ def _render_work(pw: ProfileWork, abstracts: bool) -> None:
     code = "  [green]Code[/]" if card.has_code else ""
     console.print()
     console.print(f"[cyan]{escape(head)}[/]{code}", highlight=False)
-    console.print(f"[bold]{escape(card.title)}[/]", highlight=False)
-    console.print(escape(card.byline()), highlight=False)
+    console.print(f"[bold]{escape(printable(card.title, newlines=False))}[/]", highlight=False)
+    console.print(escape(printable(card.byline(), newlines=False)), highlight=False)
     if abstracts and card.abstract:
-        console.print(
-            f"[dim]{escape(textwrap.shorten(card.abstract, 600, placeholder=' …'))}[/]", highlight=False
-        )
+        abstract = textwrap.shorten(printable(card.abstract), 600, placeholder=" …")
+        console.print(f"[dim]{escape(abstract)}[/]", highlight=False)
     nv = pw.novelty
     if nv.percentile is not None:
         against = plural(nv.neighbours, "earlier work")
@@ -185,7 +188,8 @@ def _render_more(p: Profile) -> None:
     if p.coauthors:
         console.print()
         console.print(
-            "[bold]Co-authors[/]  " + escape(", ".join(f"{c.name} ({c.works})" for c in p.coauthors[:12]))
+            "[bold]Co-authors[/]  "
+            + escape(printable(", ".join(f"{c.name} ({c.works})" for c in p.coauthors[:12]), newlines=False))
         )
     console.print()
     if p.series:

@@ -21,7 +21,7 @@ from paperradar.services.feed import Feed, organisation_data
 from paperradar.services.submissions import Submissions
 from paperradar.store import accounts
 from paperradar.store.database import ENV_DB
-from paperradar.text import plural
+from paperradar.text import plural, printable
 
 
 def _user(value: str | None) -> str:
@@ -49,12 +49,11 @@ def _print_item(item: FeedItem, abstracts: bool) -> None:
     card = item.card
     head = " · ".join(x for x in (card.tag, card.date) if x)
     code = "  [green]Code[/]" if card.has_code else ""
-    console.print(f"\n[bold]{escape(card.title)}[/]", highlight=False)
+    console.print(f"\n[bold]{escape(printable(card.title, newlines=False))}[/]", highlight=False)
     if abstracts and card.abstract:
-        console.print(
-            f"[dim]{escape(textwrap.shorten(card.abstract, 300, placeholder=' …'))}[/]", highlight=False
-        )
-    who = f"[magenta]{escape(item.organisation)}[/]" if item.organisation else None
+        abstract = textwrap.shorten(printable(card.abstract), 300, placeholder=" …")
+        console.print(f"[dim]{escape(abstract)}[/]", highlight=False)
+    who = f"[magenta]{escape(printable(item.organisation))}[/]" if item.organisation else None
     if who is None and card.n_authors:
         who = plural(card.n_authors, "author")
     votes = f"▲ {item.upvotes}" + (
@@ -148,7 +147,9 @@ def trending_command(
     for i, f in enumerate(found, start=1):
         votes = f.hf_upvotes + f.local_votes
         console.print(
-            f"{i:>2}. [bold]{escape(f.card.title)}[/] [dim]{f.score:.2f} · ▲ {votes}[/]", highlight=False
+            f"{i:>2}. [bold]{escape(printable(f.card.title, newlines=False))}[/] "
+            f"[dim]{f.score:.2f} · ▲ {votes}[/]",
+            highlight=False,
         )
 
 
@@ -272,7 +273,10 @@ def org_show(
     if as_json:
         print_json(organisation_data(page))
         return
-    console.print(f"[bold]{escape(page.name)}[/] [magenta]{escape(page.handle)}[/]  [dim]{page.source}[/]")
+    console.print(
+        f"[bold]{escape(printable(page.name))}[/] [magenta]{escape(printable(page.handle))}[/]  "
+        f"[dim]{page.source}[/]"
+    )
     if page.members:
         console.print("Members: " + escape(", ".join(f"{u} ({r})" for u, r in page.members)))
     console.print(f"[bold]{plural(len(page.papers), 'Paper')}[/]")

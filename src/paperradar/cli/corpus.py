@@ -42,6 +42,7 @@ from paperradar.services.imports import (
 from paperradar.services.indexing import Indexer
 from paperradar.sources import all_formats
 from paperradar.sources.semantic_scholar import page_paper
+from paperradar.text import printable
 
 Workers = Annotated[
     int | None,
@@ -288,22 +289,24 @@ def show(
 
 
 def _print_work(d: dict[str, Any]) -> None:
-    console.print(f"[bold]{escape(d['title'] or '(no title)')}[/]", highlight=False)
+    console.print(
+        f"[bold]{escape(printable(d['title'] or '(no title)', newlines=False))}[/]", highlight=False
+    )
     meta = [d.get("primary_category"), str(d["published"] or d["year"] or ""), d.get("latest_version")]
     console.print("[dim]" + " · ".join(m for m in meta if m) + f" · id {d['id']}[/]")
     names = [
         a["name"] + (f" ({', '.join(a['affiliations'])})" if a["affiliations"] else "") for a in d["authors"]
     ]
     if names:
-        console.print(", ".join(names), markup=False, highlight=False)
+        console.print(printable(", ".join(names), newlines=False), markup=False, highlight=False)
     if d["abstract"]:
-        console.print(d["abstract"], markup=False, highlight=False)
+        console.print(printable(d["abstract"]), markup=False, highlight=False)
     console.print(_work_table(d))
 
 
 def _work_table(d: dict[str, Any]) -> Table:
     table = Table(box=None, show_header=False)
-    table.add_row("ids", escape(", ".join(f"{i['scheme']}:{i['value']}" for i in d["ids"])))
+    table.add_row("ids", escape(printable(", ".join(f"{i['scheme']}:{i['value']}" for i in d["ids"]))))
     if d["versions"]:
         table.add_row(
             "versions",
@@ -311,16 +314,18 @@ def _work_table(d: dict[str, Any]) -> Table:
         )
     for key in ("categories", "journal_ref", "venue", "comments", "license"):
         if d.get(key):
-            table.add_row(key, escape(" ".join(d[key]) if isinstance(d[key], list) else str(d[key])))
+            value = " ".join(d[key]) if isinstance(d[key], list) else str(d[key])
+            table.add_row(key, escape(printable(value, newlines=False)))
     for link in d["code"]:
         table.add_row(
-            "code", f"{escape(link['url'] or '(code badge, no address)')} [dim]({link['source']})[/]"
+            "code",
+            f"{escape(printable(link['url'] or '(code badge, no address)'))} [dim]({link['source']})[/]",
         )
     for c in d["citations"]:
         table.add_row("citations", f"{c['citations']} [dim]({c['source']}, as of {str(c['as_of'])[:10]})[/]")
     for c in d["community"]:
         day = f"featured {c['featured_day']} · " if c["featured_day"] else ""
-        org = f" · {escape(c['organisation'])}" if c["organisation"] else ""
+        org = f" · {escape(printable(c['organisation']))}" if c["organisation"] else ""
         table.add_row("community", f"{day}{c['upvotes'] or 0} upvotes{org} [dim]({c['source']})[/]")
     if d["references"] or d["cited_by"]:
         table.add_row("citation graph", f"{d['references']} references, cited by {d['cited_by']} works here")
@@ -361,7 +366,7 @@ def quarantine(
     for row in rows:
         where = f"{escape(row['file'])} [bold]{escape(row['location'])}[/]"
         kind = "[red]quarantined[/]" if row["kind"] == "quarantined" else "[yellow]skipped[/]"
-        console.print(f"{kind} {where}: {escape(row['reason'])}", highlight=False)
+        console.print(f"{kind} {where}: {escape(printable(row['reason']))}", highlight=False)
 
 
 DEMO_PATH = "Where to build the demo database (default: demo.db in your data folder)."

@@ -15,7 +15,7 @@ from paperradar.records import UnreadableInput
 from paperradar.services.library import Change, Library, Shelf
 from paperradar.store import accounts
 from paperradar.store.library import LibraryError
-from paperradar.text import plural
+from paperradar.text import plural, printable
 
 library_app = typer.Typer(
     no_args_is_help=True,
@@ -148,11 +148,12 @@ def _print_shelf(shelf: Shelf) -> None:
     for card, item in shelf.entries:
         state = "[green]read[/]" if item.read_at else "[yellow]unread[/]"
         ident = card.arxiv_id or card.doi or card.work_id
-        console.print(f"[bold]{escape(card.title)}[/]  [dim]{ident} · {state}[/]")
+        console.print(f"[bold]{escape(printable(card.title, newlines=False))}[/]  [dim]{ident} · {state}[/]")
         extra = [f"tags: {', '.join(item.tags)}"] if item.tags else []
         if item.note:
             extra.append(f"note: {item.note}")
-        console.print(f"  {escape(card.byline())}" + "".join(f"\n  {escape(x)}" for x in extra))
+        lines = [card.byline(), *extra]
+        console.print("\n".join(f"  {escape(printable(x))}" for x in lines))
     console.print(
         f"\n{plural(shelf.matched, 'paper')}"
         + (f" · tags: {', '.join(f'{name} ({n})' for name, n in shelf.tags)}" if shelf.tags else "")
@@ -190,7 +191,8 @@ def _print_import(path: Path, report: LibraryImport) -> None:
         for entry in entries[:50]:
             title = f" {entry.title!r}" if entry.title else ""
             console.print(
-                f"  [yellow]{kind}[/] {escape(entry.location)}{escape(title)}: {escape(entry.reason)}"
+                f"  [yellow]{kind}[/] {escape(entry.location)}{escape(printable(title))}: "
+                f"{escape(printable(entry.reason))}"
             )
         if len(entries) > 50:
             console.print(f"  … and {len(entries) - 50} more {kind}")

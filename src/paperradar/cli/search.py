@@ -23,7 +23,7 @@ from paperradar.cli.app import (
 from paperradar.search.hybrid import Hit, Mode
 from paperradar.services.indexing import Ended, Indexer, IndexRound, IndexWatch, Stage
 from paperradar.services.searching import AuthorsLike, Found, Search
-from paperradar.text import plural
+from paperradar.text import plural, printable
 
 
 def _describe(hit: Hit) -> str:
@@ -52,7 +52,8 @@ def _print(found: Found, as_json: bool, empty: str) -> None:
         why = _describe(Hit(row["id"], 0, row["lexical_rank"], row["dense_rank"], pinned=row["pinned"]))
         sim = f" {row['similarity']:.2f}" if row["similarity"] is not None and not row["lexical_rank"] else ""
         console.print(
-            f"{i:>2}. [bold]{escape(row['title'] or '')}[/] [dim]{escape(where)}[/]{code} "
+            f"{i:>2}. [bold]{escape(printable(row['title'] or '', newlines=False))}[/] "
+            f"[dim]{escape(printable(where))}[/]{code} "
             f"[dim italic]{why}{sim}[/]",
             highlight=False,
         )
@@ -108,7 +109,7 @@ def related(
     with refused():
         found = Search(app_context(ctx)).related(ident, limit, _mode(mode))
     if not as_json:
-        console.print(f"Related to [bold]{escape(found.title or ident)}[/]")
+        console.print(f"Related to [bold]{escape(printable(found.title or ident, newlines=False))}[/]")
     _print(found.found, as_json, "nothing related found")
 
 
@@ -133,7 +134,7 @@ def similar_authors_command(
             f"{m['name']} (id {m['id']}, {plural(m['papers'], 'paper')})" for m in matches[1:6]
         )
         err.print(f"[yellow]note:[/] {len(matches)} authors match; showing the most prolific.")
-        err.print(f"      others: {escape(others)}")
+        err.print(f"      others: {escape(printable(others, newlines=False))}")
     if found.similar is None:
         err.print("[red]error:[/] no vectors yet: run `paperradar index` first")
         raise typer.Exit(1)
@@ -153,15 +154,15 @@ def _similar_json(found: AuthorsLike) -> list[dict[str, object]]:
 def _print_similar(found: AuthorsLike) -> None:
     author = found.author
     about = f"id {author['id']}, {plural(author['papers'], 'paper')}"
-    console.print(f"Authors closest to [bold]{escape(author['name'])}[/] [dim]({about})[/]")
+    console.print(f"Authors closest to [bold]{escape(printable(author['name']))}[/] [dim]({about})[/]")
     if not found.similar:
         console.print("no similar authors found (their works have no vectors yet?)")
     for i, a in enumerate(found.similar or [], start=1):
         tag = " [dim](co-author)[/]" if a.coauthor else ""
         closest = found.closest.get(a.closest_work) or ""
         console.print(
-            f"{i:>2}. [bold]{escape(a.name)}[/]{tag} [dim]{a.score:.2f} · "
-            f"{plural(a.close_works, 'close work')} · e.g. {escape(closest)}[/]",
+            f"{i:>2}. [bold]{escape(printable(a.name))}[/]{tag} [dim]{a.score:.2f} · "
+            f"{plural(a.close_works, 'close work')} · e.g. {escape(printable(closest, newlines=False))}[/]",
             highlight=False,
         )
 

@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from paperradar.analysis.cards import Card
 from paperradar.digest.compose import Digest
+from paperradar.text import safe_url
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -31,6 +32,7 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
         trim_blocks=False,
     )
+    env.filters["safe_url"] = safe_url  # imported links: http(s) only
     return env
 
 

@@ -4,12 +4,15 @@
 organisation pages (with their JSON twins and ``…/feed.rss``/``…/feed.atom``) read these. A feed
 document is built here, once for both interfaces, with feedgen, which writes spec-valid documents;
 every text goes in as text (feedgen escapes it), so a title with ``<script>`` or an abstract full
-of LaTeX stays what it is.
+of LaTeX stays what it is. RSS readers take a description for HTML, so it is escaped once more there;
+characters XML 1.0 forbids are dropped from every text (:func:`paperradar.text.xml_text`), so one
+title with a control character cannot break every feed that lists it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -27,6 +30,7 @@ from paperradar.services.errors import NotFound, ServiceError
 from paperradar.services.profiles import Profiles
 from paperradar.services.searching import Search
 from paperradar.store import community, queries
+from paperradar.text import xml_text
 
 Format = Literal["rss", "atom"]
 FORMATS = ("rss", "atom")
@@ -127,8 +131,11 @@ class Feed:
         return _organisation_listing(page)
 
     def search_listing(self, query: str, limit: int) -> Listing:
-        """The first ``limit`` results of a search, as the feed of a saved search."""
-        return _search_listing(query, Search(self.context).feed(query, limit), dt.date.today())
+        """The first ``limit`` results of a search, as the feed of a saved search; refused without words."""
+        words = xml_text(query).strip()
+        if not words:
+            raise ServiceError("a search feed needs words to search for")
+        return _search_listing(words, Search(self.context).feed(words, limit), dt.date.today())
 
 
 # ---------------------------------------------------------------------------- feed documents
@@ -212,10 +219,10 @@ def render(
 ) -> bytes:
     """The feed document. ``feed_id`` is a stable URI naming the list (Atom needs one)."""
     fg = FeedGenerator()
-    fg.id(feed_id)
-    fg.title(title)
-    fg.subtitle(description)  # RSS <description>, Atom <subtitle>
-    fg.link(href=link, rel="alternate")
+    fg.id(xml_text(feed_id))
+    fg.title(xml_text(title))
+    fg.subtitle(xml_text(description))  # RSS <description>, Atom <subtitle>
+    fg.link(href=xml_text(link), rel="alternate")
     fg.generator("paperradar", __version__)
     fg.language("en")
     newest = max((e.moment for e in entries), default=dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
@@ -229,17 +236,23 @@ def render(
 def _add_entry(fg: FeedGenerator, kind: Format, entry: Entry, base_url: str | None) -> None:
     card = entry.card
     item = fg.add_entry()
-    url = paper_link(card, base_url)
+    url = xml_text(paper_link(card, base_url))
     item.id(url)
     item.guid(url, permalink=url.startswith("http"))
-    item.title(card.title or "(untitled)")
+    item.title(xml_text(card.title) or "(untitled)")
     item.link(href=url)
     head = " · ".join(x for x in (card.byline(), entry.note) if x)
-    item.description("\n\n".join(x for x in (head, card.abstract) if x) or card.title or "")
+    parts = [xml_text(x) for x in (head, card.abstract) if x] or [xml_text(card.title)]
+    item.description("\n\n".join(parts) if kind == "atom" else _html_paragraphs(parts))
     if kind == "atom":  # RSS wants an e-mail address for an author: the names are in the text
         for name in card.authors:
-            item.author(name=name)
+            item.author(name=xml_text(name))
     if card.category:
-        item.category(term=card.category)
+        item.category(term=xml_text(card.category))
     item.published(entry.moment)
     item.updated(entry.moment)
+
+
+def _html_paragraphs(parts: Sequence[str]) -> str:
+    """Texts as the HTML an RSS description holds: each escaped, one paragraph each."""
+    return "".join(f"<p>{html.escape(part)}</p>" for part in parts)

@@ -18,6 +18,7 @@ from paperradar.analysis.cards import category_tag
 from paperradar.search.hybrid import Searcher
 from paperradar.services.context import AppContext
 from paperradar.services.submissions import Marks, Submissions
+from paperradar.text import safe_url
 from paperradar.web.security import CSRF_FIELD, Security
 
 HERE = Path(__file__).parent
@@ -50,6 +51,7 @@ class Site:
             "tag": category_tag,
             "csrf_field": CSRF_FIELD,
         }
+        self.templates.env.filters["safe_url"] = safe_url  # imported links: http(s) only
 
     @property
     def searcher(self) -> Searcher:
