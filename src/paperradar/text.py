@@ -25,6 +25,9 @@ _ANSI = re.compile(
     r"|\x9b[0-?]*[ -/]*[@-~]"  # the 8-bit CSI
 )
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 but tab and newline, DEL, C1
+_LINE_BREAKERS = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+"
+)  # + bidi overrides
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -60,3 +63,11 @@ def xml_text(value: object) -> str:
     """``value`` without the characters XML 1.0 does not allow (NUL, most C0 controls, lone
     surrogates, U+FFFE/U+FFFF), so one odd title cannot make a feed unparseable."""
     return _NOT_XML.sub("", "" if value is None else str(value))
+
+
+def one_line(text: str, limit: int) -> str:
+    """``text`` as one line of at most ``limit`` characters: control characters (a line break in
+    a saved search, a NUL) become spaces, runs of spaces one, and a longer text ends with "…".
+    What a digest says of user data is safe in a mail header or a log line this way."""
+    flat = " ".join(_LINE_BREAKERS.sub(" ", text).split())
+    return flat if len(flat) <= limit else flat[: max(limit - 1, 0)].rstrip() + "…"

@@ -28,7 +28,7 @@ from paperradar.services.digests import Digests, Entry, NoMailServer, Sending
 from paperradar.store import accounts
 from paperradar.store import subscriptions as subs
 from paperradar.store.subscriptions import SubscriptionError
-from paperradar.text import plural
+from paperradar.text import one_line, plural
 
 CRON = "15 6 * * *  paperradar digest send"
 digest_app = typer.Typer(
@@ -91,13 +91,12 @@ _STYLE = {
 
 
 def _line(o: Outcome) -> str:
+    """One digest's outcome on one line (stored values with line breaks in them too)."""
     sub = o.job.subscription
     style = _STYLE.get(o.status, "")
     papers = f" · {plural(o.papers, 'paper')}" if o.papers else ""
-    return (
-        f"[{style}]{o.status:>11}[/] #{sub.id} {escape(sub.describe())} · {o.job.period.key} · "
-        f"{escape(sub.email)}{papers} [dim]{escape(o.detail)}[/]"
-    )
+    what, to, detail = (escape(one_line(x, 500)) for x in (sub.describe(), sub.email, o.detail))
+    return f"[{style}]{o.status:>11}[/] #{sub.id} {what} · {o.job.period.key} · {to}{papers} [dim]{detail}[/]"
 
 
 @digest_app.command("send")
@@ -147,6 +146,8 @@ def _summary(sending: Sending, dry_run: bool) -> None:
     console.print(f"{'dry run, ' if dry_run else ''}{keys}: {summary}")
     if report.stopped:
         err.print(f"[red]stopped:[/] {escape(report.stopped)}; the rest go out with the next run")
+    if counts.get(FAILED):
+        err.print(f"[red]{counts[FAILED]} failed[/] (the reasons are above); the next run tries them again")
     if counts.get(FAILED) or report.stopped:
         raise typer.Exit(1)
 

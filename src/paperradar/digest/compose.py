@@ -26,11 +26,13 @@ from paperradar.search import query as q
 from paperradar.search.hybrid import Searcher
 from paperradar.store import subscriptions as subs
 from paperradar.store.subscriptions import Subscription
-from paperradar.text import plural
+from paperradar.text import one_line, plural
 
 DEFAULT_LIMIT = 10  # papers per email
 SEARCH_DEPTH = 500  # how deep a saved search looks before keeping the period's works
 PERSONAL_DEPTH = 500  # how many of a user's recommendations are looked at for the period's works
+QUERY_SHOWN = 100  # characters of a saved search shown in a digest's heading and subject
+# C0 and C1 controls (CR, LF, NUL, …), Unicode line and paragraph separators, bidi overrides
 
 
 @dataclass
@@ -128,7 +130,7 @@ class Composer:
         found = subs.newest_works_of(conn, author_id, period.first, period.last, self.limit)
         shown = cards(conn, found, period.last)
         items = [DigestItem(shown[w], "") for w in found]
-        heading = f"New papers by {name}"
+        heading = f"New papers by {one_line(name, QUERY_SHOWN)}"
         return Digest(sub, period, f"{heading} · {period.label}", heading, items)
 
     def _search(self, sub: Subscription, period: DigestPeriod) -> Digest:
@@ -143,5 +145,5 @@ class Composer:
                 if period_ids:
                     more = searcher.lexical.search(q.parse(sub.target), self.limit, within=period_ids)
                     kept += [w for w, _ in more if w not in kept][: self.limit - len(kept)]
-        heading = f"New papers matching “{sub.target}”"
+        heading = f"New papers matching “{one_line(sub.target, QUERY_SHOWN)}”"
         return self._digest(sub, period, heading, [(w, "matches your search") for w in kept])

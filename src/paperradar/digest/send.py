@@ -15,6 +15,14 @@ each due subscription:
    dropped connection). Failed rows, and ``sending`` rows older than the lease (a run that
    crashed or was killed), are retried by the next run; nothing else is sent again.
 
+**One bad subscription never blocks the others.** Anything else that goes wrong with one
+subscription (its digest cannot be composed or rendered, its stored address is not valid) is that
+subscription's ``failed`` row and outcome, with the reason, retried by the next run like a
+refusal; the run goes on with the next one. Only a server that cannot be reached (or a
+configuration that names none) stops a run. Every header made from user data (the Subject with a
+saved search or an author's name, the recipient) is one line of bounded length
+(:func:`~paperradar.text.one_line`), so a line break a user typed cannot break the email.
+
 **The crash window.** Between the server's "250 accepted" and the commit of ``sent`` there is one
 single-row UPDATE. A run killed exactly there leaves ``sending`` although the email went out, and
 the next run (after the lease) sends it again. No client can close that window: SMTP has no way to
@@ -38,7 +46,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, parseaddr
@@ -54,10 +62,14 @@ from paperradar.digest.render import render
 from paperradar.store import accounts
 from paperradar.store import subscriptions as subs
 from paperradar.store.database import writing
-from paperradar.store.subscriptions import Send, Subscription
+from paperradar.store.subscriptions import Send, Subscription, SubscriptionError
+from paperradar.text import one_line
 
 log = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=10)  # a `sending` row older than this belongs to a run that died
+SUBJECT_MAX = 200  # characters of a Subject (it holds a saved search or an author's name)
+HEADER_MAX = 2000  # characters of any other header made from stored or configured values
+REASON_MAX = 500  # characters of a failure's reason, in the send log and the outcome
 
 # Outcome statuses
 SENT, FAILED, EMPTY = "sent", "failed", "empty"
@@ -70,6 +82,10 @@ class DigestError(RuntimeError):
 
 class ServerUnreachable(DigestError):
     """The SMTP server could not be reached or signed in to: the run stops, nothing is claimed."""
+
+
+class BadRecipient(ValueError):
+    """A subscription's stored address is not one an email can be sent to."""
 
 
 @dataclass(frozen=True)
@@ -112,8 +128,19 @@ def message_id(key: bytes, job: Job, from_address: str) -> str:
     return f"<digest.{job.subscription.id}.{job.period.key}.{tag}@{domain}>"
 
 
+def recipient(sub: Subscription) -> str:
+    """The subscription's address, checked as a new one would be; :class:`BadRecipient` if not
+    valid (say, stored by an older version that checked less, with a line break in it)."""
+    try:
+        return subs.check_email(sub.email)
+    except SubscriptionError as exc:
+        raise BadRecipient(f"the stored address {sub.email!r} is not a valid email address") from exc
+
+
 def build_message(digest: Digest, smtp: SmtpConfig, key: bytes, msg_id: str) -> EmailMessage:
-    """The email of one digest: text and HTML parts, one-click unsubscribe headers (RFC 8058)."""
+    """The email of one digest: text and HTML parts, one-click unsubscribe headers (RFC 8058).
+    Headers holding user data are single lines of bounded length; a bad address raises
+    :class:`BadRecipient`."""
     sub = digest.subscription
     if not smtp.from_address:
         raise DigestError("no sender: set smtp.from_address in the config or PAPERRADAR_SMTP_FROM")
@@ -122,16 +149,15 @@ def build_message(digest: Digest, smtp: SmtpConfig, key: bytes, msg_id: str) -> 
     sender = bare_address(smtp.from_address)
     mailto = f"mailto:{sender}?subject={quote('unsubscribe ' + unsubscribe_token(key, sub.id))}"
     msg = EmailMessage(policy=SMTP_POLICY)
-    msg["Subject"] = rendered.subject
-    msg["From"] = smtp.from_address
-    msg["To"] = sub.email
+    msg["Subject"] = one_line(rendered.subject, SUBJECT_MAX)
+    msg["From"] = one_line(smtp.from_address, HEADER_MAX)
+    msg["To"] = recipient(sub)
     msg["Date"] = formatdate(usegmt=True)
     msg["Message-ID"] = msg_id
-    msg["List-Unsubscribe"] = f"<{link}>, <{mailto}>"
+    msg["List-Unsubscribe"] = one_line(f"<{link}>, <{mailto}>", HEADER_MAX)
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg["List-Id"] = (
-        f"paperradar {sub.kind} digest <{sub.kind}.digest.{sender.rpartition('@')[2] or 'paperradar'}>"
-    )
+    domain = sender.rpartition("@")[2] or "paperradar"
+    msg["List-Id"] = one_line(f"paperradar {sub.kind} digest <{sub.kind}.digest.{domain}>", HEADER_MAX)
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(rendered.text)
     msg.add_alternative(rendered.html, subtype="html")
@@ -199,7 +225,7 @@ class SmtpConnection:
             else:
                 self._reset()
             raise
-        except smtplib.SMTPRecipientsRefused:
+        except Exception:  # a refused recipient, or a message that could not be written out
             self._reset()
             raise
 
@@ -230,6 +256,13 @@ def _answer(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
         return _answer_code(exc.smtp_code, exc.smtp_error)
     return str(exc) or type(exc).__name__
+
+
+def _reason(exc: Exception) -> str:
+    """Why one subscription's digest failed, in one line: what the server said, else the error."""
+    known = (OSError, smtplib.SMTPException, BadRecipient)
+    said = _answer(exc) if isinstance(exc, known) else f"{type(exc).__name__}: {exc}"
+    return one_line(said, REASON_MAX)
 
 
 def _answer_code(code: int, text: bytes | str) -> str:
@@ -296,9 +329,20 @@ class DigestRun:
         return None
 
     def deliver(self, job: Job) -> Outcome:
+        """Deliver one job. Whatever goes wrong with it alone is its ``failed`` outcome, recorded for
+        the next run; only :class:`DigestError` (no usable server or sender) is raised."""
         seen = self._log(job)
         if (settled := self._settled(job, seen)) is not None:
             return settled
+        try:
+            return self._attempt(job, seen)
+        except DigestError:
+            raise
+        except Exception as exc:  # this subscription's digest only: the run goes on
+            return self._failed(job, seen, exc)
+
+    def _attempt(self, job: Job, seen: Send | None) -> Outcome:
+        """Compose, render and (unless a dry run) claim and send; raises before the claim."""
         digest = self.composer.compose(job.subscription, job.period)
         n = len(digest.items)
         if digest.empty:
@@ -312,7 +356,7 @@ class DigestRun:
         )
         if self.dry_run:
             build_message(digest, self._dry_smtp(), self.key, msg_id)  # renders, so a broken template shows
-            return Outcome(job, WOULD_SEND, n, f"to {job.subscription.email}", msg_id, digest.title)
+            return Outcome(job, WOULD_SEND, n, f"to {recipient(job.subscription)}", msg_id, digest.title)
         assert self.connection is not None
         msg = build_message(digest, self.smtp, self.key, msg_id)
         self.connection.ensure()  # unreachable: raise before claiming, so nothing is left half-done
@@ -321,20 +365,37 @@ class DigestRun:
                 conn, seen, job.subscription.id, job.period.key, "sending", papers=n, message_id=msg_id
             ):
                 return Outcome(job, BUSY, n, "another run claimed it first")
+        return self._transmit(job, msg, Outcome(job, SENT, n, f"to {msg['To']}", msg_id, digest.title))
+
+    def _transmit(self, job: Job, msg: EmailMessage, sent: Outcome) -> Outcome:
+        """Send a claimed digest and record how it ended (``sent`` is the outcome if it goes out)."""
+        assert self.connection is not None
         try:
-            self.connection.send(msg, job.subscription.email)
+            self.connection.send(msg, str(msg["To"]))
         except ServerUnreachable as exc:  # went away between the check and the send
             with writing(self.engine) as conn:
                 subs.finish(conn, job.subscription.id, job.period.key, "failed", str(exc))
             raise
-        except (OSError, smtplib.SMTPException) as exc:
-            reason = _answer(exc)
+        except Exception as exc:  # refused, dropped, or not writable: this one failed
+            reason = _reason(exc)
             with writing(self.engine) as conn:
                 subs.finish(conn, job.subscription.id, job.period.key, "failed", reason)
-            return Outcome(job, FAILED, n, reason, msg_id, digest.title)
+            return replace(sent, status=FAILED, detail=reason)
         with writing(self.engine) as conn:  # the crash window is this one statement (module docstring)
             subs.finish(conn, job.subscription.id, job.period.key, "sent")
-        return Outcome(job, SENT, n, f"to {job.subscription.email}", msg_id, digest.title)
+        return sent
+
+    def _failed(self, job: Job, seen: Send | None, exc: Exception) -> Outcome:
+        """Record a digest that failed before it was claimed as ``failed`` (an attempt, retried by
+        the next run, never ``sent``), unless another run claimed it meanwhile."""
+        reason = _reason(exc)
+        log.warning("digest #%s %s failed: %s", job.subscription.id, job.period.key, reason, exc_info=exc)
+        if not self.dry_run:
+            ident, key = job.subscription.id, job.period.key
+            with writing(self.engine) as conn:
+                if subs.claim(conn, seen, ident, key, "sending", papers=0):
+                    subs.finish(conn, ident, key, "failed", reason)
+        return Outcome(job, FAILED, 0, reason)
 
     def _dry_smtp(self) -> SmtpConfig:
         if self.smtp.from_address:

@@ -43,7 +43,8 @@ KIND_HELP = {
     "search": "new papers matching a saved search (TARGET: the query)",
 }
 MAX_ATTEMPTS = 5  # a digest that failed this often is given up (e.g. a mailbox that does not exist)
-_EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+$")
+_NOT_IN_ADDRESS = r"@\s<>\"(),;:\x00-\x1f\x7f-\x9f"  # nor any control character
+_EMAIL = re.compile(rf"^[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}]+\.[^{_NOT_IN_ADDRESS}]+$")
 
 Status = Literal["sending", "sent", "failed", "empty"]
 
@@ -119,6 +120,7 @@ def descriptions(conn: Connection, found: list[Subscription]) -> dict[int, str]:
 
 
 def check_email(email: str) -> str:
+    """The address, trimmed; :class:`SubscriptionError` unless it reads like you@example.org."""
     email = email.strip()
     if not _EMAIL.match(email) or len(email) > 320:
         raise SubscriptionError(f"{email!r} is not an email address like you@example.org")
