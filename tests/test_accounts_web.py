@@ -243,7 +243,7 @@ def test_only_admins_manage_users_and_organisations(shared: TestClient) -> None:
     added = shared.post("/admin/users", data={"csrf": token, "name": "carol", "password": "carol-pw-123"})
     assert "Added carol." in shown_text(added.text)
     short = shared.post("/admin/users", data={"csrf": token, "name": "dave", "password": "short"})
-    assert short.status_code == 400 and "at least 8 characters" in short.text
+    assert short.status_code == 400 and "at least 10 characters" in short.text
     org = shared.post("/admin/orgs", data={"csrf": token, "handle": "reading-group", "name": "Reading Group"})
     assert "Created the organisation reading-group" in shown_text(org.text)
     member = shared.post("/admin/orgs/reading-group/members", data={"csrf": token, "member": "carol"})

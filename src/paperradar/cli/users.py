@@ -101,7 +101,8 @@ def user_admin(
 
 @user_app.command("remove")
 def user_remove(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The user.")]) -> None:
-    """Remove an account and its sessions (their votes and saved papers stay).
+    """Remove an account and its private data: library, notes, tags, subscriptions, sessions,
+    memberships. Their votes stay, no longer under their name.
 
     Example: [cyan]paperradar user remove ada[/]
     """

@@ -39,14 +39,25 @@ INDEX_HOME_ENV = "PAPERRADAR_INDEX_HOME"
 
 def index_dir(engine: Engine) -> Path:
     """``<db file>.index/lexical`` for SQLite; for a server database, a folder per URL under
-    ``$PAPERRADAR_INDEX_HOME`` (default: the user data folder)."""
+    ``$PAPERRADAR_INDEX_HOME`` (default: the user data folder). The folder of the indexes (the
+    parent: every derived index lives in it) is made here, readable by its owner only."""
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return Path(f"{url.database}.index") / "lexical"
-    digest = hashlib.sha1(url.render_as_string(hide_password=True).encode()).hexdigest()[:12]
-    home = os.environ.get(INDEX_HOME_ENV)
-    base = Path(home) if home else user_data_path("paperradar", appauthor=False) / "indexes"
-    return base / digest / "lexical"
+        root = Path(f"{url.database}.index")
+    else:
+        digest = hashlib.sha1(url.render_as_string(hide_password=True).encode()).hexdigest()[:12]
+        home = os.environ.get(INDEX_HOME_ENV)
+        root = (Path(home) if home else user_data_path("paperradar", appauthor=False) / "indexes") / digest
+    make_private_dir(root)
+    return root / "lexical"
+
+
+def make_private_dir(path: Path) -> None:
+    """Make ``path`` and its missing parents with mode 0700 (``mkdir -p`` would give the parents
+    the umask's mode); an existing folder keeps its mode."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
 
 
 SCHEMA_VERSION = 2  # bump when the fields change: an index of another version is rebuilt
@@ -109,7 +120,7 @@ class IndexState:
 class LexicalIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path)
         if self.state().schema != SCHEMA_VERSION:  # an index written by an older paperradar
             self._wipe()
         self.index = tantivy.Index(_schema(), path=str(path), reuse=True)
@@ -118,7 +129,7 @@ class LexicalIndex:
 
     def _wipe(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
-        self.path.mkdir(parents=True)
+        make_private_dir(self.path)
 
     # ------------------------------------------------------------------ state
     def state(self) -> IndexState:

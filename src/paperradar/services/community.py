@@ -117,7 +117,8 @@ class Accounts:
             accounts.set_admin(conn, name, admin)
 
     def remove(self, name: str, by: str | None = None) -> None:
-        """Remove an account and its sessions (``by``: the admin doing it, who cannot remove themself)."""
+        """Remove an account with its private data in one transaction; its votes stay, anonymised
+        (``by``: the admin doing it, who cannot remove themself)."""
         if name == by:
             raise ServiceError("you cannot remove yourself")
         with refusing(AccountError), self.context.writing() as conn:

@@ -3,6 +3,9 @@
 A shared server has users; a laptop has none and the web app then acts as one local user (see
 :mod:`paperradar.web.security`). Session cookies are random tokens of which only the SHA-256 is
 stored, so reading the database does not let anyone sign in, and signing out really ends them.
+A new password has at least :data:`MIN_PASSWORD` characters, is not only spaces and is not one of
+the 10,000 most common passwords (``common_passwords.txt``, beside this module). Removing an
+account removes its private data and anonymises what it gave the community (votes, submissions).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from functools import cache
+from importlib.resources import files
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -25,7 +29,8 @@ from paperradar.store import schema as t
 
 ENV_USER = "PAPERRADAR_USER"
 SESSION_DAYS = 30
-MIN_PASSWORD = 8
+MIN_PASSWORD = 10
+COMMON_PASSWORDS = "common_passwords.txt"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
@@ -58,9 +63,20 @@ def local_user() -> str:
     return os.environ.get(ENV_USER) or getpass.getuser()
 
 
+@cache
+def _common_passwords() -> frozenset[str]:
+    text = files("paperradar.store").joinpath(COMMON_PASSWORDS).read_text(encoding="utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
 def check_password(password: str) -> None:
+    """Refuse (:class:`AccountError`, saying why) a password that is only spaces, too short or common."""
+    if not password.strip():
+        raise AccountError("a password cannot be empty or only spaces")
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
+    if password.casefold() in _common_passwords():
+        raise AccountError("that password is one of the 10,000 most common ones: choose another")
 
 
 def any_users(conn: Connection) -> bool:
@@ -130,13 +146,34 @@ def _last_admin(conn: Connection, name: str) -> bool:
     return admins == [name]
 
 
-def remove_user(conn: Connection, name: str) -> None:
-    """The account and its sessions go; votes and saved papers under the name stay."""
+def remove_user(conn: Connection, name: str) -> str:
+    """Remove the account with its private data, in the caller's transaction: sessions, library
+    (saved papers, notes, tags), "not for me" marks, subscriptions and their send log, and
+    organisation memberships. Its votes, submissions and organisation tags stay, under a label
+    that no account can have (returned), so counts do not change and a new account of the same
+    name inherits nothing."""
     _existing(conn, name)
     if _last_admin(conn, name) and len(list_users(conn)) > 1:
         raise AccountError(f"{name!r} is the only admin: make someone else admin first")
-    conn.execute(delete(t.sessions).where(t.sessions.c.user_name == name))
+    _delete_private_data(conn, name)
+    label = f"(removed user {secrets.token_hex(4)})"  # spaces and brackets: never a user name
+    conn.execute(update(t.votes).where(t.votes.c.voter == name).values(voter=label))
+    conn.execute(update(t.submissions).where(t.submissions.c.submitter == name).values(submitter=label))
+    wo = t.work_organisations.c
+    conn.execute(update(t.work_organisations).where(wo.tagged_by == name).values(tagged_by=label))
     conn.execute(delete(t.users).where(t.users.c.name == name))
+    return label
+
+
+def _delete_private_data(conn: Connection, name: str) -> None:
+    """Every row of the user's own data (the tables keyed by a user name that are theirs alone)."""
+    subscribed = select(t.subscriptions.c.id).where(t.subscriptions.c.owner == name)
+    conn.execute(delete(t.digest_sends).where(t.digest_sends.c.subscription_id.in_(subscribed)))
+    conn.execute(delete(t.subscriptions).where(t.subscriptions.c.owner == name))
+    for table in (t.library_tags, t.library, t.dislikes):
+        conn.execute(delete(table).where(table.c.owner == name))
+    conn.execute(delete(t.organisation_members).where(t.organisation_members.c.member == name))
+    conn.execute(delete(t.sessions).where(t.sessions.c.user_name == name))
 
 
 def authenticate(conn: Connection, name: str, password: str) -> User | None:

@@ -1,10 +1,14 @@
-"""Opening a store: URL resolution, SQLite tuning, and Alembic migrations on open."""
+"""Opening a store: URL resolution, SQLite tuning, and Alembic migrations on open.
+
+A new SQLite file is made readable by its owner only (it holds the app's signing key and the
+password hashes); SQLite gives its ``-wal`` and ``-shm`` files the same mode.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -58,13 +62,21 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
 
 
+def create_private_file(path: Path) -> None:
+    """Make ``path`` (and its folder) if it does not exist yet, with mode 0600: an empty file is an
+    empty SQLite database, and SQLite creates the journal files with the database file's mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with suppress(FileExistsError):  # an existing store keeps the mode its owner gave it
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def create_store_engine(url: str | None = None) -> Engine:
     url = normalise_url(url or default_url())
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(Path(database))
         engine = create_engine(url, connect_args={"check_same_thread": False})
         # Let SQLAlchemy, not pysqlite, decide when transactions begin (documented recipe).
         event.listen(engine, "connect", _tune_sqlite)

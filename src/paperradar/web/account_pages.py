@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperradar.services.community import Accounts, Community
 from paperradar.services.errors import ServiceError
-from paperradar.store.accounts import SESSION_DAYS
+from paperradar.store.accounts import MIN_PASSWORD, SESSION_DAYS
 from paperradar.web.routing import CheckedForm, SiteDep
 from paperradar.web.security import CSRF_COOKIE, SESSION_COOKIE, safe_next
 from paperradar.web.site import Site
@@ -89,7 +89,9 @@ def admin_view(site: Site, request: Request, status: int = 200, **context: Any) 
     if not visitor.is_admin:
         raise HTTPException(403, "only an admin manages users and organisations")
     users, orgs = Accounts(site.context).users(), Community(site.context).organisations()
-    return site.page(request, "admin.html", status, users=users, orgs=orgs, **context)
+    return site.page(
+        request, "admin.html", status, users=users, orgs=orgs, min_password=MIN_PASSWORD, **context
+    )
 
 
 def admin_action(site: Site, request: Request, form: dict[str, str], change: Change) -> Response:
