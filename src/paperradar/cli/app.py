@@ -11,7 +11,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from paperradar import __version__
 from paperradar.analysis.novelty import NoveltyResult
@@ -159,12 +159,16 @@ def counts_summary(c: Counts) -> str:
 def refresh_with_progress(context: AppContext, *, full: bool, novelty: bool) -> MetricsRefresh:
     """``metrics refresh`` under its progress bar: paper novelty, then the authors' figures."""
     with progress_bar() as progress:
-        task = progress.add_task("paper novelty", total=None)
-        return Profiles(context).refresh_metrics(
-            full,
-            novelty,
-            lambda what, count, total: progress.update(task, description=what, completed=count, total=total),
-        )
+        stages: dict[str, TaskID] = {}  # one bar per stage, so no stage shows another's total
+
+        def advance(what: str, count: int, total: int | None) -> None:
+            if what not in stages:
+                for earlier in stages.values():
+                    progress.update(earlier, visible=False)
+                stages[what] = progress.add_task(what, total=total)
+            progress.update(stages[what], completed=count, total=total)
+
+        return Profiles(context).refresh_metrics(full, novelty, advance)
 
 
 def print_metrics_refresh(done: MetricsRefresh) -> None:
