@@ -1,11 +1,10 @@
 """One bad subscription never blocks the others (issue 17): a saved search with a line break in it,
-an invalid stored address or a digest that cannot be rendered is that subscription's failure —
+or an invalid stored address is that subscription's failure —
 reported with its reason, logged as ``failed`` and retried by the next run — while everyone else
 gets their digest, against the same in-process SMTP server as ``test_digest.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,29 +15,15 @@ from paperradar.cli import app
 from paperradar.digest.send import FAILED, SENT
 from paperradar.services.context import AppContext
 from paperradar.services.digests import Digests
-from paperradar.store.database import open_store
-from tests.test_digest import AT, FROM, LOCAL, WEEK, Server, _server, assert_headers, log, run, sql, subscribe
+from tests import test_digest
+from tests.test_digest import AT, FROM, LOCAL, WEEK, Server, assert_headers, log, run, sql, subscribe
+
+# The same store and mail server as the digest tests, and the same clean slate before each test.
+engine = test_digest.engine
+server = test_digest.server
+_clean = test_digest._clean
 
 BAD_ADDRESS = "eve@example.org\r\nBcc: victim@example.org"  # as an older version could have stored it
-
-
-@pytest.fixture
-def server() -> Iterator[Server]:
-    yield from _server()
-
-
-@pytest.fixture(scope="module")
-def engine(demo_db: Path) -> Iterator[Engine]:
-    store = open_store(str(demo_db))
-    yield store
-    store.dispose()
-
-
-@pytest.fixture(autouse=True)
-def _clean(demo_db: Path) -> None:
-    """Each test starts with no subscriptions and no send log."""
-    for table in ("digest_sends", "subscriptions"):
-        sql(demo_db, f"DELETE FROM {table}")
 
 
 def _store_address(db: Path, subscription_id: int, address: str) -> None:

@@ -36,7 +36,7 @@ console = Console(soft_wrap=True)  # long paths and titles stay on one line when
 err = Console(stderr=True, soft_wrap=True)
 
 
-def app_context(ctx: typer.Context) -> AppContext:
+def context_of(ctx: typer.Context) -> AppContext:
     """The services' context for this run: the store of ``--db``, opened once; the config read
     at its first use; waits and retries of the HTTP clients printed on stderr."""
     state: dict[str, Any] = ctx.ensure_object(dict)

@@ -14,8 +14,8 @@ from paperradar.analysis.cards import category_tag
 from paperradar.analysis.profiles import Figure, Profile, ProfileWork, source_name
 from paperradar.cli.app import (
     app,
-    app_context,
     console,
+    context_of,
     print_json,
     print_metrics_refresh,
     refresh_with_progress,
@@ -48,7 +48,7 @@ app.add_typer(metrics_app, name="metrics")
 def one_author(ctx: typer.Context, name: str, as_json: bool) -> int:
     """The author the text names; lists the candidates and exits when several match."""
     with refused():
-        matches = Profiles(app_context(ctx)).matches(name)
+        matches = Profiles(context_of(ctx)).matches(name)
     if len(matches) == 1:
         return int(matches[0]["id"])
     if as_json:
@@ -223,7 +223,7 @@ def show_author(
     """
     author_id = one_author(ctx, name, as_json)
     with refused():
-        profile = Profiles(app_context(ctx)).profile(author_id, page=page, per_page=limit or None)
+        profile = Profiles(context_of(ctx)).profile(author_id, page=page, per_page=limit or None)
     if as_json:
         print_json(profile.as_dict())
     else:
@@ -243,7 +243,7 @@ def merge_authors(
     target = one_author(ctx, keep, False)
     dropped = [one_author(ctx, other, False) for other in others]
     with refused():
-        Profiles(app_context(ctx)).merge(target, dropped)
+        Profiles(context_of(ctx)).merge(target, dropped)
     console.print(
         f"merged {len(others)} into author {target}; "
         "run [cyan]paperradar metrics refresh[/] to update the metrics"
@@ -267,7 +267,7 @@ def split_author(
     source = one_author(ctx, author, False)
     target = one_author(ctx, into, False) if into else None
     with refused():
-        moved, new = Profiles(app_context(ctx)).split(source, works, target)
+        moved, new = Profiles(context_of(ctx)).split(source, works, target)
     console.print(f"moved {plural(moved, 'work')} from author {source} to author {new}")
 
 
@@ -289,7 +289,7 @@ def refresh(
 
     Example: [cyan]paperradar metrics refresh[/]   [cyan]paperradar metrics refresh --full[/]
     """
-    done = refresh_with_progress(app_context(ctx), full=full, novelty=novelty)
+    done = refresh_with_progress(context_of(ctx), full=full, novelty=novelty)
     if as_json:
         print_json(done.as_dict())
         return

@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 
 from paperradar.analysis.daily import WINDOWS, FeedItem, Window
-from paperradar.cli.app import AsJson, app, app_context, console, err, exit_with_error, print_json, refused
+from paperradar.cli.app import AsJson, app, console, context_of, err, exit_with_error, print_json, refused
 from paperradar.services.community import ENV_LOCAL, Accounts, Community
 from paperradar.services.context import AppContext
 from paperradar.services.feed import Feed, organisation_data
@@ -82,7 +82,7 @@ def daily(
 
     Example: [cyan]paperradar daily 2026-06-12[/]   [cyan]paperradar daily 2026-06-12 --week[/]
     """
-    found = Feed(app_context(ctx)).daily(_date(day), "week" if week else "month" if month else "day")
+    found = Feed(context_of(ctx)).daily(_date(day), "week" if week else "month" if month else "day")
     first, last, items = found.first, found.last, found.items
     shown = items[:limit] if limit else items
     if as_json:
@@ -122,7 +122,7 @@ def trending_command(
     if at:
         now = dt.datetime.combine(_date(at), dt.time(23, 59, 59), dt.UTC)
     chosen: Window = window  # type: ignore[assignment]
-    found = Feed(app_context(ctx)).trending(chosen, now, limit)
+    found = Feed(context_of(ctx)).trending(chosen, now, limit)
     if as_json:
         print_json(
             {
@@ -166,7 +166,7 @@ def upvote(
     """
     voter = _user(user)
     with refused():
-        marked = Submissions(app_context(ctx)).mark(ident, voter, "vote", undo)
+        marked = Submissions(context_of(ctx)).mark(ident, voter, "vote", undo)
     changed, total = marked.changed, marked.local_votes
     if undo:
         console.print(f"vote {'taken back' if changed else 'was not there'}; {plural(total, 'local vote')}")
@@ -195,7 +195,7 @@ def submit(
     """
     submitter, on_day = _user(user), _date(day)
     with refused(), console.status(f"submitting {ident}…"):
-        done = Submissions(app_context(ctx)).submit(ident, submitter, on_day, fetch)
+        done = Submissions(context_of(ctx)).submit(ident, submitter, on_day, fetch)
     first, on = done.submitter, done.day
     if first == submitter:
         console.print(f"on the feed of {on} (submitted by {first})")
@@ -223,7 +223,7 @@ def org_create(
     Example: [cyan]paperradar org create apple-ml --name 'Apple Machine Learning Research'[/]
     """
     with refused():
-        Community(app_context(ctx)).create(handle, name, _user(user))
+        Community(context_of(ctx)).create(handle, name, _user(user))
     console.print(f"organisation {handle} created, admin {_user(user)}")
 
 
@@ -238,7 +238,7 @@ def org_add_member(
     Example: [cyan]paperradar org add-member apple-ml ada[/]
     """
     with refused():
-        added = Community(app_context(ctx)).add_member(handle, member)
+        added = Community(context_of(ctx)).add_member(handle, member)
     console.print(f"{member} {'added to' if added else 'is already in'} {handle}")
 
 
@@ -254,7 +254,7 @@ def org_tag(
     Example: [cyan]paperradar org tag apple-ml 2310.17722[/]
     """
     with refused():
-        added = Community(app_context(ctx)).tag(handle, ident, _user(user))
+        added = Community(context_of(ctx)).tag(handle, ident, _user(user))
     console.print(f"{ident} {'tagged to' if added else 'was already tagged to'} {handle}")
 
 
@@ -269,7 +269,7 @@ def org_show(
     Example: [cyan]paperradar org show CohereLabs[/]
     """
     with refused():
-        page = Feed(app_context(ctx)).organisation(handle)
+        page = Feed(context_of(ctx)).organisation(handle)
     if as_json:
         print_json(organisation_data(page))
         return
@@ -309,7 +309,7 @@ def serve(
 
     Example: [cyan]paperradar serve --port 8000[/]   [cyan]paperradar serve --host 0.0.0.0 --digests 15[/]
     """
-    context = app_context(ctx)
+    context = context_of(ctx)
     if not digests:
         serve_app(context, host, port, workers)
         return
@@ -352,7 +352,7 @@ def serve_app(context: AppContext, host: str, port: int, workers: int = 1) -> No
 def _environment(values: dict[str, str]) -> Iterator[None]:
     """``values`` in the environment while the block runs (worker processes inherit them)."""
     before = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
+    os.environ |= values
     try:
         yield
     finally:

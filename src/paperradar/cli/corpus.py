@@ -16,8 +16,8 @@ from paperradar.cli.app import (
     SAMPLE,
     AsJson,
     app,
-    app_context,
     console,
+    context_of,
     err,
     file_summary,
     misused,
@@ -105,7 +105,7 @@ def import_command(
     as_of = _as_of(as_of_text)
     _check_cites(cites)
     options = {"format_name": format_name, "batch_size": batch_size, "workers": workers, "cites": cites}
-    report = _import(app_context(ctx), paths, as_json, as_of=as_of, **options)
+    report = _import(context_of(ctx), paths, as_json, as_of=as_of, **options)
     if not report.read_anything:
         raise typer.Exit(1)
 
@@ -249,7 +249,7 @@ def stats(ctx: typer.Context, as_json: AsJson = False) -> None:
 
     Example: [cyan]paperradar stats --json[/]
     """
-    corpus = Corpus(app_context(ctx))
+    corpus = Corpus(context_of(ctx))
     if as_json:
         print_json(corpus.stats())
     else:
@@ -281,7 +281,7 @@ def show(
     Example: [cyan]paperradar show 2104.12255[/]   [cyan]paperradar show 10.1103/PhysRevD.76.013009 --json[/]
     """
     with refused():
-        detail = Corpus(app_context(ctx)).work(ident)
+        detail = Corpus(context_of(ctx)).work(ident)
     if as_json:
         print_json(detail)
     else:
@@ -357,7 +357,7 @@ def quarantine(
 
     Example: [cyan]paperradar quarantine --limit 10[/]   [cyan]paperradar quarantine --only skipped --json[/]
     """
-    rows = Corpus(app_context(ctx)).not_stored(limit, only.value if only else None)
+    rows = Corpus(context_of(ctx)).not_stored(limit, only.value if only else None)
     if as_json:
         print_json(rows)
         return
@@ -419,6 +419,6 @@ def _demo_context(ctx: typer.Context, target: Path) -> AppContext:
     state = ctx.ensure_object(dict)
     state["db"] = str(target)
     state.pop("context", None)
-    context = app_context(ctx)
+    context = context_of(ctx)
     Importer(context).mark_demo()
     return context

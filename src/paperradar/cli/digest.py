@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from paperradar.cli.app import app, app_context, console, err, print_json, progress_bar, refused
+from paperradar.cli.app import app, console, context_of, err, print_json, progress_bar, refused
 from paperradar.digest.send import (
     ALREADY,
     BUSY,
@@ -117,7 +117,7 @@ def send_command(
     [cyan]paperradar digest send --period daily --at 2026-06-12[/]
     """
     chosen, day = _period_option(period), _day(at)
-    digests = Digests(app_context(ctx))
+    digests = Digests(context_of(ctx))
     with refused(), progress_bar() as progress:
         task = progress.add_task("digests", total=None)
 
@@ -189,7 +189,7 @@ def subscribe_command(
         from paperradar.cli.authors import one_author
 
         target = str(one_author(ctx, target, as_json=False))
-    digests = Digests(app_context(ctx))
+    digests = Digests(context_of(ctx))
     if email is None:
         email = digests.email_of(owner)
         if not email:
@@ -208,7 +208,7 @@ def list_command(
 
     Example: [cyan]paperradar digest list[/]   [cyan]paperradar digest list --user ada --all --json[/]
     """
-    found = Digests(app_context(ctx)).listing(user, active=None if show_all else True, sends=True)
+    found = Digests(context_of(ctx)).listing(user, active=None if show_all else True, sends=True)
     if as_json:
         print_json([_as_json(e) for e in found])
         return
@@ -242,7 +242,7 @@ def unsubscribe_command(
     Example: [cyan]paperradar digest unsubscribe 3[/]
     """
     with refused():
-        done = Digests(app_context(ctx)).set_active(ident, False)
+        done = Digests(context_of(ctx)).set_active(ident, False)
     state = "unsubscribed" if done.changed else "was not active"
     console.print(f"#{ident} {escape(done.subscription.describe())}: {state}")
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from paperradar.analysis.daily import WINDOWS, Window
-from paperradar.cli.app import app, app_context, exit_with_error, refused
+from paperradar.cli.app import app, context_of, exit_with_error, refused
 from paperradar.services.feed import FORMATS, Feed, Format, Listing
 
 KINDS = ("daily", "trending", "author", "org", "search")
@@ -68,7 +68,7 @@ def feed_command(
         exit_with_error(f"--format must be rss or atom, not {form!r}", 2)
     chosen: Format = form  # type: ignore[assignment]
     with refused():
-        listing = _listing(Feed(app_context(ctx)), kind, what, limit)
+        listing = _listing(Feed(context_of(ctx)), kind, what, limit)
     document = listing.document(chosen, base_url)
     if out:
         out.write_bytes(document)

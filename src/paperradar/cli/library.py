@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from paperradar.cli.app import app, app_context, console, err, print_json, refused
+from paperradar.cli.app import app, console, context_of, err, print_json, refused
 from paperradar.library_files import IMPORT_FORMATS, LibraryImport
 from paperradar.records import UnreadableInput
 from paperradar.services.library import Change, Library, Shelf
@@ -33,7 +33,7 @@ TagOption = Annotated[str | None, typer.Option("--tag", "-t", help="Only papers 
 
 
 def _library(ctx: typer.Context) -> Library:
-    return Library(app_context(ctx))
+    return Library(context_of(ctx))
 
 
 def _owner(user: str | None) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from paperradar.cli.app import app, app_context, console, err, print_json, progress_bar, refused
+from paperradar.cli.app import app, console, context_of, err, print_json, progress_bar, refused
 from paperradar.cli.library import IdArgument
 from paperradar.services.recommending import Radar, Ranked, overview
 from paperradar.store import accounts
@@ -53,7 +53,7 @@ def recommend_command(
     Example: [cyan]paperradar recommend --user ada -n 10[/]   [cyan]paperradar recommend --json[/]
     """
     who = user or accounts.local_user()
-    radar = Radar(app_context(ctx))
+    radar = Radar(context_of(ctx))
     if refresh or not radar.ready():
         _refresh(radar, rebuild, say=not as_json or refresh)
     found = radar.ranked(who, limit)
@@ -103,7 +103,7 @@ def dislike(
     """
     who = user or accounts.local_user()
     with refused():
-        changed = Radar(app_context(ctx)).dislike(who, ident, undo)
+        changed = Radar(context_of(ctx)).dislike(who, ident, undo)
     if undo:
         console.print(f"{ident}: no longer marked not for {who}" if changed else f"{ident} was not disliked")
     else:

@@ -12,8 +12,8 @@ from rich.status import Status
 from paperradar.cli.app import (
     AsJson,
     app,
-    app_context,
     console,
+    context_of,
     err,
     print_json,
     progress_bar,
@@ -87,7 +87,7 @@ def search(
 
     Example: [cyan]paperradar search 'state space models cat:cs.LG year:2023..2025 has:code'[/]
     """
-    found = Search(app_context(ctx)).search(query, limit, _mode(mode))
+    found = Search(context_of(ctx)).search(query, limit, _mode(mode))
     _print(found, as_json, f"no works match {query!r}")
 
 
@@ -107,7 +107,7 @@ def related(
     Example: [cyan]paperradar related 2104.12255 -n 5[/]
     """
     with refused():
-        found = Search(app_context(ctx)).related(ident, limit, _mode(mode))
+        found = Search(context_of(ctx)).related(ident, limit, _mode(mode))
     if not as_json:
         console.print(f"Related to [bold]{escape(printable(found.title or ident, newlines=False))}[/]")
     _print(found.found, as_json, "nothing related found")
@@ -127,7 +127,7 @@ def similar_authors_command(
     Example: [cyan]paperradar similar-authors "Natalie Mackraz"[/]
     """
     with refused():
-        found = Search(app_context(ctx)).authors_like(name, limit)
+        found = Search(context_of(ctx)).authors_like(name, limit)
     matches = found.matches
     if len(matches) > 1 and not as_json:
         others = ", ".join(
@@ -188,7 +188,7 @@ def index(
     Or: [cyan]paperradar index --rebuild[/]
     """
     with IndexView() as view:
-        ended = Indexer(app_context(ctx), view.watch).run(
+        ended = Indexer(context_of(ctx), view.watch).run(
             rebuild=rebuild, embed=embed, limit=limit, follow=follow, every=every
         )
     print_index_end(ended)

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.status import Status
 
-from paperradar.cli.app import app, app_context, console, counts_summary, err, misused, refused
+from paperradar.cli.app import app, console, context_of, counts_summary, err, misused, refused
 from paperradar.cli.search import IndexView, print_index_end
 from paperradar.config import ConfigError, config_path, init_config, load_config
 from paperradar.config import describe as describe_config
@@ -162,7 +162,7 @@ def sync_arxiv(
     """
     from_date, until = _day(from_day), _day(until_day)
     with refused(ConfigError), misused(NoSetToHarvest), SyncView() as view:
-        syncer = Syncer(app_context(ctx), view.watch)
+        syncer = Syncer(context_of(ctx), view.watch)
         report = syncer.arxiv(sets or (), from_date=from_date, until=until, prefix=metadata_prefix)
     if not report.successes:
         raise typer.Exit(1)
@@ -186,7 +186,7 @@ def sync_arxiv_query(
     if not query and not ids:
         raise typer.BadParameter("give a search query or at least one --id")
     with refused(ConfigError), SyncView() as view:
-        report = Syncer(app_context(ctx), view.watch).arxiv_query(query, ids or (), max_results)
+        report = Syncer(context_of(ctx), view.watch).arxiv_query(query, ids or (), max_results)
     if report.failures:
         raise typer.Exit(1)
 
@@ -221,7 +221,7 @@ def sync_hf(
         raise typer.BadParameter("give either --date or --from/--until")
     first, last = _day(date) or _day(from_day), _day(date) or _day(until_day)
     with refused(ConfigError), SyncView() as view:
-        report = Syncer(app_context(ctx), view.watch).hf(first, last, categories=categories)
+        report = Syncer(context_of(ctx), view.watch).hf(first, last, categories=categories)
     if not report.successes:  # Hugging Face itself failed; an arXiv failure alone costs only categories
         raise typer.Exit(1)
 
@@ -238,7 +238,7 @@ def sync_all(ctx: typer.Context) -> None:
     Example: [cyan]paperradar sync all[/]   (cron: [cyan]0 6 * * * paperradar sync all[/])
     """
     with refused(ConfigError), SyncView() as view, IndexView() as indexing:
-        syncer = Syncer(app_context(ctx), view.watch)
+        syncer = Syncer(context_of(ctx), view.watch)
         report = syncer.all(synced=_print_synced, indexing=indexing.watch)
     if report.attempted and not report.successes:
         raise typer.Exit(1)
@@ -292,7 +292,7 @@ def enrich(
     """
     _check_enrich(service, refresh=refresh, author=author, authors=authors)
     with refused(ConfigError), SyncView() as view:
-        enricher = Enricher(app_context(ctx), view.watch)
+        enricher = Enricher(context_of(ctx), view.watch)
         if service == "arxiv":
             outcome = enricher.categories(refresh=refresh, limit=limit)
         else:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from paperradar.cli.app import app, app_context, console, print_json, refused
+from paperradar.cli.app import app, console, context_of, print_json, refused
 from paperradar.services.community import Accounts
 
 user_app = typer.Typer(
@@ -44,7 +44,7 @@ def user_add(
     """
     password = _password(password_stdin)
     with refused():
-        added = Accounts(app_context(ctx)).add(name, password, email=email, admin=admin)
+        added = Accounts(context_of(ctx)).add(name, password, email=email, admin=admin)
     role = "admin" if added.user.is_admin else "user"
     console.print(f"added {name} ({role})" + (": sign-in is now on in the web app" if added.first else ""))
 
@@ -57,7 +57,7 @@ def user_list(
 
     Example: [cyan]paperradar user list[/]
     """
-    users = Accounts(app_context(ctx)).users()
+    users = Accounts(context_of(ctx)).users()
     if as_json:
         print_json([u.__dict__ for u in users])
         return
@@ -80,7 +80,7 @@ def user_password(
     """
     password = _password(password_stdin)
     with refused():
-        Accounts(app_context(ctx)).set_password(name, password)
+        Accounts(context_of(ctx)).set_password(name, password)
     console.print(f"new password set for {name}; their sessions have ended")
 
 
@@ -95,7 +95,7 @@ def user_admin(
     Example: [cyan]paperradar user admin ada[/]
     """
     with refused():
-        Accounts(app_context(ctx)).set_admin(name, not revoke)
+        Accounts(context_of(ctx)).set_admin(name, not revoke)
     console.print(f"{name} is {'no longer' if revoke else 'now'} an admin")
 
 
@@ -107,5 +107,5 @@ def user_remove(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Th
     Example: [cyan]paperradar user remove ada[/]
     """
     with refused():
-        Accounts(app_context(ctx)).remove(name)
+        Accounts(context_of(ctx)).remove(name)
     console.print(f"removed {name}")
