@@ -40,6 +40,7 @@ from paperradar.services.imports import (
     clear_demo,
 )
 from paperradar.services.indexing import Indexer
+from paperradar.services.profiles import Profiles
 from paperradar.sources import all_formats
 from paperradar.sources.semantic_scholar import page_paper
 from paperradar.text import printable
@@ -281,7 +282,7 @@ def show(
     Example: [cyan]paperradar show 2104.12255[/]   [cyan]paperradar show 10.1103/PhysRevD.76.013009 --json[/]
     """
     with refused():
-        detail = Corpus(context_of(ctx)).work(ident)
+        detail = Profiles(context_of(ctx)).work_detail(ident)
     if as_json:
         print_json(detail)
     else:

@@ -20,7 +20,7 @@ from platformdirs import user_data_path
 
 from paperradar.ingest import BATCH_SIZE, FileResult, ProgressCallback, expand, import_file
 from paperradar.services.context import AppContext
-from paperradar.services.errors import NotFound, ServiceError
+from paperradar.services.errors import ServiceError
 from paperradar.store import queries
 from paperradar.store.database import describe, is_demo_store, mark_demo_store
 
@@ -153,14 +153,6 @@ class Corpus:
         """Counts of works, authors, ids, citations, code links and community data, by source."""
         with self.context.reading() as conn:
             return queries.stats(conn)
-
-    def work(self, ident: str) -> dict[str, Any]:
-        """Everything every source said about one work (arXiv id, DOI, scheme:value or id)."""
-        with self.context.reading() as conn:
-            work_id = queries.resolve_work(conn, ident)
-            if work_id is None:
-                raise NotFound(f"no work {ident!r} in {self.name}")
-            return queries.work_detail(conn, work_id)
 
     def not_stored(self, limit: int = 50, only: str | None = None) -> list[dict[str, Any]]:
         """What imports did not store, newest first: records that could not be read (quarantined)
