@@ -236,7 +236,10 @@ def test_template_documents_every_key_with_its_default(tmp_path: Path) -> None:
     # (apart from the example email and schedule).
     lines = [line[2:] if re.match(r"# [a-z_]+ = ", line) else line for line in TEMPLATE.splitlines()]
     data = tomllib.loads("\n".join(lines))
-    assert set(data) == {"contact_email", "schedule", "cache_dir", "arxiv", "huggingface", "sources", "smtp"}
+    assert set(data) == {
+        *("contact_email", "schedule", "cache_dir", "trusted_proxies"),
+        *("arxiv", "huggingface", "sources", "smtp"),
+    }
     assert set(data["sources"]) == set(SOURCE_NAMES)
     for table in data["sources"].values():
         assert set(table) == {"enabled", "base_url", "api_key", "min_interval", "timeout", "max_retries"}

@@ -45,7 +45,9 @@ def test_a_saved_search_with_a_line_break_gets_a_one_line_subject_and_blocks_no_
     # Pasted with its line breaks, the title three times over: a query well over a subject line.
     typed = "\r\n".join([" ".join(words[:2]), " ".join(words[2:]), title, title])
     digests = Digests(AppContext(engine))
-    bad = digests.subscribe("ada", "search", typed, "ada@example.org", "weekly").subscription.id
+    bad = digests.subscribe(
+        "ada", "search", typed, "ada@example.org", "weekly", operator=True
+    ).subscription.id
     good = subscribe(engine, "bob", "bob@example.org", "weekly-trending")
 
     report = run(engine, server.smtp(), "weekly")

@@ -11,6 +11,7 @@ characters only.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import json
 import math
 import os
@@ -30,6 +31,7 @@ from paperradar import __version__
 ENV_CONFIG = "PAPERRADAR_CONFIG"
 ENV_CONTACT_EMAIL = "PAPERRADAR_CONTACT_EMAIL"
 ENV_CACHE_DIR = "PAPERRADAR_CACHE_DIR"
+ENV_TRUSTED_PROXIES = "PAPERRADAR_TRUSTED_PROXIES"
 PROJECT_URL = "https://github.com/paperradar"
 NOT_SET = "(not set)"
 
@@ -78,7 +80,16 @@ SOURCE_LABELS: dict[str, str] = {
 }
 """Human names of the sources, for messages."""
 
-_TOP_KEYS = ("contact_email", "schedule", "cache_dir", "arxiv", "huggingface", "sources", "smtp")
+_TOP_KEYS = (
+    "contact_email",
+    "schedule",
+    "cache_dir",
+    "trusted_proxies",
+    "arxiv",
+    "huggingface",
+    "sources",
+    "smtp",
+)
 _ARXIV_KEYS = ("sets", "categories")
 _HF_KEYS = ("days_back",)
 _SOURCE_KEYS = ("enabled", "base_url", "api_key", "min_interval", "timeout", "max_retries")
@@ -87,6 +98,9 @@ _SMTP_KEYS = ("host", "port", "security", "username", "password", "from_address"
 # so "cs, math" written as one string is caught instead of matching nothing.
 _ARXIV_NAME = re.compile(r"[A-Za-z][A-Za-z0-9.:_-]*")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class ConfigError(ValueError):
@@ -148,6 +162,8 @@ class Config:
     cache_dir: Path
     sources: dict[str, SourceConfig]
     smtp: SmtpConfig = field(default_factory=default_smtp)
+    # The reverse proxies in front of the web app: only from these is X-Forwarded-For believed.
+    trusted_proxies: tuple[IPNetwork, ...] = ()
 
 
 def env_url_var(source: str) -> str:
@@ -361,6 +377,29 @@ def _names(where: str, key: str, value: object) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _networks(where: str, key: str, value: object) -> tuple[IPNetwork, ...]:
+    """IP addresses or CIDR networks (``"127.0.0.1"``, ``"10.0.0.0/8"``, ``"::1"``), duplicates dropped."""
+    if not isinstance(value, list):
+        raise ConfigError(
+            f'{where}: {key} must be a list of IP addresses or networks like ["127.0.0.1", "10.0.0.0/8"], '
+            f"got {_show(value)}"
+        )
+    networks: list[IPNetwork] = []
+    for item in value:
+        try:
+            network = ipaddress.ip_network(item.strip(), strict=False) if isinstance(item, str) else None
+        except ValueError:
+            network = None
+        if network is None:
+            raise ConfigError(
+                f"{where}: {key} entries must be IP addresses or networks like '127.0.0.1' or "
+                f"'10.0.0.0/8' (one per string), got {_show(item)}"
+            )
+        if network not in networks:
+            networks.append(network)
+    return tuple(networks)
+
+
 def _read(path: Path) -> dict[str, Any] | None:
     """The parsed file, or None when it does not exist."""
     try:
@@ -437,6 +476,9 @@ def _from_file(path: Path, data: dict[str, Any], base: Config) -> Config:
         cache_dir=cache_dir,
         sources=sources,
         smtp=smtp,
+        trusted_proxies=_networks(where, "trusted_proxies", data["trusted_proxies"])
+        if "trusted_proxies" in data
+        else base.trusted_proxies,
     )
 
 
@@ -461,6 +503,9 @@ def apply_env(config: Config, env: Mapping[str, str]) -> Config:
     cache_dir = config.cache_dir
     if env.get(ENV_CACHE_DIR, "").strip():
         cache_dir = Path(env[ENV_CACHE_DIR].strip()).expanduser().absolute()
+    proxies = config.trusted_proxies
+    if raw := env.get(ENV_TRUSTED_PROXIES, "").replace(",", " ").split():
+        proxies = _networks("environment", ENV_TRUSTED_PROXIES, raw)
     return Config(
         contact_email=email,
         arxiv_sets=config.arxiv_sets,
@@ -470,6 +515,7 @@ def apply_env(config: Config, env: Mapping[str, str]) -> Config:
         cache_dir=cache_dir,
         sources=sources,
         smtp=_smtp_from_env(config.smtp, env),
+        trusted_proxies=proxies,
     )
 
 
@@ -499,6 +545,7 @@ def masked(config: Config) -> dict[str, Any]:
         "contact_email": config.contact_email,
         "schedule": config.schedule,
         "cache_dir": str(config.cache_dir),
+        "trusted_proxies": [str(n) for n in config.trusted_proxies],
         "arxiv": {"sets": list(config.arxiv_sets), "categories": list(config.arxiv_categories)},
         "huggingface": {"days_back": config.hf_days_back},
         "sources": {
@@ -554,7 +601,7 @@ def describe(config: Config, path: Path | None = None) -> str:
     if path is not None:
         state = "" if path.exists() else " (file not found: defaults and environment only)"
         lines.append(f"# {path}{state}")
-    lines += _toml_lines({k: data[k] for k in ("contact_email", "schedule", "cache_dir")})
+    lines += _toml_lines({k: data[k] for k in ("contact_email", "schedule", "cache_dir", "trusted_proxies")})
     for section in ("arxiv", "huggingface"):
         lines += ["", f"[{section}]", *_toml_lines(data[section])]
     for name, table in data["sources"].items():
@@ -593,7 +640,8 @@ def _template() -> str:
         "# paperradar configuration. Uncomment a line to change it; the value shown is the default.",
         "# Environment overrides: PAPERRADAR_CONTACT_EMAIL, PAPERRADAR_CACHE_DIR,",
         "# PAPERRADAR_<SOURCE>_URL and PAPERRADAR_<SOURCE>_KEY (e.g. PAPERRADAR_OPENALEX_KEY),",
-        "# PAPERRADAR_SMTP_HOST, _PORT, _SECURITY, _USERNAME, _PASSWORD, _FROM and PAPERRADAR_BASE_URL.",
+        "# PAPERRADAR_SMTP_HOST, _PORT, _SECURITY, _USERNAME, _PASSWORD, _FROM and PAPERRADAR_BASE_URL,",
+        '# PAPERRADAR_TRUSTED_PROXIES ("127.0.0.1, 10.0.0.0/8").',
         "",
         "# Your email, sent in the User-Agent as arXiv and OpenAlex ask (default: not set).",
         '# contact_email = "you@example.org"',
@@ -603,6 +651,11 @@ def _template() -> str:
         "",
         "# Where HTTP responses are cached (default: your user cache folder).",
         f"# cache_dir = {_toml_value(str(default_cache_dir()))}",
+        "",
+        "# The reverse proxies in front of `paperradar serve` (IP addresses or CIDR networks): only",
+        "# from these is X-Forwarded-For believed, so sign-in limits count the real client's address.",
+        '# Leave empty when clients connect directly. For example: ["127.0.0.1", "10.0.0.0/8"].',
+        "# trusted_proxies = []",
         "",
         "[arxiv]",
         '# OAI-PMH sets to harvest, e.g. ["cs", "math", "physics:hep-th"] (default: none).',

@@ -40,8 +40,16 @@ WINDOWS: dict[str, dt.timedelta] = {
 Span = Literal["day", "week", "month"]
 
 
+# The days a feed can show: wide, yet far enough from year 1 and 9999 that a view's span and
+# its previous/next links stay valid dates.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
 def days_of(day: dt.date, span: Span = "day") -> tuple[dt.date, dt.date]:
-    """First and last day of a feed view: the day, the seven days ending on it, or its month."""
+    """First and last day of a feed view: the day, the seven days ending on it, or its month.
+    A ``ValueError`` for a day outside FIRST_DAY..LAST_DAY."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"no feed for {day.isoformat()}: days run from {FIRST_DAY} to {LAST_DAY}")
     if span == "week":
         return day - dt.timedelta(days=6), day
     if span == "month":

@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from paperradar.analysis.daily import WINDOWS, FeedItem, Window
 from paperradar.cli.app import AsJson, app, console, context_of, err, exit_with_error, print_json, refused
+from paperradar.config import ConfigError
 from paperradar.services.community import ENV_LOCAL, Accounts, Community
 from paperradar.services.context import AppContext
 from paperradar.services.feed import Feed, organisation_data
@@ -82,7 +83,8 @@ def daily(
 
     Example: [cyan]paperradar daily 2026-06-12[/]   [cyan]paperradar daily 2026-06-12 --week[/]
     """
-    found = Feed(context_of(ctx)).daily(_date(day), "week" if week else "month" if month else "day")
+    with refused():
+        found = Feed(context_of(ctx)).daily(_date(day), "week" if week else "month" if month else "day")
     first, last, items = found.first, found.last, found.items
     shown = items[:limit] if limit else items
     if as_json:
@@ -326,6 +328,8 @@ def serve_app(context: AppContext, host: str, port: int, workers: int = 1) -> No
     import uvicorn
 
     local = is_loopback(host)
+    with refused(ConfigError):  # X-Forwarded-For and -Proto are believed from these proxies only
+        proxies = [str(network) for network in context.config.trusted_proxies]
     has_users = Accounts(context).server_starting()
     shown = f"[{host}]" if ":" in host else host
     console.print(f"paperradar on [bold]http://{shown}:{port}/[/] (Ctrl-C stops)")
@@ -345,6 +349,8 @@ def serve_app(context: AppContext, host: str, port: int, workers: int = 1) -> No
             port=port,
             log_level="warning",
             timeout_worker_healthcheck=30,
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=proxies,
         )
 
 

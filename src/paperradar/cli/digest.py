@@ -179,6 +179,10 @@ def subscribe_command(
 ) -> None:
     """Subscribe to a digest. Subscribing to the same thing again revives it.
 
+    Made here, by who runs the store, a subscription is confirmed at once, whatever the address (and
+    a pending one is confirmed): no confirmation email. On the web, a signed-in user's subscription
+    to any address but their account's waits for that address to confirm it (double opt-in).
+
     Example: [cyan]paperradar digest subscribe weekly-trending --email ada@example.org[/]
     [cyan]paperradar digest subscribe author "Natalie Mackraz" --email ada@example.org[/]
     [cyan]paperradar digest subscribe search 'diffusion cat:cs.CV' --period daily --email ada@example.org[/]
@@ -196,7 +200,7 @@ def subscribe_command(
             err.print(f"[red]error:[/] no email for {owner}: pass --email you@example.org")
             raise typer.Exit(2)
     with refused(SubscriptionError):
-        sub = digests.subscribe(owner, kind, target or "", email, chosen).subscription
+        sub = digests.subscribe(owner, kind, target or "", email, chosen, operator=True).subscription
     console.print(f"subscribed #{sub.id}: {escape(sub.describe())} to {escape(sub.email)} (user {owner})")
 
 
@@ -204,7 +208,8 @@ def subscribe_command(
 def list_command(
     ctx: typer.Context, user: ListUser = None, show_all: ShowAll = False, as_json: AsJson = False
 ) -> None:
-    """The subscriptions, with when each was last sent.
+    """The subscriptions, with when each was last sent; those awaiting their address's confirmation
+    (made on the web) say so, and are not sent until it comes.
 
     Example: [cyan]paperradar digest list[/]   [cyan]paperradar digest list --user ada --all --json[/]
     """
@@ -219,7 +224,9 @@ def list_command(
         s = e.subscription
         sent = [x for x in e.sends if x.status == "sent"]
         last = f"last sent {sent[-1].period_key}" if sent else "not sent yet"
-        state = "" if s.active else " [red](unsubscribed)[/]"
+        state = {"active": "", "pending": " [yellow](awaiting confirmation)[/]"}.get(
+            s.state, " [red](unsubscribed)[/]"
+        )
         console.print(
             f"[bold]#{s.id}[/] {escape(e.what)} → {escape(s.email)} "
             f"[dim]user {escape(s.owner)} · {last}[/]{state}",
@@ -229,7 +236,8 @@ def list_command(
 
 def _as_json(entry: Entry) -> dict[str, object]:
     s = entry.subscription
-    return {**s.__dict__, "what": entry.what, "active": s.active, "sends": [x.__dict__ for x in entry.sends]}
+    sends = [x.__dict__ for x in entry.sends]
+    return {**s.__dict__, "what": entry.what, "active": s.active, "state": s.state, "sends": sends}
 
 
 @digest_app.command("unsubscribe")

@@ -1,6 +1,7 @@
 """A digest as an email body: HTML (styles inline, as mail clients want) and plain text, from the
 Jinja2 templates in ``templates/``. Each paper is a card like the web's: category tag, date,
 Code badge, the title linked to its page here, the first authors then "et al.", the abstract.
+The email that asks an address's owner to confirm a subscription is rendered here too.
 """
 
 from __future__ import annotations
@@ -56,3 +57,17 @@ def render(digest: Digest, *, base_url: str, unsubscribe_url: str, what: str | N
     text = _ENV.get_template("digest.txt").render(context)
     html = _ENV.get_template("digest.html").render(context)
     return Rendered(subject=digest.title, text=text, html=html)
+
+
+def render_confirmation(*, what: str, email: str, owner: str, base_url: str, confirm_url: str) -> Rendered:
+    """The email asking ``email``'s owner to confirm the ``what`` digest that ``owner`` asked for."""
+    context = {
+        "what": what,
+        "email": email,
+        "owner": owner,
+        "base_url": base_url.rstrip("/"),
+        "confirm_url": confirm_url,
+    }
+    text = _ENV.get_template("confirm.txt").render(context)
+    html = _ENV.get_template("confirm.html").render(context)
+    return Rendered(subject=f"Confirm your paperradar digest: {what}", text=text, html=html)

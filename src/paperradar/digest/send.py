@@ -23,6 +23,11 @@ configuration that names none) stops a run. Every header made from user data (th
 saved search or an author's name, the recipient) is one line of bounded length
 (:func:`~paperradar.text.one_line`), so a line break a user typed cannot break the email.
 
+**Only confirmed subscriptions are sent.** A subscription awaiting its address's confirmation
+(double opt-in, see :mod:`paperradar.services.digests`) is not due: the email that asks for the
+confirmation (:func:`confirmation_message`, sent by :func:`send_confirmation`) is all its address
+gets until the link in it is confirmed.
+
 **The crash window.** Between the server's "250 accepted" and the commit of ``sent`` there is one
 single-row UPDATE. A run killed exactly there leaves ``sending`` although the email went out, and
 the next run (after the lease) sends it again. No client can close that window: SMTP has no way to
@@ -49,7 +54,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
-from email.utils import formatdate, parseaddr
+from email.utils import formatdate, make_msgid, parseaddr
 from urllib.parse import quote
 
 from sqlalchemy import Engine
@@ -57,8 +62,8 @@ from sqlalchemy import Engine
 from paperradar.config import SmtpConfig
 from paperradar.digest import periods as p
 from paperradar.digest.compose import Composer, Digest
-from paperradar.digest.links import unsubscribe_token, unsubscribe_url
-from paperradar.digest.render import render
+from paperradar.digest.links import confirm_url, unsubscribe_token, unsubscribe_url
+from paperradar.digest.render import Rendered, render, render_confirmation
 from paperradar.store import accounts
 from paperradar.store import subscriptions as subs
 from paperradar.store.database import writing
@@ -82,6 +87,10 @@ class DigestError(RuntimeError):
 
 class ServerUnreachable(DigestError):
     """The SMTP server could not be reached or signed in to: the run stops, nothing is claimed."""
+
+
+class NotSent(DigestError):
+    """The server did not take a confirmation email (the reason is the server's answer)."""
 
 
 class BadRecipient(ValueError):
@@ -137,31 +146,70 @@ def recipient(sub: Subscription) -> str:
         raise BadRecipient(f"the stored address {sub.email!r} is not a valid email address") from exc
 
 
+def _sender(smtp: SmtpConfig) -> str:
+    if not smtp.from_address:
+        raise DigestError("no sender: set smtp.from_address in the config or PAPERRADAR_SMTP_FROM")
+    return smtp.from_address
+
+
+def _email(sub: Subscription, rendered: Rendered, from_address: str, msg_id: str) -> EmailMessage:
+    """An automatic email to the subscription's address: the headers every one of ours has (each a
+    single line of bounded length; a bad address raises :class:`BadRecipient`), both bodies."""
+    msg = EmailMessage(policy=SMTP_POLICY)
+    msg["Subject"] = one_line(rendered.subject, SUBJECT_MAX)
+    msg["From"] = one_line(from_address, HEADER_MAX)
+    msg["To"] = recipient(sub)
+    msg["Date"] = formatdate(usegmt=True)
+    msg["Message-ID"] = msg_id
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(rendered.text)
+    msg.add_alternative(rendered.html, subtype="html")
+    return msg
+
+
 def build_message(digest: Digest, smtp: SmtpConfig, key: bytes, msg_id: str) -> EmailMessage:
     """The email of one digest: text and HTML parts, one-click unsubscribe headers (RFC 8058).
     Headers holding user data are single lines of bounded length; a bad address raises
     :class:`BadRecipient`."""
     sub = digest.subscription
-    if not smtp.from_address:
-        raise DigestError("no sender: set smtp.from_address in the config or PAPERRADAR_SMTP_FROM")
+    from_address = _sender(smtp)
     link = unsubscribe_url(smtp.base_url, key, sub.id)
     rendered = render(digest, base_url=smtp.base_url, unsubscribe_url=link, what=digest.heading)
-    sender = bare_address(smtp.from_address)
+    msg = _email(sub, rendered, from_address, msg_id)
+    sender = bare_address(from_address)
     mailto = f"mailto:{sender}?subject={quote('unsubscribe ' + unsubscribe_token(key, sub.id))}"
-    msg = EmailMessage(policy=SMTP_POLICY)
-    msg["Subject"] = one_line(rendered.subject, SUBJECT_MAX)
-    msg["From"] = one_line(smtp.from_address, HEADER_MAX)
-    msg["To"] = recipient(sub)
-    msg["Date"] = formatdate(usegmt=True)
-    msg["Message-ID"] = msg_id
     msg["List-Unsubscribe"] = one_line(f"<{link}>, <{mailto}>", HEADER_MAX)
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     domain = sender.rpartition("@")[2] or "paperradar"
     msg["List-Id"] = one_line(f"paperradar {sub.kind} digest <{sub.kind}.digest.{domain}>", HEADER_MAX)
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(rendered.text)
-    msg.add_alternative(rendered.html, subtype="html")
     return msg
+
+
+def confirmation_message(sub: Subscription, what: str, smtp: SmtpConfig, key: bytes) -> EmailMessage:
+    """The email asking the subscription's address to confirm it: one signed link to the confirm
+    page (:func:`~paperradar.digest.links.confirm_url`), no list headers (it is no digest)."""
+    from_address = _sender(smtp)
+    link = confirm_url(smtp.base_url, key, sub.id, sub.email)
+    rendered = render_confirmation(
+        what=what, email=sub.email, owner=sub.owner, base_url=smtp.base_url, confirm_url=link
+    )
+    domain = bare_address(from_address).rpartition("@")[2] or "paperradar.invalid"
+    return _email(sub, rendered, from_address, make_msgid(f"confirm.{sub.id}", domain))
+
+
+def send_confirmation(smtp: SmtpConfig, msg: EmailMessage, ssl_context: ssl.SSLContext | None = None) -> None:
+    """Hand one confirmation email to the server, in a session of its own. Raises
+    :class:`DigestError`: no usable server (:class:`ServerUnreachable`) or it refused the email
+    (:class:`NotSent`), with what it said."""
+    connection = SmtpConnection(smtp, ssl_context)
+    try:
+        connection.send(msg, str(msg["To"]))
+    except DigestError:
+        raise
+    except Exception as exc:  # refused or dropped: what the server said
+        raise NotSent(_reason(exc)) from exc
+    finally:
+        connection.close()
 
 
 class SmtpConnection:
@@ -271,11 +319,12 @@ def _answer_code(code: int, text: bytes | str) -> str:
 
 
 def due_jobs(engine: Engine, due: list[p.DigestPeriod]) -> list[Job]:
-    """The active subscriptions of each due period, oldest subscription first."""
+    """The active, confirmed subscriptions of each due period, oldest subscription first."""
     jobs = []
     with engine.connect() as conn:
         for period in due:
-            jobs += [Job(s, period) for s in subs.subscriptions(conn, active=True, period=period.period)]
+            found = subs.subscriptions(conn, active=True, period=period.period, confirmed=True)
+            jobs += [Job(s, period) for s in found]
     return jobs
 
 

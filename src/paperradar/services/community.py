@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from paperradar.services.context import AppContext
-from paperradar.services.errors import NotFound, ServiceError
+from paperradar.services.errors import NotFound, ServiceError, busy_refused
 from paperradar.services.library import work_of
 from paperradar.store import accounts, community
 from paperradar.store.accounts import AccountError, User
@@ -126,8 +126,16 @@ class Accounts:
 
     def sign_in(self, name: str, password: str) -> str | None:
         """A new session's token, or ``None`` for a wrong name or password (the same, in the same time)."""
+        if not (name and password):
+            return None
+        with self.context.reading() as conn:
+            stored = accounts.password_hash(conn, name)
+        with busy_refused():  # the hash is checked holding no connection and no lock
+            verified = accounts.verify_password(name, stored, password)
+        if verified is None:
+            return None
         with self.context.writing() as conn:
-            user = accounts.authenticate(conn, name, password) if name and password else None
+            user = accounts.record_sign_in(conn, verified)
             return accounts.start_session(conn, user.name) if user else None
 
     def sign_out(self, token: str) -> None:

@@ -7,14 +7,20 @@ every text goes in as text (feedgen escapes it), so a title with ``<script>`` or
 of LaTeX stays what it is. RSS readers take a description for HTML, so it is escaped once more there;
 characters XML 1.0 forbids are dropped from every text (:func:`paperradar.text.xml_text`), so one
 title with a control character cannot break every feed that lists it.
+
+An organisation's members are user names, which sign in: the web page, its JSON twin and its
+feeds name them (and who tagged each paper) only to the organisation's members and the site's
+admins; everyone else sees how many there are. ``paperradar org show`` is the operator's and
+shows all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -26,7 +32,7 @@ from paperradar.analysis.cards import Card
 from paperradar.analysis.daily import FeedItem, OrganisationPage, Span, Trending, Window
 from paperradar.analysis.profiles import PER_PAGE, Profile
 from paperradar.services.context import AppContext
-from paperradar.services.errors import NotFound, ServiceError
+from paperradar.services.errors import NotFound, OutOfRange, ServiceError
 from paperradar.services.profiles import Profiles
 from paperradar.services.searching import Search
 from paperradar.store import community, queries
@@ -50,14 +56,49 @@ class Daily:
 
 
 def organisation_data(page: OrganisationPage) -> dict[str, Any]:
-    """An organisation page as JSON-ready fields (dates still dates)."""
+    """An organisation page as JSON-ready fields (dates still dates), every name in it."""
     return {
         "handle": page.handle,
         "name": page.name,
         "source": page.source,
+        "member_count": len(page.members),
         "members": [{"user": u, "role": r} for u, r in page.members],
         "papers": [i.as_dict() for i in page.papers],
     }
+
+
+TAGGED_BY_A_MEMBER = "tagged by a member"
+
+
+@dataclass(frozen=True)
+class OrganisationView:
+    """An organisation page as one visitor may see it: ``page`` names no member (neither in its
+    member list nor as who tagged a paper) unless ``names_shown``; the counts are for everyone."""
+
+    page: OrganisationPage
+    member_count: int
+    roles: dict[str, int]  # role → how many members have it
+    names_shown: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON twin: ``members`` is ``null`` for a visitor who may not see the names."""
+        data = organisation_data(self.page)
+        data |= {"member_count": self.member_count, "roles": self.roles}
+        if not self.names_shown:
+            data["members"] = None
+        return data
+
+
+def organisation_view(page: OrganisationPage, visitor: str | None, is_admin: bool) -> OrganisationView:
+    """What ``visitor`` (``None``: anonymous) sees of ``page``: names only as a member or an admin."""
+    count, roles = len(page.members), dict(sorted(Counter(role for _, role in page.members).items()))
+    names_shown = is_admin or any(user == visitor for user, _ in page.members)
+    if not names_shown:
+        papers = [
+            replace(i, why=TAGGED_BY_A_MEMBER, submitter=None) if i.submitter else i for i in page.papers
+        ]
+        page = replace(page, members=[], papers=papers)
+    return OrganisationView(page, count, roles, names_shown)
 
 
 class Feed:
@@ -74,7 +115,10 @@ class Feed:
 
     def daily(self, day: dt.date, span: Span = "day", with_trending: bool = False) -> Daily:
         """The day (or the week ending on it, or its month); with the week's trending papers too."""
-        first, last = daily.days_of(day, span)
+        try:
+            first, last = daily.days_of(day, span)
+        except ValueError as exc:
+            raise OutOfRange(str(exc)) from exc
         with self.context.reading() as conn:
             items = daily.feed(conn, first, last)
             evening = dt.datetime.combine(last, dt.time(23, 59), dt.UTC)
@@ -103,6 +147,10 @@ class Feed:
                 raise NotFound(f"no organisation {handle!r}")
             return daily.organisation_page(conn, org_id)
 
+    def organisation_for(self, handle: str, visitor: str | None, is_admin: bool = False) -> OrganisationView:
+        """An organisation's page as ``visitor`` may see it (see :func:`organisation_view`)."""
+        return organisation_view(self.organisation(handle), visitor, is_admin)
+
     # ------------------------------------------------------------------------ as feeds
     def daily_listing(self, day: dt.date, limit: int | None = None) -> Listing:
         """A day's papers (the first ``limit``; ``None``: all), as a feed."""
@@ -125,10 +173,10 @@ class Feed:
         return self.author_listing(matches[0]["id"], limit)
 
     def organisation_listing(self, handle: str, limit: int | None = None) -> Listing:
-        """An organisation's newest papers, as a feed, or :class:`NotFound`."""
-        page = self.organisation(handle)
-        page.papers[limit:] = []
-        return _organisation_listing(page)
+        """An organisation's newest papers, as a feed (read by anyone: who tagged them unnamed),
+        or :class:`NotFound`."""
+        page = self.organisation_for(handle, None).page
+        return _organisation_listing(replace(page, papers=page.papers[:limit]))  # None: all
 
     def search_listing(self, query: str, limit: int) -> Listing:
         """The first ``limit`` results of a search, as the feed of a saved search; refused without words."""

@@ -6,12 +6,18 @@ paper saves it. Files go through :mod:`paperradar.library_files` (BibTeX and CSL
 and JSON lines out). A bad tag is refused with :class:`~paperradar.store.library.LibraryError`,
 an unreadable file with :class:`~paperradar.records.UnreadableInput`, as the store and the
 parsers say them.
+
+Each change is bounded, so that no one request holds the store's write lock for long: a note
+holds at most :data:`MAX_NOTE` characters, a change names at most :data:`MAX_TAGS` tags (each new
+one at most :data:`MAX_TAG` characters) and a save at most :data:`MAX_SAVE` papers. Past a bound
+the request is refused whole with :class:`~paperradar.services.errors.TooMuch`, naming it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -22,11 +28,15 @@ from paperradar.analysis.cards import Card, cards
 from paperradar.library_files import LibraryImport, import_file, to_bibtex, to_json_lines
 from paperradar.records import UnreadableInput
 from paperradar.services.context import AppContext
-from paperradar.services.errors import NotFound, ServiceError
+from paperradar.services.errors import NotFound, ServiceError, TooMuch
 from paperradar.store import library, queries
 from paperradar.store.library import LibraryItem
 
 ExportFormat = Literal["bibtex", "jsonl"]
+MAX_NOTE = 20_000  # characters in a note (a long abstract's worth, ten times over)
+MAX_TAGS = 50  # tags one change adds and removes
+MAX_TAG = 64  # characters in a new tag
+MAX_SAVE = 100  # papers one save names (a library file imports any number)
 
 
 def work_of(conn: Connection, ident: str) -> int:
@@ -45,6 +55,26 @@ class Change:
     remove_tags: list[str] = field(default_factory=list)
     note: str | None = None  # "" clears the note
     read: bool | None = None
+
+
+def _shown(text: str, width: int = 40) -> str:
+    return repr(text if len(text) <= width else text[:width] + "…")
+
+
+def within_bounds(added: Sequence[str], removed: Sequence[str] = (), note: str | None = None) -> None:
+    """Refuse (:class:`TooMuch`) a change past one of the bounds, naming it, before anything is
+    written. Only new tags are held to :data:`MAX_TAG`: an older, longer one can still go."""
+    if len(added) + len(removed) > MAX_TAGS:
+        raise TooMuch(
+            f"{len(added) + len(removed)} tags in one change: at most {MAX_TAGS} at once (split the change)"
+        )
+    for tag in added:
+        if len(cleaned := " ".join(tag.split())) > MAX_TAG:
+            raise TooMuch(
+                f"the tag {_shown(cleaned)} has {len(cleaned):,} characters: a tag has at most {MAX_TAG}"
+            )
+    if note is not None and len(note.strip()) > MAX_NOTE:
+        raise TooMuch(f"the note has {len(note.strip()):,} characters: a note holds at most {MAX_NOTE:,}")
 
 
 @dataclass(frozen=True)
@@ -71,6 +101,12 @@ class Library:
     # ------------------------------------------------------------------ changes
     def save(self, owner: str, idents: list[str], tags: list[str] | None = None) -> list[bool]:
         """Save papers (and tag them); for each, whether it is new to the library."""
+        if len(idents) > MAX_SAVE:
+            raise TooMuch(
+                f"{len(idents)} papers in one save: at most {MAX_SAVE} at once (split them, or "
+                "import a BibTeX or CSL-JSON file of them with `paperradar library import`)"
+            )
+        within_bounds(tags or [])
         saved = []
         with self.context.writing() as conn:
             for ident in idents:
@@ -87,6 +123,7 @@ class Library:
 
     def change(self, owner: str, ident: str, change: Change) -> Changed:
         """Tag, untag, note or mark (un)read one paper, saving it if needed."""
+        within_bounds(change.add_tags, change.remove_tags, change.note)
         with self.context.writing() as conn:
             work_id = work_of(conn, ident)
             if change.add_tags or change.remove_tags:

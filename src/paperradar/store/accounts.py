@@ -6,6 +6,12 @@ stored, so reading the database does not let anyone sign in, and signing out rea
 A new password has at least :data:`MIN_PASSWORD` characters, is not only spaces and is not one of
 the 10,000 most common passwords (``common_passwords.txt``, beside this module). Removing an
 account removes its private data and anonymises what it gave the community (votes, submissions).
+
+An argon2 hash takes a core for about 0.2 s and 64 MiB, so at most :data:`HASHERS` (one per
+core but one) are made at once in a process; one that finds them all taken for :data:`HASH_WAIT`
+seconds is refused as :class:`~paperradar.store.database.Busy`, so a burst of sign-ins is
+answered at once instead of queueing without bound. A sign-in checks its password outside any
+transaction (:func:`verify_password`): it holds neither a connection nor the write lock meanwhile.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ import hashlib
 import os
 import re
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -26,6 +35,7 @@ from sqlalchemy import Connection, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paperradar.store import schema as t
+from paperradar.store.database import RETRY_AFTER, Busy
 
 ENV_USER = "PAPERRADAR_USER"
 SESSION_DAYS = 30
@@ -33,12 +43,32 @@ MIN_PASSWORD = 10
 COMMON_PASSWORDS = "common_passwords.txt"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+HASHERS = max(1, _CORES - 1)  # hashes at once: a core is always left for pages
+HASH_WAIT = 2.0  # seconds a password check waits for a free hasher before it is refused
+_hashers = threading.BoundedSemaphore(HASHERS)
+
+
+@contextmanager
+def _hashing() -> Iterator[None]:
+    """One of the :data:`HASHERS` slots for an argon2 hash, or :class:`Busy` after :data:`HASH_WAIT`."""
+    if not _hashers.acquire(timeout=HASH_WAIT):
+        raise Busy(f"too many passwords are being checked at once; try again in {RETRY_AFTER} s")
+    try:
+        yield
+    finally:
+        _hashers.release()
+
+
+def _hash(password: str) -> str:
+    with _hashing():
+        return _hasher.hash(password)
 
 
 @cache
 def _dummy_hash() -> str:
     """Checked when the user does not exist, so a wrong name takes as long as a wrong password."""
-    return _hasher.hash(secrets.token_hex(16))
+    return _hash(secrets.token_hex(16))
 
 
 class AccountError(ValueError):
@@ -96,7 +126,7 @@ def add_user(
                 insert(t.users).values(
                     name=name,
                     email=user.email,
-                    password_hash=_hasher.hash(password),
+                    password_hash=_hash(password),
                     is_admin=admin,
                     created_at=user.created_at,
                 )
@@ -129,7 +159,7 @@ def set_password(conn: Connection, name: str, password: str) -> None:
     """A new password; every session of the user ends."""
     _existing(conn, name)
     check_password(password)
-    conn.execute(update(t.users).where(t.users.c.name == name).values(password_hash=_hasher.hash(password)))
+    conn.execute(update(t.users).where(t.users.c.name == name).values(password_hash=_hash(password)))
     conn.execute(delete(t.sessions).where(t.sessions.c.user_name == name))
 
 
@@ -176,20 +206,50 @@ def _delete_private_data(conn: Connection, name: str) -> None:
     conn.execute(delete(t.sessions).where(t.sessions.c.user_name == name))
 
 
-def authenticate(conn: Connection, name: str, password: str) -> User | None:
-    """The user when the password is right; rehashes when argon2's parameters have moved on."""
-    stored = conn.execute(select(t.users.c.password_hash).where(t.users.c.name == name)).scalar()
+@dataclass(frozen=True)
+class Verified:
+    """A password found right, to be recorded by :func:`record_sign_in`."""
+
+    name: str
+    checked: str  # the stored hash it was checked against
+    rehashed: str | None  # a new hash, when argon2's parameters have moved on
+
+
+def password_hash(conn: Connection, name: str) -> str | None:
+    """The user's stored hash (``None``: no such user), for :func:`verify_password`."""
+    found: str | None = conn.execute(select(t.users.c.password_hash).where(t.users.c.name == name)).scalar()
+    return found
+
+
+def verify_password(name: str, stored: str | None, password: str) -> Verified | None:
+    """Whether ``password`` is the one ``stored`` hashes; a missing user (``stored`` is ``None``)
+    takes as long as a wrong password. Needs no connection: call it outside transactions."""
+    dummy = _dummy_hash()  # made once, before taking a hasher: it takes one itself
+    with _hashing():
+        if not _verify(stored or dummy, password) or stored is None:
+            return None
+        rehashed = _hasher.hash(password) if _hasher.check_needs_rehash(stored) else None
+    return Verified(name, stored, rehashed)
+
+
+def _verify(stored: str, password: str) -> bool:
     try:
-        _hasher.verify(stored or _dummy_hash(), password)
+        return _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
-        return None
-    if stored is None:
-        return None
+        return False
+
+
+def record_sign_in(conn: Connection, verified: Verified) -> User | None:
+    """Note the sign-in (and keep the new hash); ``None`` when the password changed, or the user
+    went, since it was checked."""
     values: dict[str, object] = {"last_login_at": _now()}
-    if _hasher.check_needs_rehash(stored):
-        values["password_hash"] = _hasher.hash(password)
-    conn.execute(update(t.users).where(t.users.c.name == name).values(values))
-    return get_user(conn, name)
+    if verified.rehashed:
+        values["password_hash"] = verified.rehashed
+    u = t.users.c
+    done = conn.execute(
+        update(t.users).where(u.name == verified.name, u.password_hash == verified.checked).values(values)
+    )
+    return get_user(conn, verified.name) if done.rowcount else None
 
 
 # ------------------------------------------------------------------------------ sessions

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Table, func, select, union
 from paperradar.identity import ids
 from paperradar.identity import works as work_identity
 from paperradar.store import schema as t
-from paperradar.store.sql import chunks
+from paperradar.store.sql import MAX_ROW_ID, chunks
 
 
 def resolve_work(conn: Connection, ident: str) -> int | None:
@@ -35,7 +35,7 @@ def resolve_work(conn: Connection, ident: str) -> int | None:
         ).scalar()
         if found is not None:
             return int(found)
-    if ident.isdigit():
+    if ident.isascii() and ident.isdigit() and int(ident) <= MAX_ROW_ID:  # "²" is a digit to isdigit
         work_id = int(ident)
         if conn.execute(select(t.works.c.id).where(t.works.c.id == work_id)).scalar() is not None:
             return work_id

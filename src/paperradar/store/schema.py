@@ -526,7 +526,26 @@ subscriptions = Table(
     Column("period", String(8), nullable=False),  # daily | weekly
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("unsubscribed_at", DateTime(timezone=True)),  # None: active
+    # When the address was confirmed (double opt-in); None: awaiting its owner's click, not sent.
+    Column("confirmed_at", DateTime(timezone=True)),
     UniqueConstraint("owner", "kind", "target", "period", name="uq_subscriptions_what"),
+)
+
+digest_confirmations = Table(
+    "digest_confirmations",
+    metadata,
+    # Each confirmation email sent (for a subscription to an address its owner has yet to
+    # confirm): counted per address and per user over the last day, so mail cannot be bombed.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "subscription_id",
+        Integer,
+        ForeignKey("subscriptions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("address", String(320), nullable=False, index=True),  # lower case
+    Column("sent_at", DateTime(timezone=True), nullable=False),
 )
 
 digest_sends = Table(

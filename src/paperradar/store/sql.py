@@ -13,6 +13,7 @@ from sqlalchemy import ClauseElement, Connection, Date, DateTime, Dialect, Table
 CHUNK = 900  # bound parameters per IN (...) list: safe on every SQLite build and PostgreSQL
 OnConflict = Literal["error", "ignore", "update"]
 COPY_THRESHOLD = 50  # rows from which PostgreSQL gets them by COPY rather than INSERT
+MAX_ROW_ID = 2**31 - 1  # internal ids are INTEGER columns: 32-bit on PostgreSQL
 
 
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:

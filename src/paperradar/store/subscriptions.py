@@ -6,6 +6,14 @@ the query), each ``daily`` or ``weekly``, to one email address. Unsubscribing ke
 (``unsubscribed_at``) so that an unsubscribe link keeps naming it and "subscribe again" is one
 click; subscribing to the same thing again revives it.
 
+**Confirmation (double opt-in).** A subscription is sent only once its address is confirmed
+(``confirmed_at``). Who may skip the confirmation is the service's rule
+(:mod:`paperradar.services.digests`); here a subscription is stored confirmed or ``pending``, a
+pending one is confirmed by :func:`confirm`, and the confirmation emails sent are logged
+(``digest_confirmations``) so that the service can limit them per address and per user across
+processes and restarts. A subscription that moves to another address, or comes back after an
+unsubscribe, without being confirmed again is pending again.
+
 The send log (``digest_sends``) has one row per subscription and period key (``2026-06-12``,
 ``2026-W24``). Its status moves ``sending`` → ``sent`` (or ``failed``, retried by later runs up
 to :data:`MAX_ATTEMPTS`), or straight to ``empty`` when the digest had no papers. Every move is
@@ -23,7 +31,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from paperradar.store import schema as t
@@ -44,13 +52,19 @@ KIND_HELP = {
 }
 MAX_ATTEMPTS = 5  # a digest that failed this often is given up (e.g. a mailbox that does not exist)
 _NOT_IN_ADDRESS = r"@\s<>\"(),;:\x00-\x1f\x7f-\x9f"  # nor any control character
-_EMAIL = re.compile(rf"^[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}]+\.[^{_NOT_IN_ADDRESS}]+$")
+EMAIL_PATTERN = rf"^[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}]+\.[^{_NOT_IN_ADDRESS}]+$"  # what is stored
+_EMAIL = re.compile(EMAIL_PATTERN)
 
 Status = Literal["sending", "sent", "failed", "empty"]
+State = Literal["active", "pending", "unsubscribed"]
 
 
 class SubscriptionError(ValueError):
     """A subscription that cannot be made, with the reason for the user."""
+
+
+class UnknownAuthor(SubscriptionError):
+    """The author a subscription names is not in the store."""
 
 
 @dataclass(frozen=True)
@@ -63,10 +77,22 @@ class Subscription:
     period: str
     created_at: dt.datetime
     unsubscribed_at: dt.datetime | None
+    confirmed_at: dt.datetime | None = None  # None: its address has not been confirmed (not sent)
 
     @property
     def active(self) -> bool:
         return self.unsubscribed_at is None
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @property
+    def state(self) -> State:
+        """``active`` (sent), ``pending`` (awaiting its address's confirmation) or ``unsubscribed``."""
+        if not self.active:
+            return "unsubscribed"
+        return "active" if self.confirmed else "pending"
 
     def describe(self, author_name: str | None = None) -> str:
         """``weekly: new papers by Ada Lovelace``, for lists and subjects."""
@@ -89,7 +115,17 @@ def _aware(when: dt.datetime | None) -> dt.datetime | None:
 
 
 _S = t.subscriptions.c
-_COLUMNS = (_S.id, _S.owner, _S.email, _S.kind, _S.target, _S.period, _S.created_at, _S.unsubscribed_at)
+_COLUMNS = (
+    _S.id,
+    _S.owner,
+    _S.email,
+    _S.kind,
+    _S.target,
+    _S.period,
+    _S.created_at,
+    _S.unsubscribed_at,
+    _S.confirmed_at,
+)
 
 
 def _row(row: object) -> Subscription:
@@ -103,6 +139,7 @@ def _row(row: object) -> Subscription:
         sub.period,
         _aware(sub.created_at) or sub.created_at,
         _aware(sub.unsubscribed_at),
+        _aware(sub.confirmed_at),
     )
 
 
@@ -119,9 +156,20 @@ def descriptions(conn: Connection, found: list[Subscription]) -> dict[int, str]:
     }
 
 
+def _storable(value: str, what: str) -> str:
+    """``value``, unless it holds what no store can keep: NUL, or an unpaired surrogate."""
+    if "\x00" in value:
+        raise SubscriptionError(f"{what} cannot hold NUL characters")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise SubscriptionError(f"{what} is not valid Unicode text") from None
+    return value
+
+
 def check_email(email: str) -> str:
     """The address, trimmed; :class:`SubscriptionError` unless it reads like you@example.org."""
-    email = email.strip()
+    email = _storable(email, "the email address").strip()
     if not _EMAIL.match(email) or len(email) > 320:
         raise SubscriptionError(f"{email!r} is not an email address like you@example.org")
     return email
@@ -136,7 +184,7 @@ def author_target(conn: Connection, target: str) -> str:
     for _ in range(10):  # merges chain; a cycle would be a bug elsewhere, so stop after a few hops
         row = conn.execute(select(a.id, a.merged_into).where(a.id == author_id)).first()
         if row is None:
-            raise SubscriptionError(f"there is no author {target} in the store")
+            raise UnknownAuthor(f"there is no author {target} in the store")
         if row.merged_into is None:
             return str(row.id)
         author_id = row.merged_into
@@ -147,7 +195,7 @@ def check(conn: Connection, kind: str, target: str, period: str | None) -> tuple
     """The (target, period) to store for this kind, or :class:`SubscriptionError` saying why not."""
     if kind not in KINDS:
         raise SubscriptionError(f"{kind!r} is not a digest kind; choose one of {', '.join(KINDS)}")
-    target = (target or "").strip()
+    target = _storable(target or "", "the target").strip()
     if period is not None and period not in PERIODS:
         raise SubscriptionError(f"{period!r} is not a period; choose daily or weekly")
     fixed = KIND_PERIOD.get(kind)
@@ -170,23 +218,45 @@ def check(conn: Connection, kind: str, target: str, period: str | None) -> tuple
 
 
 def subscribe(
-    conn: Connection, owner: str, email: str, kind: str, target: str = "", period: str | None = None
+    conn: Connection,
+    owner: str,
+    email: str,
+    kind: str,
+    target: str = "",
+    period: str | None = None,
+    *,
+    confirmed: bool = True,
 ) -> Subscription:
-    """Subscribe ``owner``; the same subscription again revives it (and takes the new address)."""
+    """Subscribe ``owner``; the same subscription again revives it (and takes the new address).
+    ``confirmed=False``: the address awaits its owner's confirmation, unless this subscription is
+    active and confirmed for that very address already."""
     if not owner:
         raise SubscriptionError("a subscription needs a user")
     email = check_email(email)
     target, chosen = check(conn, kind, target, period)
     what = and_(_S.owner == owner, _S.kind == kind, _S.target == target, _S.period == chosen)
+    now = _now()
     try:
         with conn.begin_nested():
             conn.execute(
                 insert(t.subscriptions).values(
-                    owner=owner, email=email, kind=kind, target=target, period=chosen, created_at=_now()
+                    owner=owner,
+                    email=email,
+                    kind=kind,
+                    target=target,
+                    period=chosen,
+                    created_at=now,
+                    confirmed_at=now if confirmed else None,
                 )
             )
     except IntegrityError:  # there already: revive it
-        conn.execute(update(t.subscriptions).where(what).values(email=email, unsubscribed_at=None))
+        old = _row(conn.execute(select(*_COLUMNS).where(what)).one())
+        kept = old.confirmed_at if old.state == "active" and old.email == email else None
+        conn.execute(
+            update(t.subscriptions)
+            .where(what)
+            .values(email=email, unsubscribed_at=None, confirmed_at=kept or (now if confirmed else None))
+        )
     return _row(conn.execute(select(*_COLUMNS).where(what)).one())
 
 
@@ -196,9 +266,15 @@ def get(conn: Connection, subscription_id: int) -> Subscription | None:
 
 
 def subscriptions(
-    conn: Connection, owner: str | None = None, *, active: bool | None = None, period: str | None = None
+    conn: Connection,
+    owner: str | None = None,
+    *,
+    active: bool | None = None,
+    period: str | None = None,
+    confirmed: bool | None = None,
 ) -> list[Subscription]:
-    """Subscriptions, oldest first: of one owner, only (in)active ones, of one period."""
+    """Subscriptions, oldest first: of one owner, only (in)active ones, of one period, only
+    (un)confirmed ones."""
     stmt = select(*_COLUMNS).order_by(_S.id)
     if owner is not None:
         stmt = stmt.where(_S.owner == owner)
@@ -206,6 +282,8 @@ def subscriptions(
         stmt = stmt.where(_S.unsubscribed_at.is_(None) if active else _S.unsubscribed_at.is_not(None))
     if period is not None:
         stmt = stmt.where(_S.period == period)
+    if confirmed is not None:
+        stmt = stmt.where(_S.confirmed_at.is_not(None) if confirmed else _S.confirmed_at.is_(None))
     return [_row(r) for r in conn.execute(stmt)]
 
 
@@ -217,12 +295,64 @@ def unsubscribe(conn: Connection, subscription_id: int, owner: str | None = None
     return bool(conn.execute(stmt.values(unsubscribed_at=_now())).rowcount)
 
 
-def resubscribe(conn: Connection, subscription_id: int, owner: str | None = None) -> bool:
-    """Undo an unsubscribe; ``False`` when it was active already (or not theirs)."""
+def resubscribe(
+    conn: Connection, subscription_id: int, owner: str | None = None, *, confirmed: bool = True
+) -> bool:
+    """Undo an unsubscribe; ``False`` when it was active already (or not theirs).
+    ``confirmed=False``: it comes back pending, its address to be confirmed again; otherwise it
+    comes back confirmed."""
     stmt = update(t.subscriptions).where(_S.id == subscription_id, _S.unsubscribed_at.is_not(None))
     if owner is not None:
         stmt = stmt.where(_S.owner == owner)
-    return bool(conn.execute(stmt.values(unsubscribed_at=None)).rowcount)
+    again = func.coalesce(_S.confirmed_at, _now()) if confirmed else None
+    return bool(conn.execute(stmt.values(unsubscribed_at=None, confirmed_at=again)).rowcount)
+
+
+def confirm(conn: Connection, subscription_id: int) -> bool:
+    """Mark a pending subscription's address confirmed; ``False`` when it was not pending
+    (confirmed already, or unsubscribed meanwhile)."""
+    stmt = update(t.subscriptions).where(
+        _S.id == subscription_id, _S.confirmed_at.is_(None), _S.unsubscribed_at.is_(None)
+    )
+    return bool(conn.execute(stmt.values(confirmed_at=_now())).rowcount)
+
+
+# ------------------------------------------------------------------------------ confirmation emails
+_C = t.digest_confirmations.c
+_CONFIRMATIONS_LOCK = 0x7061_7065_7272_6164  # any fixed number: PostgreSQL's advisory lock for the log
+
+
+def lock_confirmations(conn: Connection) -> None:
+    """Serialise, until the transaction ends, the writers that count confirmation emails before
+    logging one, so two at once cannot both slip under a limit. SQLite's write transaction holds
+    the whole database already; on PostgreSQL this takes one advisory lock."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CONFIRMATIONS_LOCK})
+
+
+def confirmations_since(
+    conn: Connection, since: dt.datetime, *, address: str | None = None, owner: str | None = None
+) -> list[dt.datetime]:
+    """When the confirmation emails sent since ``since`` went out, oldest first: to one address
+    (whatever its case), or for one user's subscriptions."""
+    stmt = select(_C.sent_at).where(_C.sent_at > since).order_by(_C.sent_at)
+    if address is not None:
+        stmt = stmt.where(_C.address == address.strip().lower())
+    if owner is not None:
+        stmt = stmt.join(t.subscriptions, _S.id == _C.subscription_id).where(_S.owner == owner)
+    return [_aware(when) or when for when in conn.execute(stmt).scalars()]
+
+
+def log_confirmation(conn: Connection, sub: Subscription, when: dt.datetime | None = None) -> int:
+    """Count a confirmation email to the subscription's address; returns its log id."""
+    values = {"subscription_id": sub.id, "address": sub.email.strip().lower(), "sent_at": when or _now()}
+    inserted = conn.execute(insert(t.digest_confirmations).values(**values).returning(_C.id))
+    return int(inserted.scalar_one())
+
+
+def unlog_confirmation(conn: Connection, log_id: int) -> None:
+    """Forget a confirmation email that could not be sent after all: it does not count."""
+    conn.execute(delete(t.digest_confirmations).where(_C.id == log_id))
 
 
 # ------------------------------------------------------------------------------ the send log

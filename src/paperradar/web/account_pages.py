@@ -1,8 +1,10 @@
 """Signing in and out, and the admin page where users and organisations are managed.
 
-Failed sign-ins are rate-limited per address and name and per address; a wrong name and a
-wrong password get the same answer in the same time. The session cookie is HttpOnly and
-SameSite=Lax (Secure over HTTPS), and signing in gives the browser a fresh CSRF cookie.
+Sign-ins are rate-limited (see :mod:`paperradar.web.security`): failures per client and name,
+per client and per name, successes per client; a refused one is a 429 saying how long to wait,
+with Retry-After. A wrong name and a wrong password get the same answer in the same time. The
+session cookie is HttpOnly and SameSite=Lax (Secure over HTTPS), and signing in gives the
+browser a fresh CSRF cookie.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from paperradar.services.community import Accounts, Community
 from paperradar.services.errors import ServiceError
 from paperradar.store.accounts import MIN_PASSWORD, SESSION_DAYS
 from paperradar.web.routing import CheckedForm, SiteDep
-from paperradar.web.security import CSRF_COOKIE, SESSION_COOKIE, safe_next
+from paperradar.web.security import CSRF_COOKIE, SESSION_COOKIE, Wait, safe_next
 from paperradar.web.site import Site
 
 router = APIRouter(include_in_schema=False)
@@ -57,17 +59,15 @@ def login(request: Request, site: SiteDep, form: CheckedForm) -> Response:
     guard = site.security
     name, password = form.get("name", "").strip(), form.get("password", "")
     back = safe_next(form.get("next"))
-    address = request.client.host if request.client else "unknown"
-    pair = f"{address}|{name.casefold()}"
-    wait = max(guard.logins.retry_after(pair), guard.logins_per_address.retry_after(address))
-    if wait:
-        error = f"Too many failed sign-ins: try again in {wait} s."
-        return login_view(site, request, back, 429, name=name, error=error)
+    attempt = guard.begin_sign_in(guard.client(request), name)
+    if isinstance(attempt, Wait):
+        refused = login_view(site, request, back, 429, name=name, error=attempt.message)
+        refused.headers["Retry-After"] = str(attempt.seconds)
+        return refused
     token = Accounts(site.context).sign_in(name, password)
     if token is None:
-        guard.logins.hit(pair)
-        guard.logins_per_address.hit(address)
         return login_view(site, request, back, 401, name=name, error="Wrong name or password.")
+    attempt.succeeded()
     return signed_in(request, back, token)
 
 

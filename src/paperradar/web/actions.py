@@ -16,7 +16,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from paperradar.services.community import Community
 from paperradar.services.submissions import Mark, Submissions
-from paperradar.web.routing import CheckedForm, SiteDep
+from paperradar.web.limits import check_write
+from paperradar.web.routing import CheckedForm, SiteDep, refusals
 from paperradar.web.security import CSRF_HEADER, safe_next
 from paperradar.web.site import Site
 
@@ -26,11 +27,13 @@ router = APIRouter()
 def actor(
     site: Site, request: Request, doing: str = "upvote and save papers", counted: str = "votes and saves"
 ) -> str:
-    """The signed-in visitor, within the rate limit of what they do (``counted``)."""
+    """The signed-in visitor, within the rate limit of what they do (``counted``) and their
+    write budget (:mod:`paperradar.web.limits`)."""
     visitor = site.security.visitor(request)
     if visitor.name is None:
         raise HTTPException(401, f"sign in to {doing}")
     site.security.votes.check(visitor.name, counted)
+    check_write(request, visitor.name)
     return visitor.name
 
 
@@ -125,10 +128,13 @@ API_MARKS: list[tuple[Mark, str, tuple[str, str], tuple[str, str]]] = [
 def _add_api_routes() -> None:
     for what, tag, (put, put_doc), (delete, delete_doc) in API_MARKS:
         path = f"/api/v1/papers/{{ident:path}}/{what}"
-        router.put(path, tags=[tag], name=put, description=put_doc)(_api_endpoint(what, False))
-        router.api_route(path, methods=["DELETE"], tags=[tag], name=delete, description=delete_doc)(
-            _api_endpoint(what, True)
+        refused = refusals(401, 403, 404, 429, 503)
+        router.put(path, tags=[tag], name=put, description=put_doc, responses=refused)(
+            _api_endpoint(what, False)
         )
+        router.api_route(
+            path, methods=["DELETE"], tags=[tag], name=delete, description=delete_doc, responses=refused
+        )(_api_endpoint(what, True))
 
 
 _add_api_routes()

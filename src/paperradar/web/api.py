@@ -14,28 +14,29 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from paperradar.analysis.daily import Span, Window
-from paperradar.services.feed import Feed, organisation_data
+from paperradar.services.feed import Feed
 from paperradar.services.profiles import Profiles
 from paperradar.services.searching import Search
 from paperradar.services.submissions import Submissions
 from paperradar.web.actions import actor
-from paperradar.web.routing import SiteDep
+from paperradar.web.routing import FeedDay, IsoDateTime, Offset, PageNumber, RowId, SiteDep, Text, refusals
 from paperradar.web.security import CSRF_HEADER
 from paperradar.web.site import PER_PAGE, plain
 
 router = APIRouter(prefix="/api/v1")
+MAX_QUERY = 4000  # characters: up to 12 bytes each percent-encoded, within the HTTP server's request line
 
 
 class Submission(BaseModel):
-    id: str = Field(min_length=1, max_length=300, description="arXiv id or URL, DOI, or internal id")
+    id: Text = Field(min_length=1, max_length=300, description="arXiv id or URL, DOI, or internal id")
 
 
-@router.get("/daily/{day}", tags=["daily"])
+@router.get("/daily/{day}", tags=["daily"], responses=refusals())
 def api_daily(
     site: SiteDep,
-    day: dt.date,
+    day: FeedDay,
     span: Span = "day",
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
     limit: int = Query(PER_PAGE, ge=1, le=200),
 ) -> Any:
     """The papers of a day, or of the week ending on it, or of its month (Hugging Face features,
@@ -51,7 +52,7 @@ def api_daily(
     }
 
 
-@router.post("/submissions", tags=["daily"])
+@router.post("/submissions", tags=["daily"], responses=refusals(400, 401, 403, 404, 413, 429, 502, 503))
 def api_submit(request: Request, site: SiteDep, submission: Submission) -> Any:
     """Put a paper (arXiv id or URL, DOI or internal id) on today's feed as the signed-in user;
     a paper the corpus lacks is fetched from arXiv. The first submission of a paper counts.
@@ -62,20 +63,20 @@ def api_submit(request: Request, site: SiteDep, submission: Submission) -> Any:
 
 
 # ---------------------------------------------------------------------- authors
-@router.get("/authors/{author_id}", tags=["authors"])
-def api_author(site: SiteDep, author_id: int, page: int = Query(1, ge=1)) -> Any:
+@router.get("/authors/{author_id}", tags=["authors"], responses=refusals(404))
+def api_author(site: SiteDep, author_id: RowId, page: PageNumber = 1) -> Any:
     """An author's profile: every figure with its provenance, and one page of paper cards."""
     return JSONResponse(plain(Profiles(site.context).profile(author_id, page).as_dict()))
 
 
-@router.get("/authors", tags=["authors"])
+@router.get("/authors", tags=["authors"], responses=refusals())
 def api_find_authors(site: SiteDep, q: str = Query(..., min_length=1, max_length=200)) -> Any:
     """Authors a name may mean (case, accents, initials and "Last, First" forgiven)."""
     return {"query": q, "matches": plain(Profiles(site.context).find(q))}
 
 
-@router.get("/authors/{author_id}/similar", tags=["authors"])
-def api_similar_authors(site: SiteDep, author_id: int) -> Any:
+@router.get("/authors/{author_id}/similar", tags=["authors"], responses=refusals(404, 409))
+def api_similar_authors(site: SiteDep, author_id: RowId) -> Any:
     """Authors whose papers are closest in meaning to this author's (stored embeddings)."""
     Profiles(site.context).profile(author_id)  # 404 for an unknown author
     found = Search(site.context).similar_to(author_id)
@@ -85,17 +86,17 @@ def api_similar_authors(site: SiteDep, author_id: int) -> Any:
 
 
 # ---------------------------------------------------------------------- papers and search
-@router.get("/papers/{ident:path}", tags=["papers"])
+@router.get("/papers/{ident:work}", tags=["papers"], responses=refusals(404))
 def api_paper(site: SiteDep, ident: str) -> Any:
     """Everything every source said about one work (arXiv id, DOI or internal id)."""
     return JSONResponse(plain(Profiles(site.context).work_detail(ident)))
 
 
-@router.get("/search", tags=["search"])
+@router.get("/search", tags=["search"], responses=refusals())
 def api_search(
     site: SiteDep,
-    q: str = Query(..., min_length=1, max_length=20_000),
-    offset: int = Query(0, ge=0),
+    q: str = Query(..., min_length=1, max_length=MAX_QUERY),
+    offset: Offset = 0,
     limit: int = Query(20, ge=1, le=200),
 ) -> Any:
     """Keyword + meaning (hybrid) search with the filters au: ti: cat: year: has:code.
@@ -103,7 +104,8 @@ def api_search(
     Pages (``offset``, ``limit``) through the top 200 results; ``total`` counts those, and
     ``facets`` counts them by primary category, year and code (``complete`` is false when
     there were more than 200). A facet value's ``term`` is the filter that selects it, to add
-    to the query. Queries over 2,000 characters are cut, with a note saying so."""
+    to the query. Queries over 2,000 characters are cut, with a note saying so; over 4,000 are
+    refused (422), so that the URL stays within what the HTTP server reads."""
     page = Search(site.context).page(q, offset, limit)
     return {
         "query": q,
@@ -117,9 +119,9 @@ def api_search(
 
 
 # ---------------------------------------------------------------------- trending and organisations
-@router.get("/trending", tags=["daily"])
+@router.get("/trending", tags=["daily"], responses=refusals())
 def api_trending(
-    site: SiteDep, window: Window = "day", at: dt.datetime | None = None, limit: int = Query(30, ge=1, le=200)
+    site: SiteDep, window: Window = "day", at: IsoDateTime | None = None, limit: int = Query(30, ge=1, le=200)
 ) -> Any:
     """Papers by upvotes fading with a 24-hour half-life, over the votes of the window."""
     now = at if at and at.tzinfo else (at.replace(tzinfo=dt.UTC) if at else dt.datetime.now(dt.UTC))
@@ -139,7 +141,10 @@ def api_trending(
     }
 
 
-@router.get("/orgs/{handle}", tags=["organisations"])
-def api_organisation(site: SiteDep, handle: str) -> Any:
-    """An organisation: its members and papers (listed by Hugging Face or tagged by members)."""
-    return plain(organisation_data(Feed(site.context).organisation(handle)))
+@router.get("/orgs/{handle}", tags=["organisations"], responses=refusals(404))
+def api_organisation(request: Request, site: SiteDep, handle: str) -> Any:
+    """An organisation: its papers (listed by Hugging Face or tagged by members) and how many
+    members it has; who they are (``members``, and who tagged each paper) only for its members
+    and admins, ``null`` for everyone else."""
+    visitor = site.security.visitor(request)
+    return plain(Feed(site.context).organisation_for(handle, visitor.name, visitor.is_admin).as_dict())

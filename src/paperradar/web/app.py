@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
@@ -26,9 +26,12 @@ from paperradar.web import (
     feed_pages,
     hardening,
     library_pages,
+    limits,
+    methods,
     pages,
     recommend_pages,
 )
+from paperradar.web.routing import inputs_are_text
 from paperradar.web.security import Security
 from paperradar.web.site import HERE, Site
 
@@ -37,16 +40,25 @@ def create_app(db: str | Engine | None = None, *, local: bool = True) -> FastAPI
     """The app over one store. ``local``: it listens on a loopback address only, so with no
     accounts in the store it acts as the one local user (see :mod:`paperradar.web.security`).
     The config file is read once, at the first fetch (see :mod:`paperradar.services.context`)."""
-    context = AppContext.open(db)
-    app = FastAPI(title="paperradar", version=__version__, docs_url=None, redoc_url=None)
+    context = AppContext.open(db, lock_timeout=limits.WRITE_WAIT)  # then 503, not a hang
+    app = FastAPI(
+        title="paperradar",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(inputs_are_text)],
+    )
     # What every route is handed (routing.SiteDep); the hardening finds it there too.
-    app.state.site = Site(context, Security(context.engine, local=local))
+    guard = Security(context.engine, local=local, trusted_proxies=lambda: context.config.trusted_proxies)
+    app.state.site = Site(context, guard)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(actions.router)
     app.include_router(account_pages.router)
     app.include_router(library_pages.router)
     app.include_router(recommend_pages.router)
     app.include_router(digest_pages.router)
+    limits.install(app)  # innermost: its refusals pass through the guard like any answer
+    methods.install(app)  # inside the guard, so its answers get the same headers
     hardening.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from paperradar.analysis.daily import Window
 from paperradar.services.feed import FORMATS, Feed, Format, Listing
-from paperradar.web.routing import SiteDep
+from paperradar.web.routing import FeedDay, RowId, SiteDep
 from paperradar.web.site import PER_PAGE
 
 router = APIRouter(include_in_schema=False)
@@ -29,7 +29,7 @@ def feed_response(request: Request, form: str, listing: Callable[[], Listing]) -
 
 
 @router.get("/daily/{day}/feed.{form}")
-def daily_feed(request: Request, site: SiteDep, day: dt.date, form: str) -> Response:
+def daily_feed(request: Request, site: SiteDep, day: FeedDay, form: str) -> Response:
     return feed_response(request, form, lambda: Feed(site.context).daily_listing(day))
 
 
@@ -40,7 +40,7 @@ def trending_feed(request: Request, site: SiteDep, form: str, window: Window = "
 
 
 @router.get("/authors/{author_id}/feed.{form}")
-def author_feed(request: Request, site: SiteDep, author_id: int, form: str) -> Response:
+def author_feed(request: Request, site: SiteDep, author_id: RowId, form: str) -> Response:
     return feed_response(request, form, lambda: Feed(site.context).author_listing(author_id))
 
 

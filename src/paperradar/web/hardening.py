@@ -83,8 +83,10 @@ def http_error(request: Request, exc: HTTPException) -> Response:
 
 
 def refused(request: Request, exc: ServiceError) -> Response:
-    """A service's refusal (not found, upstream down, bad request) with its own message."""
-    return error(request, exc.status, str(exc))
+    """A service's refusal (not found, upstream down, bad request, store busy) with its own
+    message, and when to try again if the service said (Retry-After)."""
+    retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+    return error(request, exc.status, str(exc), retry)
 
 
 def invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -18,11 +18,11 @@ from pydantic import BaseModel, Field
 
 from paperradar.services.library import Change, ExportFormat, Library, Shelf
 from paperradar.store.library import LibraryError
-from paperradar.web.routing import CheckedForm, SiteDep, Uploads
+from paperradar.web.limits import check_import, check_write
+from paperradar.web.routing import CheckedForm, SiteDep, Uploads, refusals
 from paperradar.web.security import CSRF_HEADER, safe_next
 from paperradar.web.site import Site, plain
 
-MAX_UPLOAD = 20 * 1024 * 1024  # a 20 MB .bib holds ~50k entries
 EXPORTS: dict[str, tuple[ExportFormat, str]] = {  # the file's extension: its format and media type
     "bib": ("bibtex", "application/x-bibtex"),
     "jsonl": ("jsonl", "application/jsonl"),
@@ -68,7 +68,7 @@ def apply(site: Site, user: str, ident: str, change: LibraryChange) -> dict[str,
 
 
 # -------------------------------------------------------------------- API
-@router.get("/api/v1/library", tags=["library"])
+@router.get("/api/v1/library", tags=["library"], responses=refusals(401))
 def api_library(
     request: Request, site: SiteDep, tag: str | None = None, unread: bool = False
 ) -> dict[str, Any]:
@@ -83,12 +83,15 @@ def api_library(
     }
 
 
-@router.patch("/api/v1/library/{ident:path}", tags=["library"])
+@router.patch(
+    "/api/v1/library/{ident:path}", tags=["library"], responses=refusals(400, 401, 403, 404, 413, 429, 503)
+)
 def api_change(request: Request, site: SiteDep, ident: str, change: LibraryChange) -> dict[str, Any]:
     """Tag, untag, note or mark read one paper (saving it if needed). Needs ``X-CSRF-Token``."""
     site.security.check_csrf(request, request.headers.get(CSRF_HEADER))
     user = owner(site, request)
     site.security.votes.check(user, "library changes")
+    check_write(request, user, len(change.add_tags) + len(change.remove_tags))
     return apply(site, user, ident, change)
 
 
@@ -121,6 +124,7 @@ def edit_form(request: Request, site: SiteDep, form: CheckedForm, ident: str) ->
         note=form.get("note"),
         read={"1": True, "0": False}.get(form.get("read", "")),
     )
+    check_write(request, user, len(change.add_tags) + len(change.remove_tags))
     apply(site, user, ident, change)
     return RedirectResponse(back, 303)
 
@@ -131,9 +135,8 @@ def import_form(request: Request, site: SiteDep, _csrf: CheckedForm, files: Uplo
     upload = files.get("file")
     if upload is None or not upload.filename:
         raise HTTPException(400, "choose a BibTeX (.bib) or CSL-JSON (.json) file to import")
-    data = upload.file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise HTTPException(413, f"the file is over {MAX_UPLOAD // 2**20} MB")
+    check_import(request, user)
+    data = upload.file.read()  # within the upload limit of the whole body (web.limits)
     report = Library(site.context).import_upload(user, upload.filename, data)
     filename = PurePath(upload.filename).name
     return site.page(request, "library_import.html", report=report, filename=filename)

@@ -23,7 +23,7 @@ from paperradar.services.profiles import Profiles
 from paperradar.services.searching import Search
 from paperradar.services.submissions import Submissions
 from paperradar.web.actions import actor
-from paperradar.web.routing import CheckedForm, SiteDep
+from paperradar.web.routing import CheckedForm, FeedDay, PageNumber, RowId, SiteDep
 from paperradar.web.site import PER_PAGE, Site
 
 router = APIRouter(include_in_schema=False)
@@ -56,7 +56,7 @@ def home(request: Request, site: SiteDep) -> HTMLResponse:
 
 
 @router.get("/daily/{day}", response_class=HTMLResponse)
-def daily_page(request: Request, site: SiteDep, day: dt.date, span: Span = "day") -> HTMLResponse:
+def daily_page(request: Request, site: SiteDep, day: FeedDay, span: Span = "day") -> HTMLResponse:
     return daily_view(site, request, day, span, home=False)
 
 
@@ -86,7 +86,7 @@ def authors_page(
 
 @router.get("/authors/{author_id}", response_class=HTMLResponse)
 def author_page(
-    request: Request, site: SiteDep, author_id: int, page_number: int = Query(1, ge=1, alias="page")
+    request: Request, site: SiteDep, author_id: RowId, page_number: PageNumber = 1
 ) -> HTMLResponse:
     profile = Profiles(site.context).profile(author_id, page_number)
     marks = site.marks_of(request, [w.card.work_id for w in profile.works])
@@ -103,7 +103,7 @@ def author_page(
 
 
 @router.get("/authors/{author_id}/similar", response_class=HTMLResponse)
-def similar_page(request: Request, site: SiteDep, author_id: int) -> HTMLResponse:
+def similar_page(request: Request, site: SiteDep, author_id: RowId) -> HTMLResponse:
     """Kept off the profile itself (a vector search costs more than the rest of the page):
     the profile's script inlines this list, and without script it is a link away."""
     profile = Profiles(site.context).profile(author_id)
@@ -151,7 +151,7 @@ def search_page(
 
 
 # ---------------------------------------------------------------------- papers
-@router.get("/papers/{ident:path}", response_class=HTMLResponse)
+@router.get("/papers/{ident:work}", response_class=HTMLResponse)
 def paper_page(request: Request, site: SiteDep, ident: str) -> HTMLResponse:
     paper = Profiles(site.context).paper(ident, site.security.visitor(request).name)
     return site.page(
@@ -180,7 +180,9 @@ def trending_page(request: Request, site: SiteDep, window: Window = "week") -> H
 
 @router.get("/orgs/{handle}", response_class=HTMLResponse)
 def organisation_html(request: Request, site: SiteDep, handle: str) -> HTMLResponse:
-    return site.page(request, "org.html", org=Feed(site.context).organisation(handle))
+    visitor = site.security.visitor(request)
+    shown = Feed(site.context).organisation_for(handle, visitor.name, visitor.is_admin)
+    return site.page(request, "org.html", org=shown.page, shown=shown)
 
 
 @router.get("/metrics", response_class=HTMLResponse)

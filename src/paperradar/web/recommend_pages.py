@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperradar.services.recommending import Radar, explained, overview
-from paperradar.web.routing import SiteDep
+from paperradar.web.routing import SiteDep, refusals
 from paperradar.web.site import plain
 
 LIMIT = 20
@@ -22,7 +22,7 @@ LIMIT = 20
 router = APIRouter()
 
 
-@router.get("/api/v1/recommendations", tags=["library"])
+@router.get("/api/v1/recommendations", tags=["library"], responses=refusals(401))
 def api_recommendations(
     request: Request, site: SiteDep, limit: int = Query(LIMIT, ge=1, le=200)
 ) -> dict[str, Any]:
