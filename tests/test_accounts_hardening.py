@@ -204,3 +204,22 @@ def test_a_new_sqlite_store_and_its_index_folder_are_private(tmp_path: Path, usu
         assert mode(Path(f"{db}.index") / "lexical") == 0o700
     finally:
         engine.dispose()
+
+
+def test_the_signing_key_may_come_from_the_environment_and_then_is_not_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = open_store(str(tmp_path / "store.db"))
+    monkeypatch.setenv(accounts.ENV_SECRET, "a key kept in the service's environment")
+    with TestClient(create_app(engine, local=True), base_url="http://127.0.0.1:8000") as client:
+        token = csrf_of(client.get("/").text)
+        saved = client.post("/papers/0704.0001/save", data={"csrf": token}, follow_redirects=False)
+        assert saved.status_code == 404  # past the CSRF check (made and checked with that key): no such paper
+    with engine.connect() as conn:
+        stored = conn.execute(select(t.settings.c.value).where(t.settings.c.key == "signing-key")).all()
+    assert stored == []
+    with writing(engine) as conn:
+        from_env = accounts.secret(conn)
+        monkeypatch.delenv(accounts.ENV_SECRET)
+        assert accounts.secret(conn) != from_env  # without it, a key of the store's own is made
+    engine.dispose()

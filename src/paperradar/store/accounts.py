@@ -295,8 +295,15 @@ def end_expired_sessions(conn: Connection) -> int:
 
 
 # ------------------------------------------------------------------------------ the app's secret
+ENV_SECRET = "PAPERRADAR_SECRET_KEY"  # the signing key from the environment rather than the store
+
+
 def secret(conn: Connection, key: str = "signing-key") -> bytes:
-    """A random key made on first use and kept in the store (shared by every worker process)."""
+    """The app's signing key (CSRF tokens, unsubscribe and confirmation links): from
+    ``$PAPERRADAR_SECRET_KEY`` when set — then the store never holds one — else a random key made
+    on first use and kept in the store (shared by every worker process)."""
+    if key == "signing-key" and (given := os.environ.get(ENV_SECRET, "").strip()):
+        return hashlib.sha256(given.encode()).digest()
     found = conn.execute(select(t.settings.c.value).where(t.settings.c.key == key)).scalar()
     if found is None:
         try:
