@@ -90,13 +90,22 @@ def import_command(
     workers: Workers = None,
     cites: Cites = None,
     as_of_text: AsOf = None,
+    wait: Annotated[
+        bool,
+        switch(
+            "--wait/--no-wait",
+            "While another import runs into the same store, wait for it to finish, or (--no-wait) "
+            "exit at once with status 1.",
+        ),
+    ] = True,
 ) -> None:
     """Import files in any supported format; re-running is safe and an interrupted import resumes.
 
     Bad records are quarantined with their line or record number and the reason; every good
     record of the same file is kept. The exit status is non-zero only when nothing could be read
-    (every file unreadable, or every record quarantined). paperradar's own recorded answers (its
-    HTTP cache files) import as they are, dated by when they were retrieved.
+    (every file unreadable, or every record quarantined), or when another import was running
+    into the store and --no-wait was given. paperradar's own recorded answers (its HTTP cache
+    files) import as they are, dated by when they were retrieved.
 
     Example: [cyan]paperradar import arxiv-metadata-oai-snapshot.json.gz daily_papers.json refs.bib[/]
 
@@ -106,7 +115,7 @@ def import_command(
     as_of = _as_of(as_of_text)
     _check_cites(cites)
     options = {"format_name": format_name, "batch_size": batch_size, "workers": workers, "cites": cites}
-    report = _import(context_of(ctx), paths, as_json, as_of=as_of, **options)
+    report = _import(context_of(ctx), paths, as_json, as_of=as_of, wait=wait, **options)
     if not report.read_anything:
         raise typer.Exit(1)
 
@@ -141,7 +150,7 @@ def _check_cites(cites: str | None) -> None:
 def _import(context: AppContext, paths: list[Path], as_json: bool = False, **options: Any) -> ImportReport:
     """Import ``paths`` (``options``: those of :meth:`Importer.run`) under the progress bar, each
     file's line as it ends, then the totals (or, ``as_json``, the per-file results as JSON)."""
-    with misused(NothingToImport), ImportView(quiet=as_json) as view:
+    with refused(), misused(NothingToImport), ImportView(quiet=as_json) as view:
         report = Importer(context, view.watch).run(paths, **options)
     if as_json:
         print_json([_file_json(result) for result in report.files])
@@ -166,7 +175,9 @@ class ImportView:
             disable=quiet,
         )
         self._task = TaskID(0)
-        self.watch = ImportWatch(started=self._started, progress=self._progress, finished=self._finished)
+        self.watch = ImportWatch(
+            waiting=self._waiting, started=self._started, progress=self._progress, finished=self._finished
+        )
 
     def __enter__(self) -> ImportView:
         return self
@@ -174,6 +185,9 @@ class ImportView:
     def __exit__(self, *_exc: object) -> None:
         if self.progress.live.is_started:
             self.progress.stop()
+
+    def _waiting(self, message: str) -> None:
+        err.print(f"[yellow]{escape(message)}[/]")  # on stderr, as the bar: --json output stays clean
 
     def _started(self, path: Path, size: int | None) -> None:
         self.progress.start()  # at the first file (again at the others: a no-op)

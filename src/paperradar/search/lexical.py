@@ -147,6 +147,16 @@ class LexicalIndex:
     def follow(self, engine: Engine) -> Follower:
         return Follower(self, engine)
 
+    def try_follow(self, engine: Engine) -> Follower | None:
+        """A :class:`Follower`, or None while another process holds the index's one writer (an
+        import, ``paperradar index``, an enrichment): that one brings the index up to date."""
+        try:
+            return self.follow(engine)
+        except ValueError as exc:  # tantivy: "Failed to acquire Lockfile: LockBusy"
+            if "LockBusy" in str(exc):
+                return None
+            raise
+
     def catch_up(self, engine: Engine) -> int:
         """Index every work changed since the last catch-up; returns how many were (re)indexed.
 
@@ -155,13 +165,8 @@ class LexicalIndex:
         """
         if store_revision(engine) <= self.state().revision:
             return 0
-        try:
-            follower = self.follow(engine)
-        except ValueError as exc:  # tantivy: "Failed to acquire Lockfile: LockBusy"
-            if "LockBusy" in str(exc):
-                return 0
-            raise
-        return follower.close()
+        follower = self.try_follow(engine)
+        return follower.close() if follower is not None else 0
 
     def rebuild(self, engine: Engine) -> int:
         self._wipe()

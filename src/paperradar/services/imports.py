@@ -5,13 +5,18 @@ An import reads files and folders (recursively) in any supported format, one aft
 with the keyword index following every committed batch; a file that cannot be read is a result
 like the others (with its reason), so one bad file does not stop the rest. How it goes is told
 through plain callables (:class:`ImportWatch`); what it did is an :class:`ImportReport`.
+
+One import runs into a store at a time (:mod:`paperradar.store.locks`): a second one waits for
+the first to end, saying so, or is refused with :class:`ImportRunning`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,10 +28,20 @@ from paperradar.services.context import AppContext
 from paperradar.services.errors import ServiceError
 from paperradar.store import queries
 from paperradar.store.database import describe, is_demo_store, mark_demo_store
+from paperradar.store.locks import import_lock
 
 
 class NothingToImport(ServiceError):
     """The paths named no file."""
+
+
+class ImportRunning(ServiceError):
+    """Another import is running into the same store, and this one was told not to wait."""
+
+    status = 409
+
+
+LOCK_POLL = 0.5  # seconds between two tries at the import lock of a store another import holds
 
 
 class NotADemo(ServiceError):
@@ -39,9 +54,11 @@ def _ignore(*_args: object) -> None:
 
 @dataclass(frozen=True)
 class ImportWatch:
-    """What an import tells as it goes: a file starts (with its size, if it exists), its progress
-    after each batch (path, bytes done, bytes in all, records), its result when it ends."""
+    """What an import tells as it goes: that it waits for another import into the same store
+    (a sentence saying which), a file starts (with its size, if it exists), its progress after
+    each batch (path, bytes done, bytes in all, records), its result when it ends."""
 
+    waiting: Callable[[str], None] = _ignore
     started: Callable[[Path, int | None], None] = _ignore
     progress: ProgressCallback = _ignore
     finished: Callable[[FileResult], None] = _ignore
@@ -88,19 +105,54 @@ class Importer:
         workers: int | None = None,
         as_of: dt.datetime | None = None,
         cites: str | None = None,
+        wait: bool = True,
     ) -> ImportReport:
         """Import every file of ``paths`` (folders recursively), detected or as ``format_name``.
 
         ``batch_size`` records commit together with their checkpoint; ``workers`` parse a big
         JSON-lines file beside the writer; ``as_of`` dates the statements of records that do not
-        say; ``cites`` names the paper of Semantic Scholar references or citations pages.
+        say; ``cites`` names the paper of Semantic Scholar references or citations pages. While
+        another import runs into the store, this one waits for it, or with ``wait=False``
+        raises :class:`ImportRunning`.
         """
         paths = list(paths)
         files = list(expand(paths))
         if not files:
             raise NothingToImport(f"nothing to import: {', '.join(map(str, paths))} not found or empty")
+        with self._alone(wait):
+            return ImportReport(self._files(files, format_name, batch_size, workers, as_of, cites))
+
+    @contextmanager
+    def _alone(self, wait: bool) -> Iterator[None]:
+        """Hold the store's import lock for the block, waiting for another import to end (in
+        short sleeps, so Ctrl-C stops the wait) or refusing at once when not to ``wait``."""
+        lock = import_lock(self.context.engine)
+        try:
+            if not lock.try_acquire():
+                holder = lock.holder()
+                running = "another import is running into this store" + (f" ({holder})" if holder else "")
+                if not wait:
+                    raise ImportRunning(f"{running}; run this import again when it has finished")
+                self.watch.waiting(f"{running}; waiting for it to finish… (Ctrl-C to stop waiting)")
+                while not lock.try_acquire():
+                    time.sleep(LOCK_POLL)
+            yield
+        finally:
+            lock.release()
+
+    def _files(
+        self,
+        files: list[Path],
+        format_name: str | None,
+        batch_size: int,
+        workers: int | None,
+        as_of: dt.datetime | None,
+        cites: str | None,
+    ) -> list[FileResult]:
+        """Import ``files`` one by one, the keyword index following the batches they commit."""
         engine, results = self.context.engine, []
-        follower = self.context.lexical.follow(engine)
+        lexical = self.context.lexical
+        follower = lexical.try_follow(engine)  # None: another command is writing the keyword index
         try:
             for path in files:
                 self.watch.started(path, path.stat().st_size if path.exists() else None)
@@ -110,7 +162,7 @@ class Importer:
                     format_name,
                     progress=self.watch.progress,
                     batch_size=batch_size,
-                    after_batch=follower.step,
+                    after_batch=follower.step if follower is not None else None,
                     workers=workers,
                     as_of=as_of,
                     cites=cites,
@@ -118,8 +170,11 @@ class Importer:
                 results.append(result)
                 self.watch.finished(result)
         finally:
-            follower.close()
-        return ImportReport(results)
+            if follower is not None:
+                follower.close()
+        if follower is None:  # the index's writer brings it up to date; so does this, if free by now
+            lexical.catch_up(engine)
+        return results
 
     def mark_demo(self) -> None:
         """Flag the store as a disposable demo, which :func:`clear_demo` may later wipe."""

@@ -10,9 +10,13 @@ work exactly as with the plain parser.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -42,7 +46,9 @@ def parse_in_workers(fmt: Format, path: Path, start: int, workers: int) -> Itera
 
     At most :data:`IN_FLIGHT` chunks per worker are read ahead, so memory stays flat on any file
     size. Workers are spawned, not forked: the importing process runs threads (the keyword
-    indexer), and they import ``__main__``, which must therefore be import-safe.
+    indexer), and they import ``__main__``, which must therefore be import-safe. They die with
+    the importing process, however it ends (:func:`_start_worker`); the pool submits, and so
+    starts them, from the thread iterating these items, which outlives it.
     """
     if fmt.parse_line is None:
         raise ValueError(f"{fmt.name} is not a line-oriented format")
@@ -57,7 +63,9 @@ def parse_in_workers(fmt: Format, path: Path, start: int, workers: int) -> Itera
             yield Item(location, position, source, record, problem)
 
     try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+        ) as pool:
             chunk: list[tuple[int, bytes]] = []
             for numbered in iter_lines(path, start):
                 chunk.append(numbered)
@@ -78,13 +86,29 @@ def parse_in_workers(fmt: Format, path: Path, start: int, workers: int) -> Itera
         ) from exc
 
 
-def _start_worker() -> None:
+PR_SET_PDEATHSIG = 1  # linux/prctl.h: the signal a process gets when its parent thread ends
+
+
+def _start_worker(parent: int) -> None:
+    """Set up a worker of the importing process ``parent``, which passes its own pid: a worker
+    must not outlive it, however it ends (SIGKILL included), or it would wait for work forever.
+
+    On Linux the kernel kills the worker with its parent (``PR_SET_PDEATHSIG``); elsewhere, and
+    as a fallback, a thread watches for the parent to change. Either only holds from the moment
+    it is set up, and a worker takes a while to start (it imports ``__main__``): a parent gone
+    by then is seen at once, since the worker's parent is no longer the pid it was given.
+    """
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):  # no prctl in this libc: the thread does it
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before: this worker belongs to no one
+        os._exit(1)
     gc.set_threshold(200_000, 50, 1000)  # as ingest does: records hold no cycles
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
 
 def _exit_with_parent(parent: int) -> None:
-    """A killed import (SIGKILL included) must not leave its workers behind, waiting for work."""
+    """Exit as soon as the parent is gone (its orphans are handed to another process)."""
     while os.getppid() == parent:
         time.sleep(0.5)
     os._exit(1)
