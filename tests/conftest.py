@@ -21,6 +21,8 @@ from sqlalchemy import Engine, create_engine, text
 
 from paperradar.store.database import normalise_url, open_store
 
+pytest_plugins = ["tests.browsing"]  # the browser fixture of the browser tests
+
 FIXTURES = Path(__file__).parent / "fixtures"
 # Indexes of server databases go to a scratch folder, not the user's data folder.
 os.environ.setdefault("PAPERRADAR_INDEX_HOME", tempfile.mkdtemp(prefix="paperradar-indexes-"))

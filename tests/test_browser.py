@@ -9,37 +9,22 @@ these tests fail, so a CI run cannot pass them by skipping.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from typer.testing import CliRunner
 
 from paperradar.cli import app as cli
 from paperradar.store import accounts
 from paperradar.store.database import open_store, writing
+from tests.browsing import open_page, shot
 from tests.live import LiveServer
 
-CHROMIUM = os.environ.get("PAPERRADAR_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
 HOSTILE_TITLE = "<script>alert('x')</script> Attention at $2.2 \\times$"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: apt-get install chromium (see .ci/run)"
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update"],
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -68,31 +53,8 @@ def site(corpus: Path) -> Iterator[LiveServer]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    opened = context.new_page()
-    problems: list[str] = []
-    opened.on("dialog", lambda d: problems.append(f"a dialog opened: {d.message}"))
-    opened.on("pageerror", lambda e: problems.append(f"script error: {e}"))
-    opened.on(
-        "request",
-        lambda r: None if r.url.startswith(("http://127.0.0.1", "data:")) else problems.append(r.url),
-    )
-    yield opened
-    context.close()
-    assert not problems, problems  # no script ran from data, no error, nothing fetched off-site
-
-
-def shot(page: Page, name: str) -> Path:
-    """Save a full-page screenshot and check it is a page, not a blank: far more than a blank's bytes."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    target = SHOTS / f"{name}.png"
-    page.screenshot(path=str(target), full_page=True)
-    blank = page.context.new_page()
-    blank.set_viewport_size(page.viewport_size or {"width": 1200, "height": 900})
-    empty = len(blank.screenshot())
-    blank.close()
-    assert target.stat().st_size > 4 * empty, f"{name}.png looks blank"
-    return target
+    with open_page(browser, 1200) as opened:
+        yield opened
 
 
 def test_the_demo_opens_on_the_latest_day(page: Page, site: LiveServer) -> None:
