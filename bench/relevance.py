@@ -20,8 +20,13 @@ Each model embeds its own copy of the store (``models/<spec>/``: one vector per 
 store) with ``embed_pending``; the vectors and their timing are reused by later runs while the
 model name, the code in ``search/embed*.py`` and the corpus are unchanged (``--reembed``).
 
+``--topics`` measures typed search instead: 30 topic queries on the embedded demo corpus, judged
+by rules written from each topic, scored by precision@10 and nDCG@10 under the dense floor before
+issue 18, the default one and a grid of others (see "Topic queries on the demo corpus" below).
+
 Example::
 
+    python bench/relevance.py --topics              # typed search on the embedded demo (dense floors)
     python bench/relevance.py                       # the four default models (first run: embeds each)
     python bench/relevance.py --models int8/256     # one model
     python bench/relevance.py --reembed             # embed again (to time the models anew)
@@ -43,6 +48,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -433,7 +439,7 @@ def run_model(
             print("    WARNING: the vector index is not ready for this model; dense scores are lexical")
         for mode in ("semantic", "hybrid"):
             tick = progress.task(mode, len(truth.relevant))
-            run.scores[mode], seconds = evaluate(searcher, truth, mode, lambda tick=tick: tick(1))
+            run.scores[mode], seconds = evaluate(searcher, truth, mode, partial(tick, 1))
             line = f"    {mode:<8} nDCG@{NDCG_AT} {run.scores[mode].mean_ndcg:.4f}"
             line += f"  recall@{RECALL_AT} {run.scores[mode].mean_recall:.4f}  ({seconds:,.1f} s)"
             if run.scores[mode].fallbacks:
@@ -548,6 +554,314 @@ def save(path: Path, lexical: Scores, runs: list[ModelRun], truth: Truth, extra:
     path.write_text(json.dumps(out, indent=1))
 
 
+# =============================================================================================
+# Topic queries on the demo corpus: is every hit of a search on topic? (issue 18)
+#
+# The citation truth above judges related papers; a typed search needs another. Each topic below
+# is a query a reader of the demo corpus would type, with a judgement rule written from the topic
+# alone (not from any ranking): a work is on topic when its title + abstract match every pattern,
+# case-blind. The patterns name the topic's own terms *and* its usual synonyms and paraphrases,
+# so a work found by meaning alone is judged on what it is about, not on sharing the query's words.
+# Some queries are paraphrases on purpose (few or none of their words in the relevant works): they
+# are where meaning must help, and where too strict a floor would show up as a lower nDCG@10.
+
+SAMPLE = ROOT / "src" / "paperradar" / "data" / "sample"
+TOPIC_AT = 10
+
+
+@dataclass(frozen=True)
+class Topic:
+    query: str
+    patterns: tuple[str, ...]  # on topic: the title + abstract match every one (re, case-blind)
+
+
+TOPICS = (
+    # machine learning (Hugging Face daily papers, the seed listings, the S2 reference list)
+    Topic("speculative decoding", (r"speculative (decoding|sampling)|draft (model|tokens?)",)),
+    Topic(
+        "reinforcement learning from human feedback",
+        (
+            r"rlhf|human feedback|human preference|preference (optimi[sz]ation|learning|data)"
+            r"|reward model|\bdpo\b",
+        ),
+    ),
+    Topic(
+        "making neural networks smaller by removing weights",
+        (r"prun|sparsi|sparse (networks?|models?|training|subnetworks?)|lottery ticket|compress",),
+    ),
+    Topic(
+        "generative adversarial networks",
+        (r"adversarial networks?|\bgans?\b|generator and (a )?discriminator",),
+    ),
+    Topic(
+        "diffusion models for image generation",
+        (r"diffusion|denois|text-to-image|image (generation|synthesis)", r"image|video|generat|sampl"),
+    ),
+    Topic(
+        "language model agents that use tools",
+        (
+            r"\bagent|tool[- ]use|tool call|function call",
+            r"language model|\bllms?\b|\bgpt|reasoning|\btools?\b",
+        ),
+    ),
+    Topic(
+        "mathematical reasoning of language models",
+        (r"math|theorem|arithmetic|gsm8k", r"language model|\bllms?\b|\bgpt|reasoning|transformer"),
+    ),
+    Topic("retrieval augmented generation", (r"retriev|\brag\b",)),
+    Topic(
+        "learning rate of stochastic gradient descent",
+        (r"step[- ]?sizes?|learning rates?|stochastic gradient|\bsgd\b",),
+    ),
+    Topic("causal discovery from observational data", (r"causal",)),
+    Topic(
+        "vision language models",
+        (
+            r"vision[- ]language|multimodal|multi-modal|\bmllms?\b|\bvlms?\b|visual|image",
+            r"language|text|caption|\bllms?\b",
+        ),
+    ),
+    Topic("recommender systems", (r"recommend",)),
+    # physics (the first 200 lines of the arXiv snapshot, 2007)
+    Topic("galaxy formation", (r"galax|star formation",)),
+    Topic("dark energy", (r"dark (energy|matter)|cosmolog|cosmic acceleration|expansion of the universe",)),
+    Topic("quantum entanglement", (r"entangle|bell inequalit|teleport|nonclassical|qubit",)),
+    Topic("black holes", (r"black[- ]holes?",)),
+    Topic("neutrino oscillations", (r"neutrino",)),
+    Topic(
+        "pairs of photons produced in hadron collisions",
+        (r"diphoton|photon pairs?|prompt photons?|two photons",),
+    ),
+    Topic("exoplanets", (r"planet|hot jupiter|transiting",)),
+    Topic("turbulence in plasmas", (r"turbulen|magnetohydrodynamic|\bmhd\b|magneti[sz]ed plasma",)),
+    # software engineering (Dijkstra, Parnas and Sommerville; the arXiv "testing" query)
+    Topic("requirements engineering", (r"requirement",)),
+    Topic(
+        "information hiding and modular design",
+        (
+            r"information hiding|modul(e|es|ar|arity)|decomposition|interfaces?",
+            r"software|program|design|specification|information hiding|systems?\b",
+        ),
+    ),
+    Topic(
+        "proving programs correct",
+        (
+            r"correctness|proofs?|prove|verif|formal (methods?|specification)|predicate transformer|invariant"
+            r"|reasoning about programs|weakest precondition|assertions?",
+            r"program|software|algorithm|\bcode\b",
+        ),
+    ),
+    Topic(
+        "software testing",
+        (r"\btest", r"software|program|\bcode\b|bugs?\b|faults?\b|debug"),
+    ),
+    Topic(
+        "teaching computing science",
+        (r"teach|educat|curricul|students?", r"comput|program|software|engineering"),
+    ),
+    Topic(
+        "concurrent processes and synchronisation",
+        (
+            r"concurren|semaphore|mutual exclusion|synchroni[sz]|parallel process|deadlock"
+            r"|sequential processes|critical section|readers and writers",
+        ),
+    ),
+    # cancer biology (one author's 879 papers from Semantic Scholar)
+    Topic(
+        "PI3K inhibitors in breast cancer",
+        (r"pi3k|pik3ca|alpelisib|buparlisib|taselisib|phosphoinositide", r"breast"),
+    ),
+    Topic(
+        "tumour metabolism",
+        (r"metabol|glycoly|glucose|warburg|fatty acid|lipid", r"tumou?r|cancer|carcinoma|oncogen"),
+    ),
+    Topic("glioblastoma", (r"glioblastoma|glioma|brain tumou?r",)),
+    Topic("insulin signalling", (r"insulin",)),
+)
+
+
+def build_demo(workdir: Path, fresh: bool) -> Path:
+    """``paperradar demo --no-serve`` (with embeddings) into ``<workdir>/demo.db``, reused while the
+    sample and the embedding code are unchanged: embedding the demo takes about a minute."""
+    import subprocess
+
+    db, sidecar = workdir / "demo.db", workdir / "demo.json"
+    key = {
+        "sample": _inputs_key(sorted(p for p in SAMPLE.rglob("*") if p.is_file())),
+        "code": embedding_code(),
+    }
+    if not fresh and db.exists() and sidecar.exists() and json.loads(sidecar.read_text()) == key:
+        return db
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    print(f"  building the demo corpus with embeddings in {db} (about a minute)")
+    command = [sys.executable, "-m", "paperradar.cli", "demo", "--no-serve", "--path", str(db)]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    sidecar.write_text(json.dumps(key))
+    return db
+
+
+def topic_truth(engine: Any) -> dict[str, set[int]]:
+    """The works on each topic, by the topic's judgement rule."""
+    import re
+
+    from sqlalchemy import select
+
+    from paperradar.store import schema as t
+
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.works.c.id, t.works.c.title, t.works.c.abstract)).all()
+    texts = {work_id: f"{title or ''} {abstract or ''}".lower() for work_id, title, abstract in rows}
+    truth: dict[str, set[int]] = {}
+    for topic in TOPICS:
+        compiled = [re.compile(p, re.IGNORECASE) for p in topic.patterns]
+        truth[topic.query] = {w for w, text in texts.items() if all(c.search(text) for c in compiled)}
+        assert truth[topic.query], f"no work of the demo is on {topic.query!r}: fix its rule"
+    return truth
+
+
+@dataclass
+class TopicScores:
+    floor: Any
+    shown: list[int] = field(default_factory=list)  # results in the top 10, per query
+    on_topic: list[int] = field(default_factory=list)  # of which on topic
+    meaning_only: list[int] = field(default_factory=list)  # of which found by meaning alone
+    ndcg: list[float] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        """Precision@10 of what is shown: on-topic results over the results shown (at most 10);
+        a query that shows nothing counts 0."""
+        return float(np.mean([o / s if s else 0.0 for o, s in zip(self.on_topic, self.shown, strict=True)]))
+
+    @property
+    def p10(self) -> float:
+        """Precision@10 in the textbook sense: on-topic results in the top 10, over 10."""
+        return float(np.mean(self.on_topic)) / TOPIC_AT
+
+    @property
+    def off_topic(self) -> float:
+        return float(np.mean([s - o for s, o in zip(self.shown, self.on_topic, strict=True)]))
+
+
+def evaluate_topics(engine: Any, embedder: Any, truth: dict[str, set[int]], floor: Any) -> TopicScores:
+    """``Searcher.search(query, 10)`` (hybrid, as the CLI, the page and the API run it) per topic."""
+    from paperradar.search.hybrid import Searcher
+
+    searcher = Searcher(engine, embedder, floor)
+    scores = TopicScores(floor)
+    for topic in TOPICS:
+        hits = searcher.search(topic.query, TOPIC_AT).hits
+        relevant = truth[topic.query]
+        scores.shown.append(len(hits))
+        scores.on_topic.append(sum(h.work_id in relevant for h in hits))
+        scores.meaning_only.append(sum(h.lexical_rank is None for h in hits))
+        scores.ndcg.append(ndcg([h.work_id for h in hits], relevant, TOPIC_AT))
+    return scores
+
+
+BEFORE: dict[str, Any] = {"absolute": 0.2, "relative": 0.0, "margin": 0.0, "weight": 1.0}  # before issue 18
+
+
+def floors_to_try() -> list[Any]:
+    """The floor before issue 18 first, the default second, then a grid around them."""
+    from paperradar.search.hybrid import DenseFloor
+
+    grid = [DenseFloor(**BEFORE), DenseFloor()]
+    for absolute in (0.2, 0.3, 0.35, 0.36, 0.4):
+        for relative in (0.0, 0.6, 0.7, 0.8):
+            for margin in (0.0, 0.1, 0.15, 0.2):
+                for weight in (1.0, 0.5):
+                    grid.append(
+                        DenseFloor(absolute=absolute, relative=relative, margin=margin, weight=weight)
+                    )
+    return list(dict.fromkeys(grid))
+
+
+def describe_floor(floor: Any) -> str:
+    return (
+        f"absolute {floor.absolute:.2f} · relative {floor.relative:.2f} · margin {floor.margin:.2f}"
+        f" · weight {floor.weight:.1f}"
+    )
+
+
+def print_floors(runs: list[TopicScores]) -> None:
+    """The floor before, the default, the most precise floors that keep nDCG@10, the most precise."""
+    before, default = runs[0], runs[1]
+    print(
+        f"| dense floor | precision@{TOPIC_AT} of what is shown | P@{TOPIC_AT} | nDCG@{TOPIC_AT}"
+        f" | off topic in the top {TOPIC_AT} | shown | by meaning alone |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    best = sorted(runs, key=lambda r: (-r.precision, -float(np.mean(r.ndcg))))
+    kept = [r for r in best if np.mean(r.ndcg) >= np.mean(before.ndcg) - 1e-9]
+    listed = [before, default, *kept[:8], *best[:4]]
+    for run in [r for i, r in enumerate(listed) if r not in listed[:i]]:
+        tag = " **(before)**" if run is before else " **(default)**" if run is default else ""
+        tag += "" if run in kept else " (nDCG lower than before)"
+        print(
+            f"| {describe_floor(run.floor)}{tag} | {run.precision:.4f} | {run.p10:.4f}"
+            f" | {np.mean(run.ndcg):.4f} | {run.off_topic:.2f} | {np.mean(run.shown):.1f}"
+            f" | {np.mean(run.meaning_only):.1f} |"
+        )
+    print()
+
+
+def print_topics(truth: dict[str, set[int]], before: TopicScores, default: TopicScores) -> None:
+    print(f"| topic | on topic in the corpus | before: on topic / shown, nDCG@{TOPIC_AT} | default: same |")
+    print("|---|---|---|---|")
+    for i, topic in enumerate(TOPICS):
+        print(
+            f"| {topic.query} | {len(truth[topic.query])}"
+            f" | {before.on_topic[i]} / {before.shown[i]}, {before.ndcg[i]:.3f}"
+            f" | {default.on_topic[i]} / {default.shown[i]}, {default.ndcg[i]:.3f} |"
+        )
+    print()
+
+
+def run_topics(workdir: Path, fresh: bool) -> int:
+    """Precision@10 and nDCG@10 of typed searches on the embedded demo, for the dense floor
+    before issue 18, the default one and a grid of others."""
+    from functools import lru_cache
+
+    from paperradar.search.embeddings import Embedder
+    from paperradar.search.hybrid import Searcher
+    from paperradar.store.database import open_store
+
+    started = time.perf_counter()
+    db = build_demo(workdir / "demo", fresh)
+    engine = open_store(f"sqlite:///{db}")
+    truth = topic_truth(engine)
+    embedder = Embedder()
+    embedder.embed_query = lru_cache(maxsize=None)(embedder.embed_query)  # type: ignore[method-assign]
+    ready = Searcher(engine, embedder)  # the derived indexes follow the store (a copied file has none)
+    ready.lexical.catch_up(engine)
+    ready.vectors.catch_up(engine, embedder.name)
+    assert ready.semantic_ready(), "the demo has no vectors of the default model: run with --fresh"
+    sizes = [len(found) for found in truth.values()]
+    print("paperradar topic-query benchmark (hybrid search, the embedded demo corpus)")
+    print(f"  source : src/paperradar {source_fingerprint()}")
+    print(f"  corpus : {db}")
+    print(
+        f"  truth  : {len(TOPICS)} topics, {min(sizes)}–{max(sizes)} works on topic each (judgement rules)\n"
+    )
+    runs = [evaluate_topics(engine, embedder, truth, floor) for floor in floors_to_try()]
+    engine.dispose()
+    before, default = runs[0], runs[1]
+    print_floors(runs)
+    print_topics(truth, before, default)
+    d, lo, hi, better, worse = paired(default.ndcg, before.ndcg)
+    print(
+        f"summary: {len(runs)} floors; the default against the floor before:"
+        f" precision@{TOPIC_AT} of what is shown {before.precision:.4f} → {default.precision:.4f},"
+        f" off topic in the top {TOPIC_AT} {before.off_topic:.2f} → {default.off_topic:.2f},"
+        f" nDCG@{TOPIC_AT} {np.mean(before.ndcg):.4f} → {np.mean(default.ndcg):.4f}"
+        f" ({d:+.4f} [{lo:+.4f}, {hi:+.4f}], {better} queries better / {worse} worse);"
+        f" {(time.perf_counter() - started) / 60:,.1f} min"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0] if __doc__ else None,
@@ -565,7 +879,14 @@ def main(argv: list[str] | None = None) -> int:
         default=",".join(DEFAULT_MODELS),
         help=f"comma-separated int8/N or fp32/N (max tokens N); default {','.join(DEFAULT_MODELS)}",
     )
+    parser.add_argument(
+        "--topics",
+        action="store_true",
+        help="instead: precision@10 and nDCG@10 of typed topic queries on the embedded demo (dense floors)",
+    )
     args = parser.parse_args(argv)
+    if args.topics:
+        return run_topics(args.workdir.resolve() / "relevance", args.fresh)
     specs = [spec.strip() for spec in args.models.split(",") if spec.strip()]
     for spec in specs:
         parse_spec(spec)  # fail before the long work, not after it

@@ -176,7 +176,7 @@ def test_search_with_a_facet(page: Page, site: LiveServer) -> None:
 
 def test_hostile_text_is_shown_as_text(page: Page, site: LiveServer) -> None:
     page.goto(f"{site.url}/papers/2606.99998")
-    expect(page.get_by_role("heading", level=3)).to_have_text(HOSTILE_TITLE)
+    expect(page.get_by_role("heading", level=1)).to_have_text(HOSTILE_TITLE)
     expect(page.locator("img[src=x]")).to_have_count(0)
     shot(page, "hostile")
 

@@ -156,7 +156,7 @@ NO_VALUE = "a filter needs a value, e.g. cat:cs.LG or au:hinton"
     ("text", "plain", "notes"),
     [
         # Words among the noise: the same papers as the plain words, and a note for what was dropped.
-        pytest.param('"unbalanced', "unbalanced", [], id="open-quote"),  # an unclosed quote runs to the end
+        pytest.param('"galaxies', "galaxies", [], id="open-quote"),  # an unclosed quote runs to the end
         pytest.param("AND OR NOT", "not", [], id="operators"),  # nothing to join; NOT is only a word
         pytest.param(
             "title: ^~* [1 TO 2]",
@@ -164,9 +164,7 @@ NO_VALUE = "a filter needs a value, e.g. cat:cs.LG or au:hinton"
             [f"ignored 'title:': {NO_VALUE}", "ignored '^~*': no words in it"],
             id="syntax",
         ),
-        pytest.param(
-            "x" * 10_000, "x" * 2_000, ["the query was cut to its first 2,000 characters"], id="10k"
-        ),
+        pytest.param("x" * 10_000, None, ["the query was cut to its first 2,000 characters"], id="10k"),
         # Nothing to search for: no papers, and the notes say why.
         pytest.param("\x00\x07", None, [EMPTY], id="control-chars"),
         pytest.param("", None, [EMPTY], id="empty"),

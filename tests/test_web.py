@@ -236,8 +236,10 @@ def test_submit_a_paper_from_the_web(
     done = client.post(
         "/submit", data={"csrf": token, "id": "https://arxiv.org/abs/2104.12255"}, follow_redirects=False
     )
-    assert done.status_code == 303 and done.headers["location"] == f"/daily/{today}"
-    page = shown_text(client.get(done.headers["location"]).text)
+    assert done.status_code == 303 and done.headers["location"] == f"/papers/2104.12255?submitted={today}"
+    landed = shown_text(client.get(done.headers["location"]).text)
+    assert f"Submitted: this paper is on the feed of {today}" in landed
+    page = shown_text(client.get(f"/daily/{today}").text)
     assert "submitted here by lin" in page
 
     recorded = (

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,28 +136,31 @@ def to_bibtex(conn: Connection, owner: str, tag: str | None = None) -> str:
         card = shown.get(item.work_id)
         if card is None:
             continue
-        names = card.authors + (["others"] if card.et_al else [])
-        fields = [("title", card.title), ("author", " and ".join(names))]
-        if card.published:
-            fields.append(("year", str(card.published.year)))
-        if card.doi:
-            fields.append(("doi", card.doi))
-        if card.arxiv_id:
-            fields += [
-                ("eprint", card.arxiv_id),
-                ("archiveprefix", "arXiv"),
-                ("url", f"https://arxiv.org/abs/{card.arxiv_id}"),
-            ]
-            if card.category:
-                fields.append(("primaryclass", card.category))
-        if item.tags:
-            fields.append(("keywords", ", ".join(item.tags)))
-        if item.note:
-            fields.append(("annote", item.note))
-        kind = "article" if card.doi and not card.arxiv_id else "misc"
-        body = ",\n".join(f"  {name} = {{{_bib_escape(value)}}}" for name, value in fields if value)
-        entries.append(f"@{kind}{{{_key(card, taken)},\n{body}\n}}\n")
+        extra = [("keywords", ", ".join(item.tags)), ("annote", item.note or "")]
+        entries.append(bibtex_entry(card, taken, extra))
     return "\n".join(entries)
+
+
+def bibtex_entry(card: Card, taken: set[str], extra: Sequence[tuple[str, str]] = ()) -> str:
+    """One work's BibTeX entry, keyed apart from the keys in ``taken`` (its key is added), with
+    the ``extra`` fields that have a value after its own; a paper's page cites with it too."""
+    names = card.authors + (["others"] if card.et_al else [])
+    fields = [("title", card.title), ("author", " and ".join(names))]
+    if card.published:
+        fields.append(("year", str(card.published.year)))
+    if card.doi:
+        fields.append(("doi", card.doi))
+    if card.arxiv_id:
+        fields += [
+            ("eprint", card.arxiv_id),
+            ("archiveprefix", "arXiv"),
+            ("url", f"https://arxiv.org/abs/{card.arxiv_id}"),
+        ]
+        if card.category:
+            fields.append(("primaryclass", card.category))
+    kind = "article" if card.doi and not card.arxiv_id else "misc"
+    body = ",\n".join(f"  {name} = {{{_bib_escape(value)}}}" for name, value in [*fields, *extra] if value)
+    return f"@{kind}{{{_key(card, taken)},\n{body}\n}}\n"
 
 
 def to_json_lines(conn: Connection, owner: str, tag: str | None = None) -> Iterator[str]:

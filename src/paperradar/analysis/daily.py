@@ -8,13 +8,16 @@ the submitter, the number of authors.
 
 Trending (docs/metrics.md): every upvote decays with a half-life of 24 hours, score = Σ 0.5^(age/24 h),
 over the votes of the window (day, week, month); ties go to the more recent. Hugging Face gives
-counts, not vote times, so its votes count as cast at the start of the featured day.
+counts, not vote times, so its votes count as cast at the start of the featured day. Every list
+of trending papers is as of one moment (:func:`trending_as_of`) and shows each paper's one count.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -29,6 +32,7 @@ from paperradar.store import feed as stored
 EASTERN = ZoneInfo("America/New_York")
 CUTOFF = dt.time(14, 0)  # arXiv's daily submission deadline, US Eastern
 HALF_LIFE_HOURS = 24.0
+LIVE_WITHIN = dt.timedelta(days=7)  # a corpus featured this lately is live: trending is as of now
 Window = Literal["day", "week", "month"]
 WINDOWS: dict[str, dt.timedelta] = {
     "day": dt.timedelta(days=1),
@@ -38,6 +42,7 @@ WINDOWS: dict[str, dt.timedelta] = {
 
 
 Span = Literal["day", "week", "month"]
+SPANS: tuple[Span, ...] = ("day", "week", "month")
 
 
 # The days a feed can show: wide, yet far enough from year 1 and 9999 that a view's span and
@@ -145,6 +150,10 @@ class _Signals:
     local: dict[int, int]
     organisation: dict[int, tuple[str, str | None]]  # work → (handle, name)
 
+    def upvotes(self, work_id: int) -> int:
+        """The one count a paper shows everywhere: Hugging Face's upvotes plus local votes."""
+        return self.hf.get(work_id, 0) + self.local.get(work_id, 0)
+
 
 def _signals(conn: Connection, ids: list[int]) -> _Signals:
     hf: dict[int, int] = defaultdict(int)
@@ -163,70 +172,148 @@ def upvotes(conn: Connection, work_id: int) -> tuple[int, int]:
     return signals.hf.get(work_id, 0), signals.local.get(work_id, 0)
 
 
+Order = Callable[[int, dt.date, int], tuple[int, ...]]
+"""A listing's sort key from (work, day, upvotes)."""
+
+
 def _items(
-    conn: Connection, placed: dict[int, tuple[dt.date, str, str | None]], today: dt.date
+    conn: Connection,
+    placed: dict[int, tuple[dt.date, str, str | None]],
+    today: dt.date,
+    order: Order,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> list[FeedItem]:
-    """Listing items for works placed on a day (work → (day, why, submitter))."""
-    ids = list(placed)
-    signals = _signals(conn, ids)
-    shown = cards(conn, ids, today)
+    """Listing items for works placed on a day (work → (day, why, submitter)), sorted by ``order``;
+    only the ``limit`` from ``offset`` (``None``: all) are made, cards and all."""
+    signals = _signals(conn, list(placed))
+    ranked = sorted(placed, key=lambda w: order(w, placed[w][0], signals.upvotes(w)))
+    chosen = ranked[offset : None if limit is None else offset + limit]
+    shown = cards(conn, chosen, today)
     items = []
-    for work_id, (day, why, submitter) in placed.items():
+    for work_id in chosen:
+        day, why, submitter = placed[work_id]
         handle, name = signals.organisation.get(work_id, (None, None))
         hf, local = signals.hf.get(work_id, 0), signals.local.get(work_id, 0)
         items.append(FeedItem(shown[work_id], day, why, hf, local, handle, name, submitter))
     return items
 
 
+def _most_upvoted(work_id: int, day: dt.date, upvotes: int) -> tuple[int, ...]:
+    """Most upvoted first, then the newest day."""
+    return -upvotes, -day.toordinal(), -work_id
+
+
+def _newest(work_id: int, day: dt.date, _upvotes: int) -> tuple[int, ...]:
+    return -day.toordinal(), -work_id
+
+
 def feed(conn: Connection, first: dt.date, last: dt.date, today: dt.date | None = None) -> list[FeedItem]:
     """The papers of the days ``first``–``last``: most upvoted first, then the newest day."""
+    return feed_page(conn, first, last, 0, None, today)[1]
+
+
+def feed_page(
+    conn: Connection,
+    first: dt.date,
+    last: dt.date,
+    offset: int,
+    limit: int | None,
+    today: dt.date | None = None,
+) -> tuple[int, list[FeedItem]]:
+    """How many papers the days ``first``–``last`` have, and ``limit`` of them (``None``: all) from
+    ``offset``, in the order of :func:`feed`. Only those get cards: a month can hold thousands."""
     placed = _featured(conn, first, last)
     for work_id, day in _announced(conn, first, last, set(placed)).items():
         placed[work_id] = (day, "announced on arXiv", None)
-    items = _items(conn, placed, today or dt.date.today()) if placed else []
-    items.sort(key=lambda i: (-i.upvotes, -i.day.toordinal(), -i.card.work_id))
-    return items
+    items = _items(conn, placed, today or dt.date.today(), _most_upvoted, offset, limit) if placed else []
+    return len(placed), items
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The last second of a day, UTC: what "as of a day" means for trending."""
+    return dt.datetime.combine(day, dt.time(23, 59, 59), dt.UTC)
+
+
+def trending_as_of(now: dt.datetime, newest_featured: dt.date | None) -> dt.datetime:
+    """The one moment every trending list (page, home box, feed, API) is computed as of: ``now``,
+    unless the newest day Hugging Face featured papers is more than ``LIVE_WITHIN`` old (a corpus
+    not synced lately, like the demo) — then the end of that day, so its upvotes stay in the window.
+    Local votes never move it: a vote cast today must not push the corpus's days out of the window
+    (it did: one vote turned 29 trending papers into 1); it counts in the paper's upvotes at once,
+    and in the score once the corpus is synced past it."""
+    if newest_featured is None or newest_featured >= now.date() - LIVE_WITHIN:
+        return now
+    return end_of_day(newest_featured)
 
 
 @dataclass
 class Trending:
+    """A trending paper: its score over the window's votes, and the one count it shows everywhere
+    (Hugging Face's upvotes plus every local vote, as on its daily card and its page)."""
+
     card: Card
     score: float
     hf_upvotes: int
     local_votes: int
-    latest_vote: dt.datetime
+    latest_vote: dt.datetime  # the newest vote the score counts
+    organisation: str | None = None  # handle
+    organisation_name: str | None = None
+
+    @property
+    def upvotes(self) -> int:
+        return self.hf_upvotes + self.local_votes
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **self.card.as_dict(),
+            "score": round(self.score, 4),
+            "upvotes": self.upvotes,
+            "upvotes_huggingface": self.hf_upvotes,
+            "upvotes_local": self.local_votes,
+            "latest_vote": self.latest_vote,
+            "organisation": self.organisation,
+            "organisation_name": self.organisation_name,
+        }
+
+
+def _decayed(cast: list[tuple[dt.datetime, int]], now: dt.datetime) -> float:
+    """Σ votes × 0.5^(age in hours / the half-life), over (cast at, how many) pairs."""
+    return sum(n * math.pow(0.5, (now - at).total_seconds() / 3600 / HALF_LIFE_HOURS) for at, n in cast)
 
 
 def trending(
     conn: Connection, window: Window = "day", now: dt.datetime | None = None, limit: int = 30
 ) -> list[Trending]:
-    """Papers by time-decayed upvotes cast within the window before ``now``."""
+    """Papers by time-decayed upvotes cast within the window before ``now``: the window is
+    [``now`` − its length, ``now``], for Hugging Face's upvotes (cast at the start of the featured
+    day) and local votes alike."""
     now = now or dt.datetime.now(dt.UTC)
     since = now - WINDOWS[window]
     votes: dict[int, list[tuple[dt.datetime, int]]] = defaultdict(list)  # work → (cast at, how many)
-    from_hf: dict[int, int] = defaultdict(int)
-    for work_id, day, upvotes in stored.hf_upvotes_featured(conn, since.date(), now.date()):
+    for work_id, day, count in stored.hf_upvotes_featured(conn, since.date(), now.date()):
         cast = dt.datetime.combine(day, dt.time(0), dt.UTC)
         if since <= cast <= now:
-            votes[work_id].append((cast, int(upvotes)))
-            from_hf[work_id] += int(upvotes)
-    local: dict[int, int] = defaultdict(int)
+            votes[work_id].append((cast, int(count)))
     for work_id, at in stored.local_votes_cast(conn, since, now):
         votes[work_id].append((at, 1))
-        local[work_id] += 1
     ranked = sorted(
-        (
-            (
-                sum(n * 0.5 ** ((now - at).total_seconds() / 3600 / HALF_LIFE_HOURS) for at, n in cast),
-                max(cast)[0],
-                w,
-            )
-            for w, cast in votes.items()
-        ),
+        ((_decayed(cast, now), max(cast)[0], w) for w, cast in votes.items()),
         key=lambda s: (-s[0], -s[1].timestamp(), -s[2]),
     )[:limit]
-    shown = cards(conn, [w for _, _, w in ranked], now.date())
-    return [Trending(shown[w], score, from_hf[w], local[w], latest) for score, latest, w in ranked]
+    ids = [w for _, _, w in ranked]
+    shown, signals = cards(conn, ids, now.date()), _signals(conn, ids)
+    return [
+        Trending(
+            shown[w],
+            score,
+            signals.hf.get(w, 0),
+            signals.local.get(w, 0),
+            latest,
+            *signals.organisation.get(w, (None, None)),
+        )
+        for score, latest, w in ranked
+    ]
 
 
 @dataclass
@@ -247,6 +334,5 @@ def organisation_page(conn: Connection, org_id: int, today: dt.date | None = Non
         placed[work_id] = (day or published or dt.date.min, f"listed under it by {source_name(lister)}", None)
     for work_id, by, published in stored.tagged_works(conn, org_id):
         placed.setdefault(work_id, (published or dt.date.min, f"tagged by {by}", by))
-    papers = _items(conn, placed, today or dt.date.today()) if placed else []
-    papers.sort(key=lambda i: (i.day, i.card.work_id), reverse=True)
+    papers = _items(conn, placed, today or dt.date.today(), _newest) if placed else []
     return OrganisationPage(key.split(":", 1)[-1], name, source, stored.members(conn, org_id), papers)

@@ -16,9 +16,9 @@ from rich.markup import escape
 from paperradar.analysis.daily import WINDOWS, FeedItem, Window
 from paperradar.cli.app import AsJson, app, console, context_of, err, exit_with_error, print_json, refused
 from paperradar.config import ConfigError
-from paperradar.services.community import ENV_LOCAL, Accounts, Community
+from paperradar.services.community import ENV_LOCAL, Accounts, Community, FirstRun
 from paperradar.services.context import AppContext
-from paperradar.services.feed import Feed, organisation_data
+from paperradar.services.feed import DEFAULT_WINDOW, Feed, organisation_data
 from paperradar.services.submissions import Submissions
 from paperradar.store import accounts
 from paperradar.store.database import ENV_DB
@@ -107,9 +107,10 @@ def daily(
 @app.command("trending")
 def trending_command(
     ctx: typer.Context,
-    window: Annotated[str, typer.Option(help="day, week or month: the votes counted.")] = "day",
+    window: Annotated[str, typer.Option(help="day, week or month: the votes counted.")] = DEFAULT_WINDOW,
     at: Annotated[
-        str | None, typer.Option("--at", help="As of this day's end, YYYY-MM-DD (default: now).")
+        str | None,
+        typer.Option("--at", help="As of this day's end, YYYY-MM-DD (default: as the web app shows it)."),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON, with each score.")] = False,
@@ -120,11 +121,10 @@ def trending_command(
     """
     if window not in WINDOWS:
         exit_with_error(f"--window must be day, week or month, not {window!r}", 2)
-    now = dt.datetime.now(dt.UTC)
-    if at:
-        now = dt.datetime.combine(_date(at), dt.time(23, 59, 59), dt.UTC)
+    moment = dt.datetime.combine(_date(at), dt.time(23, 59, 59), dt.UTC) if at else None
     chosen: Window = window  # type: ignore[assignment]
-    found = Feed(context_of(ctx)).trending(chosen, now, limit)
+    shown = Feed(context_of(ctx)).trending_now(chosen, limit, moment)  # one "as of" with the web app
+    now, found = shown.as_of, shown.items
     if as_json:
         print_json(
             {
@@ -289,6 +289,12 @@ def org_show(
 @app.command()
 def serve(
     ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db", help="The store to serve (as `paperradar --db`, which it overrides).", show_default=False
+        ),
+    ] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
     digests: Annotated[
@@ -307,10 +313,15 @@ def serve(
     """Serve the web app and its JSON API (/api/v1, documented at /docs).
 
     On a loopback address with no accounts it acts as you, with no sign-in; on any other address,
-    or once `paperradar user add` made an account, everyone signs in.
+    or once `paperradar user add` made an account, everyone signs in. An empty store says how to
+    get papers into it.
 
     Example: [cyan]paperradar serve --port 8000[/]   [cyan]paperradar serve --host 0.0.0.0 --digests 15[/]
     """
+    if db is not None:
+        state = ctx.ensure_object(dict)
+        state["db"] = db
+        state.pop("context", None)
     context = context_of(ctx)
     if not digests:
         serve_app(context, host, port, workers)
@@ -339,6 +350,7 @@ def serve_app(context: AppContext, host: str, port: int, workers: int = 1) -> No
         err.print(
             "[yellow]no accounts yet[/]: nobody can sign in; add one: [cyan]paperradar user add NAME[/]"
         )
+    _print_first_steps(context)
     url = context.engine.url.render_as_string(hide_password=False)
     with _environment({ENV_DB: url, ENV_LOCAL: "1" if local else "0"}):
         uvicorn.run(
@@ -352,6 +364,18 @@ def serve_app(context: AppContext, host: str, port: int, workers: int = 1) -> No
             proxy_headers=bool(proxies),
             forwarded_allow_ips=proxies,
         )
+
+
+def _print_first_steps(context: AppContext) -> None:
+    """On an empty store, the ways to get papers, as commands to copy (the home page shows them too)."""
+    first = FirstRun(context)
+    if not first.empty():
+        return
+    console.print(
+        "[yellow]this store has no papers yet[/]; any of these brings some in (then reload the page):"
+    )
+    for step in first.steps():
+        console.print(f"  {escape(step.what)}:\n    [cyan]{escape(step.command)}[/]", highlight=False)
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 from pathlib import Path
+from shlex import quote
 from typing import Annotated, Any
 
 import typer
@@ -427,6 +428,9 @@ def demo(
         from paperradar.cli.community import serve_app  # the web stack loads only when asked
 
         serve_app(context, "127.0.0.1", 8000)
+        return
+    serve_it = escape(f"paperradar serve --db {quote(str(target))}")
+    console.print(f"\nThen open it in the web app:\n      [cyan]{serve_it}[/]", highlight=False)
 
 
 def _demo_context(ctx: typer.Context, target: Path) -> AppContext:

@@ -11,7 +11,7 @@ import typer
 
 from paperradar.analysis.daily import WINDOWS, Window
 from paperradar.cli.app import app, context_of, exit_with_error, refused
-from paperradar.services.feed import FORMATS, Feed, Format, Listing
+from paperradar.services.feed import DEFAULT_WINDOW, FORMATS, Feed, Format, Listing
 
 KINDS = ("daily", "trending", "author", "org", "search")
 
@@ -22,11 +22,11 @@ def _listing(feed: Feed, kind: str, what: str | None, limit: int) -> Listing:
     if kind == "daily":
         return feed.daily_listing(dt.date.fromisoformat(what) if what else now.date(), limit)
     if kind == "trending":
-        window = what or "day"
+        window = what or DEFAULT_WINDOW
         if window not in WINDOWS:
             exit_with_error(f"trending is over day, week or month, not {window!r}", 2)
         chosen: Window = window  # type: ignore[assignment]
-        return feed.trending_listing(chosen, now, limit)
+        return feed.trending_listing(chosen, None, limit)  # as the web app shows it
     if kind == "author":
         return feed.named_author_listing(what or "", limit)
     if kind == "org":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -22,39 +24,59 @@ from paperradar.cli.app import (
 )
 from paperradar.search.hybrid import Hit, Mode
 from paperradar.services.indexing import Ended, Indexer, IndexRound, IndexWatch, Stage
-from paperradar.services.searching import AuthorsLike, Found, Search
+from paperradar.services.searching import SORTS, AuthorsLike, Found, Search, Sort, sort_named
 from paperradar.text import plural, printable
 
 
-def _describe(hit: Hit) -> str:
-    if hit.pinned:
-        return f"exact {hit.pinned}"
-    parts = []
-    if hit.lexical_rank:
-        parts.append(f"words #{hit.lexical_rank}")
-    if hit.dense_rank:
-        parts.append(f"meaning #{hit.dense_rank}")
-    return " · ".join(parts)
-
-
-def _print(found: Found, as_json: bool, empty: str) -> None:
+def _print(found: Found, as_json: bool, empty: str, sort: Sort = "relevance") -> None:
     if as_json:
-        print_json({"mode": found.mode, "notes": found.notes, "results": found.rows})
+        nothing = found.why_empty
+        print_json(
+            {
+                "mode": found.mode,
+                "notes": found.notes,
+                "did_you_mean": found.did_you_mean,
+                "sort": sort,
+                "results": found.rows,
+                "why_empty": None if nothing is None else asdict(nothing),
+            }
+        )
         return
     for note in found.notes:
         err.print(f"[yellow]note:[/] {escape(note)}")
+    if found.did_you_mean:
+        err.print(f"[yellow]did you mean:[/] {escape(printable(found.did_you_mean, newlines=False))}")
     if not found.rows:
-        console.print(empty)
+        _print_empty(found, empty)
     for i, row in enumerate(found.rows, start=1):
         ident = row["arxiv_id"] or row["doi"] or f"id {row['id']}"
         where = " · ".join(str(x) for x in (ident, row["primary_category"], row["year"]) if x)
         code = " [green]Code[/]" if row["has_code"] else ""
-        why = _describe(Hit(row["id"], 0, row["lexical_rank"], row["dense_rank"], pinned=row["pinned"]))
+        why = Hit(row["id"], 0, row["lexical_rank"], row["dense_rank"], pinned=row["pinned"]).ranks()
         sim = f" {row['similarity']:.2f}" if row["similarity"] is not None and not row["lexical_rank"] else ""
+        cited = f" · {plural(row['citations'], 'citation')}" if sort == "cited" and row["citations"] else ""
         console.print(
             f"{i:>2}. [bold]{escape(printable(row['title'] or '', newlines=False))}[/] "
             f"[dim]{escape(printable(where))}[/]{code} "
-            f"[dim italic]{why}{sim}[/]",
+            f"[dim italic]{why}{sim}{cited}[/]",
+            highlight=False,
+        )
+
+
+def _print_empty(found: Found, empty: str) -> None:
+    """Nothing found: say why, and the nearest query that finds papers."""
+    why = found.why_empty
+    if why is None or not why.reasons:
+        console.print(empty)
+        return
+    console.print(
+        f"{escape(printable(empty))}: {escape(printable('; '.join(why.reasons)))}.", highlight=False
+    )
+    if why.nearest:
+        nearest = why.nearest
+        console.print(
+            f"try: [cyan]paperradar search {escape(shlex.quote(printable(nearest.query, newlines=False)))}[/]"
+            f" ({nearest.papers}, {escape(printable(nearest.change))})",
             highlight=False,
         )
 
@@ -64,6 +86,13 @@ def _mode(mode: str) -> Mode:
         err.print(f"[red]error:[/] --mode must be hybrid, lexical or semantic, not {mode!r}")
         raise typer.Exit(2)
     return mode  # type: ignore[return-value]
+
+
+def _sort(sort: str) -> Sort:
+    if (order := sort_named(sort)) is None:
+        err.print(f"[red]error:[/] --sort must be {', '.join(SORTS)}, not {sort!r}")
+        raise typer.Exit(2)
+    return order
 
 
 @app.command()
@@ -79,16 +108,21 @@ def search(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="How many results.")] = 10,
     mode: Annotated[str, typer.Option(help="hybrid (keywords + meaning), lexical, or semantic.")] = "hybrid",
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON, with each ranking's rank.")] = False,
+    sort: Annotated[
+        str, typer.Option(help="relevance, newest, or cited (most cited first), of the top 200 results.")
+    ] = "relevance",
 ) -> None:
     """Search titles, abstracts and authors by keywords and by meaning, fused by reciprocal rank.
 
     An exact arXiv id, DOI or title comes first. Semantic search covers the works embedded so
-    far (see [cyan]paperradar index[/]); until then results are ranked by keywords.
+    far (see [cyan]paperradar index[/]); until then results are ranked by keywords. A misspelt
+    word gets a "did you mean"; a search that finds nothing says why, and what would find papers.
 
     Example: [cyan]paperradar search 'state space models cat:cs.LG year:2023..2025 has:code'[/]
     """
-    found = Search(context_of(ctx)).search(query, limit, _mode(mode))
-    _print(found, as_json, f"no works match {query!r}")
+    order = _sort(sort)
+    found = Search(context_of(ctx)).search(query, limit, _mode(mode), order)
+    _print(found, as_json, f"no works match {query!r}", order)
 
 
 @app.command()

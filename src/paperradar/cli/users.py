@@ -6,9 +6,11 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from paperradar.cli.app import app, console, context_of, print_json, refused
 from paperradar.services.community import Accounts
+from paperradar.store.accounts import ENV_USER, LocalData
 
 user_app = typer.Typer(
     no_args_is_help=True,
@@ -37,16 +39,47 @@ def user_add(
     admin: Annotated[bool, typer.Option("--admin", help="May manage users and organisations.")] = False,
     email: Annotated[str | None, typer.Option(help="Where digests go.")] = None,
     password_stdin: PasswordStdin = False,
+    adopt_local: Annotated[
+        bool | None,
+        typer.Option(
+            "--adopt-local/--no-adopt-local",
+            help="The first account only: take over the library, tags, notes, votes, submissions, "
+            f"digests and memberships made with no accounts (as ${ENV_USER}, else your login name), "
+            "which nobody acts as once sign-in is on. Default: asked; yes with --password-stdin.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Add an account (asks for its password). The first account is always an admin.
+    """Add an account (asks for its password). The first account is always an admin, and is
+    offered the library you made before there were accounts.
 
     Example: [cyan]paperradar user add ada --admin --email ada@example.org[/]
     """
+    users = Accounts(context_of(ctx))
+    offer = users.local_offer(name)
+    if offer is not None and adopt_local is None:
+        adopt_local = password_stdin or _ask_adoption(offer, name)
     password = _password(password_stdin)
     with refused():
-        added = Accounts(context_of(ctx)).add(name, password, email=email, admin=admin)
+        added = users.add(name, password, email=email, admin=admin, adopt_local=bool(adopt_local))
     role = "admin" if added.user.is_admin else "user"
     console.print(f"added {name} ({role})" + (": sign-in is now on in the web app" if added.first else ""))
+    local = escape(offer.name) if offer else "the local user"
+    if added.adopted is not None:
+        console.print(f"{name} took over what {local} made before accounts: {added.adopted.summary()}")
+    elif offer is not None and added.first:
+        console.print(f"kept under {local} (only an account named so would see it): {offer.summary()}")
+
+
+def _ask_adoption(offer: LocalData, name: str) -> bool:
+    """Ask whether the first account takes over the local user's library (yes, unless told no)."""
+    local = escape(offer.name)
+    console.print(
+        f"Before accounts, this store was {local}'s: {offer.summary()}. Once sign-in is on, "
+        f"nobody acts as {local}, so that would be out of reach."
+    )
+    answer: bool = typer.confirm(f"Give it all to {name}?", default=True)
+    return answer
 
 
 @user_app.command("list")

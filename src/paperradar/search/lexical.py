@@ -60,7 +60,7 @@ def make_private_dir(path: Path) -> None:
         folder.mkdir(mode=0o700, exist_ok=True)
 
 
-SCHEMA_VERSION = 2  # bump when the fields change: an index of another version is rebuilt
+SCHEMA_VERSION = 3  # bump when the fields change: an index of another version is rebuilt
 
 
 def _schema() -> tantivy.Schema:
@@ -70,13 +70,16 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("abstract", stored=False, tokenizer_name="en_stem")
     builder.add_text_field("authors", stored=False, tokenizer_name=NAMES)
     builder.add_text_field("categories", stored=False, tokenizer_name=CATEGORIES, index_option="basic")
+    # The words of the title and abstract as written (not stemmed): the vocabulary "did you mean"
+    # corrects a typo from. Only which works hold each word is kept, no positions or counts.
+    builder.add_text_field("words", stored=False, tokenizer_name=WORDS, index_option="basic")
     builder.add_integer_field("year", stored=False, indexed=True, fast=True)
     builder.add_integer_field("day", stored=False, indexed=False, fast=True)  # published, as an ordinal
     builder.add_boolean_field("has_code", stored=False, indexed=True, fast=True)
     return builder.build()
 
 
-NAMES, CATEGORIES = "names", "categories"
+NAMES, CATEGORIES, WORDS, STEMS = "names", "categories", "words", "en_stem"
 # Words that say nothing about a paper's topic, left out of "more like this" queries.
 STOP_WORDS = (  # noqa: SIM905 (a word list reads better as text)
     "the of and a an in on for to with by from at as is are was were be been this that these those we "
@@ -85,19 +88,32 @@ STOP_WORDS = (  # noqa: SIM905 (a word list reads better as text)
 ).split()
 
 
-def _register_analyzers(index: tantivy.Index) -> None:
-    # Names match without their accents (Balázs = Balazs); categories whole and case-blind.
-    names = (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+def analyzers() -> dict[str, tantivy.TextAnalyzer]:
+    """The index's own analyzers by name, also to read a typed word the way the index stores it."""
+    # Names match without their accents (Balázs = Balazs); categories whole and case-blind; words
+    # as written, lower-cased (the vocabulary of "did you mean"); en_stem as tantivy's own.
+    simple = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+    return {
+        NAMES: simple.filter(tantivy.Filter.lowercase()).filter(tantivy.Filter.ascii_fold()).build(),
+        CATEGORIES: tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
         .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.ascii_fold())
-        .build()
-    )
-    categories = (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).filter(tantivy.Filter.lowercase()).build()
-    )
-    index.register_tokenizer(NAMES, names)
-    index.register_tokenizer(CATEGORIES, categories)
+        .build(),
+        WORDS: tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .build(),
+        STEMS: tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.stemmer("english"))
+        .build(),
+    }
+
+
+def _register_analyzers(index: tantivy.Index) -> None:
+    for name, analyzer in analyzers().items():
+        if name != STEMS:  # tantivy's own
+            index.register_tokenizer(name, analyzer)
 
 
 def category_tokens(categories: str) -> str:
@@ -234,6 +250,39 @@ class LexicalIndex:
         hits = searcher.search(built, limit, count=False, order_by_field="id").hits
         return [int(work_id) for work_id, _ in hits]
 
+    def count(self, query: SearchQuery) -> int:
+        """How many works the keyword side finds for this query (its words and its filters)."""
+        if query.is_empty:
+            return 0
+        self.index.reload()
+        counted: Any = self.index.searcher().search(self._build(query, text=True, within=None), 1, count=True)
+        return int(counted.count)
+
+    def size(self) -> int:
+        """How many works are indexed."""
+        self.index.reload()
+        return int(self.index.searcher().num_docs)
+
+    def frequency(self, field: str, term: str) -> int:
+        """How many works hold this term (as the field's analyzer wrote it) in this field."""
+        self.index.reload()
+        return int(self.index.searcher().doc_freq(field, term))
+
+    def vocabulary(self, field: str, prefix: str, limit: int) -> list[tuple[str, int]]:
+        """The field's ``limit`` most frequent terms that begin with ``prefix``, with how many works
+        hold each: the index's own term dictionary, walked in tantivy."""
+        self.index.reload()
+        found: list[tuple[str, int]] = self.index.searcher().terms_with_prefix(field, prefix, limit=limit)
+        return found
+
+    def year_span(self) -> tuple[int, int] | None:
+        """The first and last publication year of the indexed works (None: no work has a year)."""
+        self.index.reload()
+        spec = {"first": {"min": {"field": "year"}}, "last": {"max": {"field": "year"}}}
+        found: Any = self.index.searcher().aggregate(tantivy.Query.all_query(), spec)
+        first, last = found["first"]["value"], found["last"]["value"]
+        return None if first is None or last is None else (int(first), int(last))
+
     def _build(self, query: SearchQuery, text: bool, within: Iterable[int] | None) -> tantivy.Query:
         must, must_not = tantivy.Occur.Must, tantivy.Occur.MustNot
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
@@ -339,6 +388,7 @@ class Follower:
                 id=work.id,
                 title=work.title,
                 abstract=work.abstract,
+                words=f"{work.title}\n{work.abstract}",
                 authors=work.authors,
                 has_code=work.has_code,
                 day=work.published.toordinal() if work.published else 0,

@@ -1,5 +1,6 @@
 """People on a shared server: organisations (a lab or reading group, its members and the papers
-they file under it) and accounts (adding and managing users, signing in and out).
+they file under it), accounts (adding and managing users, signing in and out) and the first run
+(how an empty store gets papers; the local user's library offered to the first account).
 
 ``paperradar org``/``user``/``serve`` and the web app's admin, sign-in and "file under your
 organisation" forms do these; what the store refuses (a taken handle, the last admin, a short
@@ -8,6 +9,8 @@ password) comes back as a :class:`~paperradar.services.errors.ServiceError` with
 
 from __future__ import annotations
 
+import datetime as dt
+import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,9 +18,10 @@ from dataclasses import dataclass
 from paperradar.services.context import AppContext
 from paperradar.services.errors import NotFound, ServiceError, busy_refused
 from paperradar.services.library import work_of
-from paperradar.store import accounts, community
-from paperradar.store.accounts import AccountError, User
+from paperradar.store import accounts, community, queries
+from paperradar.store.accounts import AccountError, LocalData, User
 from paperradar.store.community import OrganisationError
+from paperradar.store.database import describe
 
 ROLES = ("member", "admin")
 ENV_LOCAL = "PAPERRADAR_LOCAL"  # "1": the web app listens on loopback only (set by `paperradar serve`)
@@ -80,6 +84,7 @@ class Community:
 class NewAccount:
     user: User
     first: bool  # the first account: an admin, and sign-in is now on
+    adopted: LocalData | None = None  # what it took over from the local user, when asked to
 
 
 class Accounts:
@@ -98,13 +103,36 @@ class Accounts:
         with self.context.reading() as conn:
             return accounts.list_users(conn)
 
-    def add(self, name: str, password: str, email: str | None = None, admin: bool = False) -> NewAccount:
-        """Add an account; the first one is always an admin."""
+    def add(
+        self,
+        name: str,
+        password: str,
+        email: str | None = None,
+        admin: bool = False,
+        adopt_local: bool = False,
+    ) -> NewAccount:
+        """Add an account; the first one is always an admin. With ``adopt_local``, the first account
+        also takes over what the local user made before accounts (see :meth:`local_offer`), in the
+        same transaction: with accounts on, nobody acts as the local user any more."""
         with refusing(AccountError), self.context.writing() as conn:
             first = not accounts.any_users(conn)
-            return NewAccount(
-                accounts.add_user(conn, name, password, email=email, admin=admin or first), first
-            )
+            user = accounts.add_user(conn, name, password, email=email, admin=admin or first)
+            local = accounts.local_user()
+            adopted = accounts.adopt(conn, local, name) if first and adopt_local and local != name else None
+            return NewAccount(user, first, adopted)
+
+    def local_offer(self, name: str | None = None) -> LocalData | None:
+        """What the first account is offered: the library, tags, notes, marks, votes, submissions,
+        digests and memberships made as the local user while there were no accounts; ``None`` when
+        accounts exist, the local user has made nothing, or ``name`` is the local user's own."""
+        local = accounts.local_user()
+        if name == local:
+            return None
+        with self.context.reading() as conn:
+            if accounts.any_users(conn):
+                return None
+            made = accounts.local_data(conn, local)
+        return None if made.empty else made
 
     def set_password(self, name: str, password: str) -> None:
         """A new password; the user's sessions end."""
@@ -150,3 +178,50 @@ class Accounts:
         with self.context.writing() as conn:
             accounts.end_expired_sessions(conn)
         return True
+
+
+@dataclass(frozen=True)
+class Step:
+    """One way to get papers into a store: what it does, and the command that does it."""
+
+    what: str
+    command: str
+
+
+class FirstRun:
+    """What an empty store needs: papers, and the exact commands that bring them in."""
+
+    def __init__(self, context: AppContext) -> None:
+        self.context = context
+
+    def empty(self) -> bool:
+        """Whether the store holds no work yet."""
+        with self.context.reading() as conn:
+            return not queries.any_works(conn)
+
+    def steps(self) -> list[Step]:
+        """The demo, an import and a sync, as commands for this very store (``--db``)."""
+        url = self.context.engine.url
+        store = (
+            url.database
+            if url.get_backend_name() == "sqlite" and url.database
+            else describe(self.context.engine)
+        )
+        db = f"paperradar --db {shlex.quote(store)}"
+        since = (dt.date.today() - dt.timedelta(days=7)).isoformat()
+        return [
+            Step(
+                "The demo: a sample of real records in a database of its own (it prints how to serve it)",
+                "paperradar demo --no-serve",
+            ),
+            Step(
+                "Files you have: the arXiv snapshot, Hugging Face daily papers, BibTeX, CSL-JSON, OpenAlex "
+                "or Semantic Scholar answers (paperradar formats lists them)",
+                f"{db} import FILE...",
+            ),
+            Step("The past week of Hugging Face daily papers", f"{db} sync hf --from {since}"),
+            Step(
+                "arXiv's new papers in an archive (cs here) since a day",
+                f"{db} sync arxiv --set cs --from {since}",
+            ),
+        ]

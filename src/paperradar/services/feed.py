@@ -1,4 +1,5 @@
-"""The daily feed, trending, organisation pages, and the same lists as RSS 2.0 or Atom feeds.
+"""The daily feed (a page at a time), trending, the organisations' directory and pages, and the
+same lists as RSS 2.0 or Atom feeds.
 
 ``paperradar daily``/``trending``/``org show``/``feed`` and the web app's home, daily, trending and
 organisation pages (with their JSON twins and ``…/feed.rss``/``…/feed.atom``) read these. A feed
@@ -20,7 +21,7 @@ import datetime as dt
 import html
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -36,23 +37,90 @@ from paperradar.services.errors import NotFound, OutOfRange, ServiceError
 from paperradar.services.profiles import Profiles
 from paperradar.services.searching import Search
 from paperradar.store import community, queries
-from paperradar.text import xml_text
+from paperradar.text import plural, xml_text
 
 Format = Literal["rss", "atom"]
 FORMATS = ("rss", "atom")
 SITE = "urn:paperradar"
 HOME_TRENDING = 10  # trending papers beside the home page's feed
+TRENDING_LIMIT = 30  # papers on the trending page, in its feed, and the API's default
+DEFAULT_WINDOW: Window = "week"  # the window of every trending list that names none
+DAILY_PAGE = 120  # papers on a page of the daily feed, and the API's default limit
 
 
 # ---------------------------------------------------------------------------- the lists
 @dataclass(frozen=True)
+class TrendingNow:
+    """A trending list as every interface shows it: over the votes of ``window`` before ``as_of``
+    (:func:`paperradar.analysis.daily.trending_as_of`); ``stale``: ``as_of`` is the end of the
+    corpus's newest featured day, long past, rather than now."""
+
+    window: Window
+    as_of: dt.datetime
+    items: list[Trending]
+    stale: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON twin (dates still dates)."""
+        return {
+            "window": self.window,
+            "as_of": self.as_of,
+            "stale": self.stale,
+            "items": [t.as_dict() for t in self.items],
+        }
+
+
+@dataclass(frozen=True)
 class Daily:
-    """The papers of ``first``–``last``, most upvoted first; ``trending``: the week's, on the home page."""
+    """Papers ``offset`` + 1… (``limit`` of them; ``None``: all) of the ``total`` of ``first``–``last``,
+    most upvoted first; ``trending``: on the home page, the box of the week's trending papers."""
 
     first: dt.date
     last: dt.date
     items: list[FeedItem]
-    trending: list[Trending] = field(default_factory=list)
+    total: int
+    offset: int = 0
+    limit: int | None = None
+    trending: TrendingNow | None = None
+
+    @property
+    def page(self) -> int:
+        return self.offset // self.limit + 1 if self.limit else 1
+
+    @property
+    def pages(self) -> int:
+        """How many pages of ``limit`` the papers make (one, even for none)."""
+        return max(1, -(-self.total // self.limit)) if self.limit else 1
+
+    @property
+    def more(self) -> bool:
+        """Whether papers follow this page's."""
+        return self.offset + len(self.items) < self.total
+
+
+@dataclass(frozen=True)
+class OrganisationEntry:
+    """An organisation in the directory: no member is named, only counted."""
+
+    handle: str
+    name: str
+    source: str
+    papers: int
+    member_count: int
+
+    @property
+    def path(self) -> str:
+        return f"/orgs/{quote(self.handle)}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "handle": self.handle,
+            "name": self.name,
+            "source": self.source,
+            "papers": self.papers,
+            "member_count": self.member_count,
+            "url": self.path,
+        }
 
 
 def organisation_data(page: OrganisationPage) -> dict[str, Any]:
@@ -113,31 +181,69 @@ class Feed:
             newest = queries.newest_featured_day(conn)
         return min(dt.date.today(), newest) if newest else dt.date.today()
 
-    def daily(self, day: dt.date, span: Span = "day", with_trending: bool = False) -> Daily:
-        """The day (or the week ending on it, or its month); with the week's trending papers too."""
+    def daily(
+        self,
+        day: dt.date,
+        span: Span = "day",
+        offset: int = 0,
+        limit: int | None = None,
+        with_trending: bool = False,
+    ) -> Daily:
+        """The day (or the week ending on it, or its month): ``limit`` papers from ``offset``
+        (``None``: all); with the week's trending papers too (the home page's box)."""
         try:
             first, last = daily.days_of(day, span)
         except ValueError as exc:
             raise OutOfRange(str(exc)) from exc
         with self.context.reading() as conn:
-            items = daily.feed(conn, first, last)
-            evening = dt.datetime.combine(last, dt.time(23, 59), dt.UTC)
-            hot = daily.trending(conn, "week", evening, HOME_TRENDING) if with_trending else []
-        return Daily(first, last, items, hot)
+            total, items = daily.feed_page(conn, first, last, offset, limit)
+        hot = self.trending_now(DEFAULT_WINDOW, HOME_TRENDING) if with_trending else None
+        return Daily(first, last, items, total, offset, limit, hot)
 
-    def trending(self, window: Window, now: dt.datetime, limit: int) -> list[Trending]:
-        """Papers by upvotes fading with a 24-hour half-life, over the votes of the window before ``now``."""
-        with self.context.reading() as conn:
-            return daily.trending(conn, window, now, limit)
+    def daily_page(
+        self, day: dt.date, span: Span, page: int, per_page: int = DAILY_PAGE, with_trending: bool = False
+    ) -> Daily:
+        """Page ``page`` (from 1) of :meth:`daily`, ``per_page`` papers a page; :class:`NotFound`
+        past the last page, saying which that is."""
+        shown = self.daily(day, span, (page - 1) * per_page, per_page, with_trending)
+        if page > shown.pages:
+            raise NotFound(
+                f"no page {page}: the {plural(shown.total, 'paper')} make {plural(shown.pages, 'page')}"
+                f" of {per_page}; go to page {shown.pages}"
+            )
+        return shown
 
-    def trending_lately(self, window: Window, limit: int) -> tuple[dt.datetime, list[Trending]]:
-        """Trending now, or, for a corpus not synced lately, in the window ending with its newest day."""
+    def trending_as_of(self) -> tuple[dt.datetime, bool]:
+        """The moment every trending list is as of, and whether it is the end of the corpus's
+        newest featured day (long past) rather than now: :func:`~paperradar.analysis.daily.trending_as_of`."""
         now = dt.datetime.now(dt.UTC)
-        found = self.trending(window, now, limit)
-        if not found:
-            now = dt.datetime.combine(self.latest_day(), dt.time(23, 59), dt.UTC)
-            found = self.trending(window, now, limit)
-        return now, found
+        with self.context.reading() as conn:
+            moment = daily.trending_as_of(now, queries.newest_featured_day(conn))
+        return moment, moment != now
+
+    def trending(
+        self, window: Window, now: dt.datetime | None = None, limit: int = TRENDING_LIMIT
+    ) -> list[Trending]:
+        """Papers by upvotes fading with a 24-hour half-life, over the votes of the window before
+        ``now`` (``None``: the shared moment of :meth:`trending_as_of`)."""
+        return self.trending_now(window, limit, now).items
+
+    def trending_now(
+        self, window: Window = DEFAULT_WINDOW, limit: int = TRENDING_LIMIT, at: dt.datetime | None = None
+    ) -> TrendingNow:
+        """The trending list the page, the home page's box, the feed and the API show: one window
+        definition, one moment (``at``, else :meth:`trending_as_of`), one count per paper."""
+        as_of, stale = (at, False) if at else self.trending_as_of()
+        with self.context.reading() as conn:
+            return TrendingNow(window, as_of, daily.trending(conn, window, as_of, limit), stale)
+
+    def organisations(self) -> list[OrganisationEntry]:
+        """The directory: every organisation with a page, by name, with its papers and members counted."""
+        with self.context.reading() as conn:
+            found = community.organisation_directory(conn)
+        return [
+            OrganisationEntry(h, name, source, papers, members) for h, name, source, members, papers in found
+        ]
 
     def organisation(self, handle: str) -> OrganisationPage:
         """An organisation's members and papers (local or Hugging Face handle), or :class:`NotFound`."""
@@ -154,10 +260,13 @@ class Feed:
     # ------------------------------------------------------------------------ as feeds
     def daily_listing(self, day: dt.date, limit: int | None = None) -> Listing:
         """A day's papers (the first ``limit``; ``None``: all), as a feed."""
-        return _daily_listing(day, self.daily(day).items[:limit])
+        return _daily_listing(day, self.daily(day, limit=limit).items)
 
-    def trending_listing(self, window: Window, now: dt.datetime, limit: int) -> Listing:
-        """The papers trending over ``window`` before ``now``, as a feed."""
+    def trending_listing(
+        self, window: Window = DEFAULT_WINDOW, now: dt.datetime | None = None, limit: int = TRENDING_LIMIT
+    ) -> Listing:
+        """The papers trending over ``window`` before ``now`` (``None``: as the page shows them),
+        as a feed."""
         return _trending_listing(window, self.trending(window, now, limit))
 
     def author_listing(self, author_id: int, limit: int = PER_PAGE) -> Listing:
@@ -223,7 +332,7 @@ def _daily_listing(day: dt.date, items: Sequence[FeedItem]) -> Listing:
 
 
 def _trending_listing(window: str, found: Sequence[Trending]) -> Listing:
-    entries = [Entry(t.card, t.latest_vote, f"score {t.score:.2f}") for t in found]
+    entries = [Entry(t.card, t.latest_vote, f"▲ {t.upvotes} · score {t.score:.2f}") for t in found]
     path = f"/trending?window={window}"
     return Listing(f"{SITE}:trending:{window}", f"Trending papers · past {window}", path, entries)
 

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from paperradar.analysis import cards, daily, profiles
+from paperradar import records
+from paperradar.analysis import cards, daily, papers, profiles
 from paperradar.analysis.cards import Card
 from paperradar.analysis.novelty import NoveltyResult, refresh_novelty
+from paperradar.analysis.papers import Paged, PerYear, Reference
 from paperradar.analysis.profiles import PER_PAGE, Profile
 from paperradar.analysis.refresh import RefreshResult, refresh_metrics
+from paperradar.library_files import bibtex_entry
 from paperradar.search.embeddings import Embedder
 from paperradar.services.community import refusing
 from paperradar.services.context import AppContext
@@ -24,6 +27,7 @@ from paperradar.services.errors import NotFound
 from paperradar.services.library import work_of
 from paperradar.services.submissions import Marks, marks_among
 from paperradar.store import community, overrides, queries
+from paperradar.store import papers as paper_reads
 
 Progress = Callable[[str, int, int | None], None]  # (what is being done, done, total if known)
 RELATED = 8  # papers like this one, on a paper's page
@@ -32,7 +36,9 @@ NO_VECTORS = "no vectors yet: run `paperradar index` to score novelty"
 
 @dataclass(frozen=True)
 class PaperPage:
-    """A paper's page: what every source said, its card, upvotes, papers like it, the reader's marks."""
+    """A paper's page: what every source said, its card, upvotes, papers like it, the reader's marks,
+    and what a reader looks for beside the abstract: links out, how to cite it, its references and
+    the works citing it (a page of each), its citations per year, who submitted it and where."""
 
     detail: dict[str, Any]
     card: Card
@@ -41,6 +47,29 @@ class PaperPage:
     related: list[Card]
     member_of: list[tuple[str, str]]  # the reader's organisations (handle, name), to file it under
     marks: Marks
+    links: dict[str, str]  # pdf, arxiv, doi, huggingface: the ones it has
+    bibtex: str
+    apa: str
+    references: Paged[Reference]
+    citations: Paged[Card]
+    per_year: PerYear
+    organisations: list[tuple[str, str, str]]  # (handle, name, source) it is listed or filed under
+    submitted: tuple[str, dt.date] | None  # (who, for which day) it was submitted here
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON twin: the detail and what the page adds (the reader's own marks left out)."""
+        return {
+            **self.detail,
+            "links": self.links,
+            "cite": {"bibtex": self.bibtex, "apa": self.apa},
+            "upvotes": {"huggingface": self.hf_upvotes, "local": self.local_votes},
+            "organisations": [{"handle": h, "name": n, "source": s} for h, n, s in self.organisations],
+            "submitted_here": {"by": self.submitted[0], "day": self.submitted[1]} if self.submitted else None,
+            "reference_list": {**asdict(self.references), "pages": self.references.pages},
+            "citing_works": {**asdict(self.citations), "pages": self.citations.pages},
+            "citations_per_year": asdict(self.per_year),
+            "related": [c.as_dict() for c in self.related],
+        }
 
 
 @dataclass(frozen=True)
@@ -68,6 +97,12 @@ class MetricsRefresh:
             "seconds": {k: round(v, 2) for k, v in self.authors.seconds.items()},
         }
         return report
+
+
+def _citable(card: Card, detail: dict[str, Any]) -> Card:
+    """The card with every author, as a reference names them (a card shows the first three)."""
+    names = [a["name"] for a in detail["authors"]]
+    return replace(card, authors=names, et_al=False) if names else card
 
 
 def _unchanged(_what: str, _done: int, _total: int | None) -> None:
@@ -107,8 +142,9 @@ class Profiles:
         with self.context.reading() as conn:
             return queries.work_detail(conn, work_of(conn, ident))
 
-    def paper(self, ident: str, reader: str | None) -> PaperPage:
-        """A paper's page as ``reader`` sees it (``None``: a visitor who is not signed in)."""
+    def paper(self, ident: str, reader: str | None, refs: int = 1, cites: int = 1) -> PaperPage:
+        """A paper's page as ``reader`` sees it (``None``: a visitor who is not signed in), with
+        page ``refs`` of its references and page ``cites`` of the works citing it."""
         today = dt.date.today()
         searcher = self.context.searcher
         with self.context.reading() as conn:
@@ -120,8 +156,39 @@ class Profiles:
             hf, local = daily.upvotes(conn, work_id)
             marks = marks_among(conn, reader, [work_id, *neighbours])
             member_of = community.memberships(conn, reader) if reader else []
+            references = papers.references(conn, work_id, refs, today)
+            citations = papers.citations(conn, work_id, cites, today)
+            per_year = papers.per_year(conn, work_id, today)
+            organisations = paper_reads.organisations_of(conn, work_id)
+            submitted = paper_reads.submission(conn, work_id)
         alike = [neighbours[h.work_id] for h in related if h.work_id in neighbours]
-        return PaperPage(detail, card, hf, local, alike, member_of, marks)
+        detail["ids"] = [{**i, "url": papers.id_url(i["scheme"], i["value"])} for i in detail["ids"]]
+        on_hf = any(c["source"] == records.HUGGINGFACE for c in detail["community"])
+        cited_as = _citable(card, detail)
+        return PaperPage(
+            detail=detail,
+            card=card,
+            hf_upvotes=hf,
+            local_votes=local,
+            related=alike,
+            member_of=member_of,
+            marks=marks,
+            links=papers.links(card.arxiv_id, card.doi, on_hf),
+            bibtex=bibtex_entry(cited_as, set()),
+            apa=papers.apa(
+                cited_as.authors,
+                detail["year"] or (card.published.year if card.published else None),
+                card.title,
+                detail["journal_ref"] or detail["venue"],
+                card.doi,
+                card.arxiv_id,
+            ),
+            references=references,
+            citations=citations,
+            per_year=per_year,
+            organisations=organisations,
+            submitted=submitted,
+        )
 
     # ------------------------------------------------------------------ who is who
     def merge(self, keep: int, others: Sequence[int]) -> None:

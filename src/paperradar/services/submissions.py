@@ -2,8 +2,10 @@
 
 One piece of code for ``paperradar submit``/``upvote`` and the web app's forms and API. A paper
 the store lacks is fetched from the arXiv API first (through the context's fetcher, so the
-configured mirror, rate limit and cache apply); a mark answers with the paper's counts and the
-reader's marks after it, which the web app shows and the CLI prints.
+configured mirror, rate limit and cache apply), within :data:`FETCH_DEADLINE` seconds all told:
+someone is waiting at a form or a prompt, so an offline machine or a silent arXiv is a clear
+refusal in seconds, not the retries and back-off a bulk sync waits through. A mark answers with
+the paper's counts and the reader's marks after it, which the web app shows and the CLI prints.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from paperradar.sync.http import UpstreamError
 
 Mark = Literal["vote", "save", "dislike"]
 FETCH_ERRORS = (UpstreamError, ConfigError, UnreadableInput, ValueError)  # nothing was written
+FETCH_DEADLINE = 3.0  # seconds a submission waits for arXiv, retries included: it fails within 5 s
 
 
 @dataclass(frozen=True)
@@ -115,9 +118,13 @@ class Submissions:
             raise NotFound(f"no work {ident!r} in the store (--no-fetch)")
         try:
             with self.context.fetcher("arxiv_api") as client:
-                work_id = fetch_work(self.context.engine, client, arxiv)
+                work_id = fetch_work(self.context.engine, client.within(FETCH_DEADLINE), arxiv)
         except FETCH_ERRORS as exc:
-            raise Unavailable(f"{arxiv} is not in the store and arXiv could not be asked: {exc}") from exc
+            offline = isinstance(exc, UpstreamError) and exc.status is None
+            again = " Submit it again once arXiv can be reached." if offline else ""
+            raise Unavailable(
+                f"{arxiv} is not in the store, and arXiv could not be asked for it: {exc}.{again}"
+            ) from exc
         if work_id is None:
             raise NotFound(f"arXiv does not know {arxiv}")
         return work_id

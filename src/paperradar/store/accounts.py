@@ -16,6 +16,7 @@ transaction (:func:`verify_password`): it holds neither a connection nor the wri
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import getpass
 import hashlib
@@ -28,10 +29,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, delete, exists, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Table, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paperradar.store import schema as t
@@ -193,6 +195,141 @@ def remove_user(conn: Connection, name: str) -> str:
     conn.execute(update(t.work_organisations).where(wo.tagged_by == name).values(tagged_by=label))
     conn.execute(delete(t.users).where(t.users.c.name == name))
     return label
+
+
+# ------------------------------------------------------------------------------ the local library
+@dataclass(frozen=True)
+class LocalData:
+    """What one name has made in the store: before accounts, the local user's library and the rest."""
+
+    name: str
+    saved: int  # papers in the library
+    notes: int  # of those, with a note
+    tags: int  # distinct tags
+    dislikes: int  # "not for me" marks
+    votes: int
+    submissions: int
+    subscriptions: int  # digests
+    memberships: int  # organisations joined
+    filed: int  # papers filed under an organisation
+
+    @property
+    def empty(self) -> bool:
+        return not any(getattr(self, f) for f in _LOCAL_COUNTS)
+
+    def summary(self) -> str:
+        """``3 saved papers (1 with a note), 2 tags, 1 vote`` — the counts that are not zero."""
+        parts = [
+            f"{n:,} {one if n == 1 else many}"
+            + (f" ({self.notes:,} with a note)" if field == "saved" and self.notes else "")
+            for field, one, many in _LOCAL_WORDS
+            if (n := getattr(self, field))
+        ]
+        return ", ".join(parts) or "nothing"
+
+
+_LOCAL_WORDS = (
+    ("saved", "saved paper", "saved papers"),
+    ("tags", "tag", "tags"),
+    ("dislikes", "“not for me” mark", "“not for me” marks"),
+    ("votes", "vote", "votes"),
+    ("submissions", "submission", "submissions"),
+    ("subscriptions", "digest", "digests"),
+    ("memberships", "organisation membership", "organisation memberships"),
+    ("filed", "paper filed under an organisation", "papers filed under an organisation"),
+)
+_LOCAL_COUNTS = [field for field, _one, _many in _LOCAL_WORDS]
+
+
+def local_data(conn: Connection, name: str) -> LocalData:
+    """What ``name`` has in the store (for the local user: what turning accounts on would strand)."""
+
+    def count(column: ColumnElement[Any], *where: ColumnElement[bool]) -> int:
+        return int(conn.execute(select(func.count(column)).where(*where)).scalar_one())
+
+    lib, tags = t.library.c, t.library_tags.c
+    return LocalData(
+        name,
+        saved=count(lib.work_id, lib.owner == name),
+        notes=count(lib.work_id, lib.owner == name, lib.note.is_not(None), lib.note != ""),
+        tags=count(func.distinct(tags.tag), tags.owner == name),
+        dislikes=count(t.dislikes.c.work_id, t.dislikes.c.owner == name),
+        votes=count(t.votes.c.work_id, t.votes.c.voter == name),
+        submissions=count(t.submissions.c.work_id, t.submissions.c.submitter == name),
+        subscriptions=count(t.subscriptions.c.id, t.subscriptions.c.owner == name),
+        memberships=count(t.organisation_members.c.member, t.organisation_members.c.member == name),
+        filed=count(t.work_organisations.c.work_id, t.work_organisations.c.tagged_by == name),
+    )
+
+
+# Rows that belong to a user name: (table, its user column). Where the name is part of a key, a row
+# the new owner already has wins, and the old row is the same fact (a save, a tag, a vote…).
+_NAMED: tuple[tuple[Table, str], ...] = (
+    (t.library, "owner"),
+    (t.library_tags, "owner"),
+    (t.dislikes, "owner"),
+    (t.votes, "voter"),
+    (t.organisation_members, "member"),
+    (t.subscriptions, "owner"),
+    (t.submissions, "submitter"),
+    (t.work_organisations, "tagged_by"),
+)
+
+
+def adopt(conn: Connection, old: str, new: str) -> LocalData:
+    """Give everything of ``old`` (the local user's library, tags, notes, marks, votes, submissions,
+    digests, memberships) to the account ``new``, in the caller's transaction; returns what moved.
+    Where ``new`` already has the same row, theirs is kept (with the old note or read mark when
+    theirs has none, and the stronger role) and the old duplicate goes; a digest ``new`` already
+    has of the same kind stays under ``old``, so no address loses a digest it asked for."""
+    if old == new:
+        return local_data(conn, new)
+    before = local_data(conn, old)
+    _merge_duplicates(conn, old, new)
+    for table, column in _NAMED:
+        user = table.c[column]
+        stmt = update(table).where(user == old).values({column: new})
+        key = _key_besides(table, column)
+        if key:
+            alias = table.alias()
+            stmt = stmt.where(
+                ~exists().where(alias.c[column] == new, *[alias.c[c] == table.c[c] for c in key])
+            )
+        conn.execute(stmt)
+        if key and table is not t.subscriptions:
+            conn.execute(delete(table).where(user == old))  # the duplicates of rows new has
+    left = local_data(conn, old)
+    return dataclasses.replace(
+        before, **{f: getattr(before, f) - getattr(left, f) for f in (*_LOCAL_COUNTS, "notes")}, name=new
+    )
+
+
+def _key_besides(table: Table, column: str) -> list[str]:
+    """The other columns of the key that holds the user column (none: the name is no part of one)."""
+    if table is t.subscriptions:
+        return ["kind", "target", "period"]
+    key = [c.name for c in table.primary_key.columns]
+    return [c for c in key if c != column] if column in key else []
+
+
+def _merge_duplicates(conn: Connection, old: str, new: str) -> None:
+    """Before the old duplicates go: a saved paper keeps the old note and read mark where the new
+    owner's copy has none, and a membership the stronger role."""
+    lib, olds = t.library, t.library.alias()
+    for field in ("note", "read_at"):
+        given = select(olds.c[field]).where(
+            olds.c.owner == old, olds.c.work_id == lib.c.work_id, olds.c[field].is_not(None)
+        )
+        conn.execute(
+            update(lib)
+            .where(lib.c.owner == new, lib.c[field].is_(None), exists(given))
+            .values({field: given.scalar_subquery()})
+        )
+    om, old_om = t.organisation_members, t.organisation_members.alias()
+    was_admin = exists().where(
+        old_om.c.member == old, old_om.c.organisation_id == om.c.organisation_id, old_om.c.role == "admin"
+    )
+    conn.execute(update(om).where(om.c.member == new, was_admin).values(role="admin"))
 
 
 def _delete_private_data(conn: Connection, name: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, Subquery, delete, func, insert, literal, or_, select, union
 from sqlalchemy.exc import IntegrityError
 
 from paperradar.store import schema as t
@@ -62,14 +62,24 @@ class OrganisationError(ValueError):
     """An organisation operation that cannot be done (unknown handle, taken handle…)."""
 
 
+PAGED = ("local", "hf")  # the organisations with a page: their key's prefix, first wins a shared handle
+
+
+def _precedence(key: str, handle: str, org_id: int) -> tuple[int, bool, int]:
+    prefix, own = key.split(":", 1)
+    return PAGED.index(prefix), own != handle, org_id
+
+
 def organisation_id(conn: Connection, handle: str) -> int | None:
-    """A local organisation (``local:<handle>``), else a Hugging Face one (``hf:<handle>``)."""
+    """A local organisation (``local:<handle>``), else a Hugging Face one (``hf:<handle>``). Handles
+    ignore case (``coherelabs`` is ``CohereLabs``); the exact spelling wins when two differ only so."""
     org = t.organisations.c
-    for key in (f"local:{handle}", f"hf:{handle}"):
-        found = conn.execute(select(org.id).where(org.key == key)).scalar()
-        if found is not None:
-            return int(found)
-    return None
+    keys = [func.lower(org.key) == func.lower(literal(f"{prefix}:{handle}")) for prefix in PAGED]
+    found = conn.execute(select(org.id, org.key).where(or_(*keys))).all()
+    if not found:
+        return None
+    best = min(found, key=lambda row: _precedence(row.key, handle, row.id))
+    return int(best.id)
 
 
 def create_organisation(conn: Connection, handle: str, name: str, admin: str) -> int:
@@ -89,18 +99,50 @@ def create_organisation(conn: Connection, handle: str, name: str, admin: str) ->
     return int(org_id)
 
 
+def _member_counts() -> Subquery:
+    m = t.organisation_members.c
+    return select(m.organisation_id, func.count().label("n")).group_by(m.organisation_id).subquery("members")
+
+
 def organisations(conn: Connection) -> list[tuple[str, str, str, int]]:
     """Every organisation as (handle, name, source, members), local ones first."""
-    org, m = t.organisations.c, t.organisation_members.c
-    members = (
-        select(m.organisation_id, func.count().label("n")).group_by(m.organisation_id).subquery("members")
-    )
+    org, members = t.organisations.c, _member_counts()
     rows = conn.execute(
         select(org.key, org.name, org.source, func.coalesce(members.c.n, 0))
         .outerjoin(members, members.c.organisation_id == org.id)
         .order_by(org.source != "local", org.name)
     )
     return [(key.split(":", 1)[-1], name, source, int(n)) for key, name, source, n in rows]
+
+
+def organisation_directory(conn: Connection) -> list[tuple[str, str, str, int, int]]:
+    """(handle, name, source, members, papers) of every organisation with a page, by name. A paper
+    counts once, listed under it by a source or tagged by a member; a Hugging Face organisation
+    whose handle a local one took (which wins the page) is left out."""
+    org, cm, wo, members = t.organisations.c, t.community.c, t.work_organisations.c, _member_counts()
+    placed = union(
+        select(cm.organisation_id, cm.work_id).where(cm.organisation_id.is_not(None)),
+        select(wo.organisation_id, wo.work_id),
+    ).subquery("placed")
+    papers = (
+        select(placed.c.organisation_id, func.count().label("n"))
+        .group_by(placed.c.organisation_id)
+        .subquery("papers")
+    )
+    rows = conn.execute(
+        select(org.key, org.name, org.source, func.coalesce(members.c.n, 0), func.coalesce(papers.c.n, 0))
+        .outerjoin(members, members.c.organisation_id == org.id)
+        .outerjoin(papers, papers.c.organisation_id == org.id)
+        .where(or_(*(org.key.startswith(f"{prefix}:") for prefix in PAGED)))
+        .order_by(func.lower(org.name), org.key)
+    )
+    found = [(key.split(":", 1), name, source, int(n), int(p)) for key, name, source, n, p in rows]
+    local = {handle.lower() for (prefix, handle), *_ in found if prefix == "local"}
+    return [
+        (handle, name, source, n, p)
+        for (prefix, handle), name, source, n, p in found
+        if prefix == "local" or handle.lower() not in local
+    ]
 
 
 def memberships(conn: Connection, member: str) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Table, func, select, union
+from sqlalchemy import Connection, Table, exists, func, select, union
 
 from paperradar.identity import ids
 from paperradar.identity import works as work_identity
@@ -289,6 +289,11 @@ def author_known_ids(conn: Connection, author_ids: set[int]) -> dict[int, dict[s
         for author_id, scheme, value in conn.execute(stmt):
             known[author_id][scheme].add(value)
     return known
+
+
+def any_works(conn: Connection) -> bool:
+    """Whether the store holds any work at all (on a first run it holds none)."""
+    return bool(conn.execute(select(exists().select_from(t.works))).scalar())
 
 
 def newest_featured_day(conn: Connection) -> dt.date | None:

@@ -9,7 +9,9 @@ instead of in each connector:
 * **retries** — timeouts, network errors and HTTP 429/500/502/503/504 are retried with
   exponential backoff (1, 2, 4 … s, capped at 60 s), except that a ``Retry-After``
   header (seconds or an HTTP date) is obeyed exactly, up to 300 s; every wait is told
-  to the user through ``on_event`` in a plain sentence;
+  to the user through ``on_event`` in a plain sentence; a fetcher made for a person
+  waiting on an answer (:meth:`Fetcher.within`) instead ends each call by a deadline,
+  retrying only while a retry can still start before it;
 * **errors say what to do** — :class:`UpstreamError` names the source, the status and
   the next step (check the key, try later, fix the base URL);
 * **secrets stay secret** — the API key is sent as a header or a query parameter but
@@ -54,6 +56,7 @@ RETRYABLE_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 BACKOFF_BASE: Final = 1.0
 BACKOFF_CAP: Final = 60.0
 RETRY_AFTER_CAP: Final = 300.0
+MIN_ATTEMPT: Final = 1.0  # under a deadline, a retry needs at least this many seconds left
 
 
 _SOURCE_RE: Final = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -351,9 +354,20 @@ class Fetcher:
         )
         self._origin = httpx.URL(base_url).copy_with(path="/", query=None, fragment=None)
         self._closed = False
+        self.deadline: float | None = None  # seconds a whole call may take (see within)
         if api_key is not None:
             with _secrets_lock:
                 _live_secrets[api_key] += 1
+
+    def within(self, seconds: float) -> Self:
+        """End every call within ``seconds``, retries and waits included: for someone waiting on
+        the answer (a paper submitted from a form), not a bulk sync, which waits out what the
+        service asks. Each attempt's timeout is what is left; a retry is made only if it can start
+        at least :data:`MIN_ATTEMPT` seconds before the deadline."""
+        if seconds <= 0:
+            raise ValueError(f"{self.source}: a deadline must be positive, not {seconds!r}")
+        self.deadline = seconds
+        return self
 
     # ---- lifecycle
 
@@ -522,14 +536,18 @@ class Fetcher:
         if body is not None:
             headers["Content-Type"] = "application/json"
 
+        ends = None if self.deadline is None else self._clock() + self.deadline
         outcome = _Outcome()
         for attempt in range(self.max_retries + 1):
             self._wait_for_slot()
             log.debug("%s: %s %s (attempt %d)", self.source, method, shown, attempt + 1)
+            timeout = self.timeout if ends is None else max(0.1, min(self.timeout, ends - self._clock()))
             try:
-                answer = self._client.request(method, send_url, headers=headers, content=body)
+                answer = self._client.request(
+                    method, send_url, headers=headers, content=body, timeout=timeout
+                )
             except httpx.TimeoutException:
-                outcome = _Outcome(error=f"no answer within {_seconds(self.timeout)}")
+                outcome = _Outcome(error=f"no answer within {_seconds(timeout)}")
             except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 outcome = _Outcome(error=self._scrub(str(exc)) or type(exc).__name__)
             except httpx.HTTPError as exc:
@@ -559,16 +577,25 @@ class Fetcher:
                 outcome = _Outcome(status=status, response=answer)
                 if status not in RETRYABLE_STATUSES:
                     raise self._error(outcome, shown)
-            if attempt == self.max_retries:
+            if attempt == self.max_retries or not self._announce_wait(outcome, attempt + 1, ends):
+                outcome.retries = attempt
                 break
-            retry = attempt + 1
-            outcome.retries = retry
-            self._announce_wait(outcome, retry)
-        outcome.retries = self.max_retries
         raise self._error(outcome, shown)
 
-    def _announce_wait(self, outcome: _Outcome, retry: int) -> None:
-        """Sleep before retry number ``retry`` and say why, in a sentence a user can act on."""
+    def _announce_wait(self, outcome: _Outcome, retry: int, ends: float | None) -> bool:
+        """Sleep before retry number ``retry`` and say why, in a sentence a user can act on;
+        ``False`` (and no wait) when the retry could not start in time for the deadline ``ends``."""
+        wait, told = self._wait_before(outcome, retry)
+        if ends is not None:
+            starts = max(self._clock() + wait, self._next_start or 0.0)  # the rate limit holds too
+            if starts + MIN_ATTEMPT > ends:
+                return False
+        self._event(told)
+        self._sleep(wait)
+        return True
+
+    def _wait_before(self, outcome: _Outcome, retry: int) -> tuple[float, str]:
+        """How long to wait before retry number ``retry``, and the sentence that says why."""
         of = f"retry {retry} of {self.max_retries}"
         asked = self._retry_after(outcome.response) if outcome.response is not None else None
         if outcome.status is not None and asked is not None:
@@ -576,20 +603,17 @@ class Fetcher:
             told = f"{self.label} asked us to wait {_seconds(asked)} (HTTP {outcome.status})"
             if wait < asked:
                 told += f"; waiting {_seconds(wait)}, our limit"
-            self._event(f"{told}; retrying ({of})")
-        elif outcome.status is not None:
-            wait = self._backoff(retry)
-            self._event(
+            return wait, f"{told}; retrying ({of})"
+        wait = self._backoff(retry)
+        if outcome.status is not None:
+            return wait, (
                 f"{self.label} answered {_status_text(outcome.status)}; "
                 f"waiting {_seconds(wait)} before retrying ({of})"
             )
-        else:
-            wait = self._backoff(retry)
-            self._event(
-                f"{self.label} could not be reached ({outcome.error}); "
-                f"waiting {_seconds(wait)} before retrying ({of})"
-            )
-        self._sleep(wait)
+        return wait, (
+            f"{self.label} could not be reached ({outcome.error}); "
+            f"waiting {_seconds(wait)} before retrying ({of})"
+        )
 
     def _error(self, outcome: _Outcome, shown: str) -> UpstreamError:
         status = outcome.status

@@ -89,6 +89,7 @@ def admin_view(site: Site, request: Request, status: int = 200, **context: Any) 
     if not visitor.is_admin:
         raise HTTPException(403, "only an admin manages users and organisations")
     users, orgs = Accounts(site.context).users(), Community(site.context).organisations()
+    context["offer"] = Accounts(site.context).local_offer() if visitor.mode == "local" else None
     return site.page(
         request, "admin.html", status, users=users, orgs=orgs, min_password=MIN_PASSWORD, **context
     )
@@ -116,9 +117,11 @@ def add_user(request: Request, site: SiteDep, form: CheckedForm) -> Response:
     def change(form: dict[str, str], _by: str) -> str:
         name = form.get("name", "").strip()
         email, admin = form.get("email", "").strip(), bool(form.get("admin"))
-        added = Accounts(site.context).add(name, form.get("password", ""), email=email, admin=admin)
+        password, adopt = form.get("password", ""), bool(form.get("adopt_local"))  # the first run's offer
+        added = Accounts(site.context).add(name, password, email=email, admin=admin, adopt_local=adopt)
+        took = f" {name} took over what you made before: {added.adopted.summary()}." if added.adopted else ""
         if added.first:
-            return f"Added {name}, the first account and so an admin: sign-in is now on."
+            return f"Added {name}, the first account and so an admin: sign-in is now on.{took}"
         return f"Added {name}."
 
     return admin_action(site, request, form, change)

@@ -14,14 +14,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from paperradar.analysis.daily import Span, Window
-from paperradar.services.feed import Feed
+from paperradar.services.feed import DAILY_PAGE, DEFAULT_WINDOW, TRENDING_LIMIT, Feed
 from paperradar.services.profiles import Profiles
-from paperradar.services.searching import Search
+from paperradar.services.searching import Search, Sort
 from paperradar.services.submissions import Submissions
 from paperradar.web.actions import actor
 from paperradar.web.routing import FeedDay, IsoDateTime, Offset, PageNumber, RowId, SiteDep, Text, refusals
 from paperradar.web.security import CSRF_HEADER
-from paperradar.web.site import PER_PAGE, plain
+from paperradar.web.site import plain
 
 router = APIRouter(prefix="/api/v1")
 MAX_QUERY = 4000  # characters: up to 12 bytes each percent-encoded, within the HTTP server's request line
@@ -37,19 +37,31 @@ def api_daily(
     day: FeedDay,
     span: Span = "day",
     offset: Offset = 0,
-    limit: int = Query(PER_PAGE, ge=1, le=200),
+    limit: int = Query(DAILY_PAGE, ge=1, le=200),
 ) -> Any:
     """The papers of a day, or of the week ending on it, or of its month (Hugging Face features,
     local submissions, arXiv announcements), most upvoted first.
-    ``upvotes`` = ``upvotes_huggingface`` + ``upvotes_local``."""
-    shown = Feed(site.context).daily(day, span)
+    ``upvotes`` = ``upvotes_huggingface`` + ``upvotes_local``. By default a page holds what
+    ``/daily/{day}`` shows: page N is ``offset`` = (N − 1) × ``limit``; ``page`` and ``pages``
+    say where it is, ``previous`` and ``next`` link the neighbouring pages (``null``: none)."""
+    shown = Feed(site.context).daily(day, span, offset, limit)
     return {
         "first": shown.first,
         "last": shown.last,
-        "total": len(shown.items),
+        "span": span,
+        "total": shown.total,
         "offset": offset,
-        "items": [plain(i.as_dict()) for i in shown.items[offset : offset + limit]],
+        "limit": limit,
+        "page": shown.page,
+        "pages": shown.pages,
+        "previous": _daily_link(day, span, max(0, offset - limit), limit) if offset else None,
+        "next": _daily_link(day, span, offset + limit, limit) if shown.more else None,
+        "items": [plain(i.as_dict()) for i in shown.items],
     }
+
+
+def _daily_link(day: dt.date, span: str, offset: int, limit: int) -> str:
+    return f"/api/v1/daily/{day}?span={span}&offset={offset}&limit={limit}"
 
 
 @router.post("/submissions", tags=["daily"], responses=refusals(400, 401, 403, 404, 413, 429, 502, 503))
@@ -87,9 +99,17 @@ def api_similar_authors(site: SiteDep, author_id: RowId) -> Any:
 
 # ---------------------------------------------------------------------- papers and search
 @router.get("/papers/{ident:work}", tags=["papers"], responses=refusals(404))
-def api_paper(site: SiteDep, ident: str) -> Any:
-    """Everything every source said about one work (arXiv id, DOI or internal id)."""
-    return JSONResponse(plain(Profiles(site.context).work_detail(ident)))
+def api_paper(
+    site: SiteDep,
+    ident: str,
+    refs: int = Query(1, ge=1, le=100_000, description="the page of its references (20 a page)"),
+    cites: int = Query(1, ge=1, le=100_000, description="the page of the works citing it (20 a page)"),
+) -> Any:
+    """Everything every source said about one work (arXiv id, DOI or internal id), and what its
+    page adds: ``links``, ``cite`` (BibTeX, APA), ``upvotes``, ``organisations``,
+    ``submitted_here``, a page of ``reference_list`` and of ``citing_works``,
+    ``citations_per_year`` and ``related`` papers."""
+    return JSONResponse(plain(Profiles(site.context).paper(ident, None, refs, cites).as_dict()))
 
 
 @router.get("/search", tags=["search"], responses=refusals())
@@ -98,47 +118,60 @@ def api_search(
     q: str = Query(..., min_length=1, max_length=MAX_QUERY),
     offset: Offset = 0,
     limit: int = Query(20, ge=1, le=200),
+    sort: Sort = "relevance",
 ) -> Any:
     """Keyword + meaning (hybrid) search with the filters au: ti: cat: year: has:code.
 
-    Pages (``offset``, ``limit``) through the top 200 results; ``total`` counts those, and
-    ``facets`` counts them by primary category, year and code (``complete`` is false when
-    there were more than 200). A facet value's ``term`` is the filter that selects it, to add
-    to the query. Queries over 2,000 characters are cut, with a note saying so; over 4,000 are
+    Pages (``offset``, ``limit``) through the top 200 results, by relevance or ``sort``ed
+    ``newest`` or most ``cited`` first; ``total`` counts those, and ``facets`` counts them by
+    primary category, year and code (``complete`` is false when there were more than 200). A
+    facet value's ``term`` is the filter that selects it, to add to the query. Each result says
+    which ranking found it (``found_by``: ``keywords``, ``meaning``, ``both`` or ``exact``) and
+    its rank in each. ``did_you_mean`` is the query with misspelt words corrected (or null);
+    when nothing is found, ``why_empty`` gives the reasons and the ``nearest`` query that finds
+    papers. Queries over 2,000 characters are cut, with a note saying so; over 4,000 are
     refused (422), so that the URL stays within what the HTTP server reads."""
-    page = Search(site.context).page(q, offset, limit)
+    page = Search(site.context).page(q, offset, limit, sort)
+    how = ("found_by", "lexical_rank", "dense_rank", "similarity", "citations")
     return {
         "query": q,
         "notes": page.notes,
+        "did_you_mean": page.did_you_mean,
+        "sort": page.sort,
         "offset": offset,
         "limit": limit,
         "total": page.facets.counted,
-        "results": plain(page.cards),
+        "results": [
+            {**plain(c), **{key: getattr(page.found[c.work_id], key) for key in how}} for c in page.cards
+        ],
         "facets": plain(page.facets),
+        "why_empty": plain(page.why_empty),
     }
 
 
 # ---------------------------------------------------------------------- trending and organisations
 @router.get("/trending", tags=["daily"], responses=refusals())
 def api_trending(
-    site: SiteDep, window: Window = "day", at: IsoDateTime | None = None, limit: int = Query(30, ge=1, le=200)
+    site: SiteDep,
+    window: Window = DEFAULT_WINDOW,
+    at: IsoDateTime | None = None,
+    limit: int = Query(TRENDING_LIMIT, ge=1, le=200),
 ) -> Any:
-    """Papers by upvotes fading with a 24-hour half-life, over the votes of the window."""
-    now = at if at and at.tzinfo else (at.replace(tzinfo=dt.UTC) if at else dt.datetime.now(dt.UTC))
-    found = Feed(site.context).trending(window, now, limit)
-    return {
-        "window": window,
-        "as_of": now,
-        "items": [
-            {
-                **plain(f.card),
-                "score": f.score,
-                "upvotes_huggingface": f.hf_upvotes,
-                "upvotes_local": f.local_votes,
-            }
-            for f in found
-        ],
-    }
+    """Papers by upvotes fading with a 24-hour half-life, over the votes of the window before
+    ``as_of``: the same list, moment and counts as ``/trending``, its feed and the home page's box.
+    ``as_of`` is ``at`` if given, else now — or, when the corpus's newest featured day is over a
+    week old (``stale``), that day's end. ``upvotes`` = ``upvotes_huggingface`` + ``upvotes_local``,
+    every vote (as on the paper's card); ``score`` counts those of the window."""
+    moment = at.replace(tzinfo=at.tzinfo or dt.UTC) if at else None
+    return plain(Feed(site.context).trending_now(window, limit, moment).as_dict())
+
+
+@router.get("/orgs", tags=["organisations"], responses=refusals())
+def api_organisations(site: SiteDep) -> Any:
+    """Every organisation with a page, by name: its handle (any case finds it), how many papers
+    and how many members it has (who they are is on its page, for its members and admins only)."""
+    found = Feed(site.context).organisations()
+    return {"total": len(found), "organisations": [o.as_dict() for o in found]}
 
 
 @router.get("/orgs/{handle}", tags=["organisations"], responses=refusals(404))

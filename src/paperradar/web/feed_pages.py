@@ -5,14 +5,13 @@ an organisation or a search. What each feed holds, and the document itself, come
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from paperradar.analysis.daily import Window
-from paperradar.services.feed import FORMATS, Feed, Format, Listing
+from paperradar.services.feed import DEFAULT_WINDOW, FORMATS, Feed, Format, Listing
 from paperradar.web.routing import FeedDay, RowId, SiteDep
 from paperradar.web.site import PER_PAGE
 
@@ -34,9 +33,9 @@ def daily_feed(request: Request, site: SiteDep, day: FeedDay, form: str) -> Resp
 
 
 @router.get("/trending/feed.{form}")
-def trending_feed(request: Request, site: SiteDep, form: str, window: Window = "day") -> Response:
-    now = dt.datetime.now(dt.UTC)
-    return feed_response(request, form, lambda: Feed(site.context).trending_listing(window, now, PER_PAGE))
+def trending_feed(request: Request, site: SiteDep, form: str, window: Window = DEFAULT_WINDOW) -> Response:
+    """The trending page's list as a feed: the same window, moment and counts."""
+    return feed_response(request, form, lambda: Feed(site.context).trending_listing(window))
 
 
 @router.get("/authors/{author_id}/feed.{form}")

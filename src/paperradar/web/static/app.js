@@ -1,6 +1,10 @@
-// paperradar's only script: upvote and save without reloading the page, and the per-year chart.
-// Every button is a plain form first, so all of it works without JavaScript too.
+// paperradar's only script: upvote and save without reloading the page, the per-year chart, and the
+// phone menu. Every button is a plain form first, so all of it works without JavaScript too.
 "use strict";
+
+// Loaded in <head>, not deferred: the mark is there before the page is drawn, so on a phone the
+// menu is folded behind its button from the start (style.css); without scripts the links show.
+document.documentElement.classList.add("js");
 
 function csrfToken() {
   const meta = document.querySelector('meta[name="csrf-token"]');
@@ -96,7 +100,23 @@ async function loadSimilar(section) {
   section.appendChild(list);
 }
 
+// The menu button opens and closes the header's menu; Escape closes it and gives the button focus back.
+function menuButton(button) {
+  const header = button.closest("header");
+  const show = (open) => {
+    header.classList.toggle("open", open);
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  };
+  button.addEventListener("click", () => show(!header.classList.contains("open")));
+  header.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || !header.classList.contains("open")) return;
+    show(false);
+    button.focus();
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("header .menu-button").forEach(menuButton);
   document.querySelectorAll("section[data-similar]").forEach(loadSimilar);
   document.querySelectorAll("form.act[data-api]").forEach((form) => {
     form.addEventListener("submit", (event) => act(form, event));
