@@ -25,6 +25,7 @@ from starlette.requests import Request
 from paperradar.config import ConfigError, load_config
 from paperradar.store import accounts
 from paperradar.store.database import open_store, writing
+from paperradar.web import security
 from paperradar.web.app import create_app
 from paperradar.web.security import backoff_seconds, client_address
 from tests.pages import csrf_of, shown_text
@@ -47,6 +48,26 @@ def configure(folder: Path, monkeypatch: pytest.MonkeyPatch, text: str = "") -> 
     return path
 
 
+class Clock:
+    """The sign-in limits' clock, moved by the test: waits are exact however slow the machine."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(security, "time", fake)  # the limits read time.monotonic only
+    return fake
+
+
 @pytest.fixture
 def users(engine: Engine) -> Engine:
     with writing(engine) as conn:
@@ -56,14 +77,14 @@ def users(engine: Engine) -> Engine:
 
 
 @pytest.fixture
-def app(users: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
+def app(users: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: Clock) -> FastAPI:
     """A lab server that clients reach directly."""
     configure(tmp_path, monkeypatch)
     return create_app(users, local=False)
 
 
 @pytest.fixture
-def proxied_app(users: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
+def proxied_app(users: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: Clock) -> FastAPI:
     """A lab server behind reverse proxies in 192.0.2.0/24."""
     configure(tmp_path, monkeypatch, f'trusted_proxies = ["{PROXIES}"]\n')
     return create_app(users, local=False)
@@ -88,7 +109,7 @@ def refused_for(response: Answer) -> int:
 
 
 # ------------------------------------------------------------------------------ one account, many addresses
-def test_failures_from_one_address_do_not_lock_the_owner_out_from_another(app: FastAPI) -> None:
+def test_failures_from_one_address_do_not_lock_the_owner_out_from_another(app: FastAPI, clock: Clock) -> None:
     for _ in range(5):
         assert sign_in(app, ATTACKER, "ada", "guess-guess-1").status_code == 401
     stopped = sign_in(app, ATTACKER, "ada", PASSWORDS["ada"])  # even the right password waits there
@@ -97,19 +118,21 @@ def test_failures_from_one_address_do_not_lock_the_owner_out_from_another(app: F
 
     owner = sign_in(app, OWNER, "ada", PASSWORDS["ada"])  # elsewhere: the account's short back-off
     assert refused_for(owner) == 1 and "with this name lately" in shown_text(owner.text)
-    time.sleep(1.05)
+    clock.advance(1.05)
     assert sign_in(app, OWNER, "ada", PASSWORDS["ada"]).status_code == 303
     assert refused_for(sign_in(app, ATTACKER, "ada", PASSWORDS["ada"])) > 60  # still stopped
 
 
-def test_an_attack_from_many_addresses_slows_the_account_but_not_its_owner_at_home(app: FastAPI) -> None:
+def test_an_attack_from_many_addresses_slows_the_account_but_not_its_owner_at_home(
+    app: FastAPI, clock: Clock
+) -> None:
     home = "198.51.100.20"
     assert sign_in(app, home, "ada", PASSWORDS["ada"]).status_code == 303  # ada, last week
     bots = [f"203.0.113.{n}" for n in range(1, 10)]
     for bot in bots[:5]:
         assert sign_in(app, bot, "ada", "guess-guess-1").status_code == 401
     assert refused_for(sign_in(app, bots[5], "ada", "guess-guess-1")) == 1
-    time.sleep(1.05)
+    clock.advance(1.05)
     assert sign_in(app, bots[5], "ada", "guess-guess-1").status_code == 401  # the 6th failure
     assert refused_for(sign_in(app, bots[6], "ada", "guess-guess-1")) == 2  # the wait doubles
     assert refused_for(sign_in(app, OWNER, "ada", PASSWORDS["ada"])) == 2  # a new address waits too
@@ -143,7 +166,9 @@ def test_a_direct_client_cannot_dodge_the_limits_with_x_forwarded_for(proxied_ap
     assert refused_for(stopped) > 60
 
 
-def test_behind_a_trusted_proxy_each_forwarded_client_is_counted_alone(proxied_app: FastAPI) -> None:
+def test_behind_a_trusted_proxy_each_forwarded_client_is_counted_alone(
+    proxied_app: FastAPI, clock: Clock
+) -> None:
     for n in range(5):  # what the client wrote stands left of what the proxy saw, and is not believed
         guess = sign_in(proxied_app, PROXY, "bob", "guess-guess-1", forwarded=f"10.9.9.{n}, {ATTACKER}")
         assert guess.status_code == 401
@@ -154,7 +179,7 @@ def test_behind_a_trusted_proxy_each_forwarded_client_is_counted_alone(proxied_a
     assert refused_for(inner) > 60
     owner = sign_in(proxied_app, PROXY, "bob", PASSWORDS["bob"], forwarded=OWNER)
     assert refused_for(owner) == 1  # only the account's back-off, not the attacker's limit
-    time.sleep(1.05)
+    clock.advance(1.05)
     assert sign_in(proxied_app, PROXY, "bob", PASSWORDS["bob"], forwarded=OWNER).status_code == 303
 
 

@@ -195,6 +195,8 @@ def test_24_parallel_wrong_passwords_leave_pages_and_static_files_fast(demo_db: 
                 (answer.status_code, answer.headers.get("retry-after"), time.monotonic() - started)
             )
 
+        sign_in(99)  # one alone: what a sign-in costs on this machine, now
+        single = answers.pop()[2]
         burst = [threading.Thread(target=sign_in, args=(n,)) for n in range(24)]
         for thread in burst:
             thread.start()
@@ -205,5 +207,7 @@ def test_24_parallel_wrong_passwords_leave_pages_and_static_files_fast(demo_db: 
             thread.join()
         assert len(answers) == 24 and {status for status, _, _ in answers} <= {401, 429, 503}, answers
         assert all(retry == "2" for status, retry, _ in answers if status == 503), answers
-        assert max(took for _, _, took in answers) < 6, answers  # none waited behind all the others
+        # None waited behind all the others (24 in a row would take 24 × single): at most the
+        # hashers' 2 s wait and a few sign-ins' worth, however loaded the machine is.
+        assert max(took for _, _, took in answers) < 2 + 4 * single + 1, (single, answers)
         assert max(slowest.values()) < 1.0, slowest
