@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import weakref
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 from sqlalchemy.engine import Connection, Engine
@@ -32,6 +34,15 @@ from paperradar.store.works import text_hashes
 from paperradar.text import plural
 
 PER_PAGE = 50
+
+# An author's id in each scheme, on its own site: label, page (``{}``: the quoted id).
+AUTHOR_ID_URLS = {
+    "orcid": ("ORCID", "https://orcid.org/{}"),
+    "s2": ("Semantic Scholar", "https://www.semanticscholar.org/author/{}"),
+    "openalex": ("OpenAlex", "https://openalex.org/{}"),
+    "dblp": ("DBLP", "https://dblp.org/pid/{}"),
+}
+DBLP_PID = re.compile(r"[\w-]+/[\w-]+")  # "d/EdsgerWDijkstra", "123/4567"; else a name to search
 
 SOURCE_NAMES = {
     "semantic_scholar": "Semantic Scholar",
@@ -94,6 +105,30 @@ class ProfileWork:
 
 
 @dataclass
+class ExternalId:
+    """One of the author's ids elsewhere, with the page it leads to."""
+
+    scheme: str
+    label: str
+    value: str
+    url: str
+
+
+def external_ids(ids: dict[str, list[str]]) -> list[ExternalId]:
+    """The author's ids in the schemes readers know (ORCID, Semantic Scholar, OpenAlex, DBLP),
+    each linked to its site; a DBLP entry stored as a name (no pid) links to DBLP's search."""
+    found = []
+    for scheme, (label, pattern) in AUTHOR_ID_URLS.items():
+        for value in ids.get(scheme, []):
+            if scheme == "dblp" and not DBLP_PID.fullmatch(value):
+                url = f"https://dblp.org/search?q={quote(value)}"
+            else:
+                url = pattern.format(quote(value, safe="/:-._"))
+            found.append(ExternalId(scheme, label, value, url))
+    return found
+
+
+@dataclass
 class Coauthor:
     author_id: int
     name: str
@@ -119,10 +154,12 @@ class Profile:
     novelty: Figure
     ai_score: AIScore
     ai_score_as_of: dt.datetime | None
-    works: list[ProfileWork]  # the requested page, newest first
+    works: list[ProfileWork]  # the requested page, in ``sort`` order
     page: int
     per_page: int | None
     coauthors: list[Coauthor]
+    links: list[ExternalId] = field(default_factory=list)  # ``ids`` a reader can follow
+    sort: str = "year"  # the cards' order: "year" (newest first) or "citations" (most cited first)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -215,29 +252,32 @@ def profile(
     today: dt.date | None = None,
     page: int = 1,
     per_page: int | None = PER_PAGE,
+    sort: str = "year",
 ) -> Profile | None:
-    """The author's profile with one page of their cards (``per_page`` None: all), or ``None``
-    when there is no such author (a merged id leads to the person)."""
+    """The author's profile with one page of their cards (``per_page`` None: all) in ``sort``
+    order ("year" or "citations"), or ``None`` when there is no such author (a merged id leads to
+    the person)."""
     today = today or dt.date.today()
     found = stored.author(conn, author_id)
     if found is None:
         return None
     if found.merged_into:
-        return profile(conn, found.merged_into, today, page, per_page)
+        return profile(conn, found.merged_into, today, page, per_page, sort)
     me = _load(conn, author_id, today)
     h_index, i10_index, citations = _citation_figures(me)
     citations_per_year, series = _per_year(me)
     main_category = _main_category(me)
     novelty_rows = _novelty_rows(conn, author_id)
-    works, unscored = _cards_page(conn, me, novelty_rows, page, per_page)
+    works, unscored = _cards_page(conn, me, novelty_rows, page, per_page, sort)
     novelty = _novelty(me, novelty_rows, unscored)
     refreshed = last_refresh(conn)
     names = stored.names(conn, author_id)
+    ids = stored.external_ids(conn, author_id)
     return Profile(
         author_id=author_id,
         name=found.name,
         names=names or [found.name],
-        ids=stored.external_ids(conn, author_id),
+        ids=ids,
         affiliations=_affiliations(conn, [author_id]).get(author_id, []),
         merged_from=stored.merged_from(conn, author_id),
         today=today,
@@ -255,6 +295,8 @@ def profile(
         page=page,
         per_page=per_page,
         coauthors=_coauthors(conn, author_id),
+        links=external_ids(ids),
+        sort=sort,
     )
 
 
@@ -422,15 +464,26 @@ def _main_category(me: _Author) -> Figure:
 
 
 def _cards_page(
-    conn: Connection, me: _Author, scored: dict[int, WorkNovelty], page: int, per_page: int | None
+    conn: Connection,
+    me: _Author,
+    scored: dict[int, WorkNovelty],
+    page: int,
+    per_page: int | None,
+    sort: str = "year",
 ) -> tuple[list[ProfileWork], dict[int, WorkNovelty]]:
-    """One page of cards, newest first (undated last); and why each unscored work has no novelty."""
+    """One page of cards, newest first (undated last) or, by ``sort="citations"``, most cited first
+    (unknown counts last, ties newest first); and why each unscored work has no novelty."""
     at = me.facts.index(me.works)
     days, codes = me.facts.arrays.day[at], me.facts.arrays.category[at]
     dated = days != f.UNKNOWN_DAY
-    order = np.lexsort((-np.asarray(me.works), -np.where(dated, days, 0), ~dated))
-    newest_first = [me.works[i] for i in order]
-    page_ids = newest_first[(page - 1) * per_page : page * per_page] if per_page else newest_first
+    citations = me.facts.citations
+    keys = [-np.asarray(me.works), -np.where(dated, days, 0), ~dated]
+    if sort == "citations":
+        counts = [citations[w].citations if w in citations else None for w in me.works]
+        keys += [-np.asarray([c or 0 for c in counts]), np.asarray([c is None for c in counts])]
+    order = np.lexsort(keys)
+    ordered = [me.works[i] for i in order]
+    page_ids = ordered[(page - 1) * per_page : page * per_page] if per_page else ordered
     unscored = _no_novelty(
         conn,
         {
@@ -440,7 +493,6 @@ def _cards_page(
         },
     )
     by_id = cards(conn, page_ids, me.today)
-    citations = me.facts.citations
     works = [
         ProfileWork(
             by_id[w],

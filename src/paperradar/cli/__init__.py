@@ -4,6 +4,7 @@
 """
 
 from paperradar.cli import (  # noqa: F401 (they register their commands)
+    atlas,
     authors,
     community,
     corpus,

@@ -16,6 +16,7 @@ from typing import Literal
 
 from filelock import FileLock, Timeout
 
+from paperradar.search.atlas import atlas_of
 from paperradar.search.embedding_job import EmbedResult, count_pending, embed_pending
 from paperradar.services.context import AppContext
 
@@ -37,6 +38,7 @@ class IndexRound:
     embedded: EmbedResult | None = None
     added: int = 0  # vectors added to the vector index
     vectors: int = 0  # vectors in it, in all
+    placed: int = 0  # works given coordinates on the map of the corpus
 
 
 def _ignore(*_args: object) -> None:
@@ -96,6 +98,8 @@ class Indexer:
         if embed:
             self._embeddings(done, limit)
             self._vectors(done)
+            vectors = self.context.searcher.vectors
+            done.placed = atlas_of(vectors).catch_up(vectors, refit=done.rebuild)
         return done
 
     def terms(self) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from paperradar import records
 from paperradar.analysis import cards, daily, papers, profiles
@@ -32,6 +32,7 @@ from paperradar.store import papers as paper_reads
 Progress = Callable[[str, int, int | None], None]  # (what is being done, done, total if known)
 RELATED = 8  # papers like this one, on a paper's page
 NO_VECTORS = "no vectors yet: run `paperradar index` to score novelty"
+ProfileSort = Literal["year", "citations"]  # a profile's cards: newest first, or most cited first
 
 
 @dataclass(frozen=True)
@@ -129,10 +130,13 @@ class Profiles:
             raise NotFound(f"no author matches {name!r} (try part of the name, or an id like s2:1723755)")
         return found
 
-    def profile(self, author_id: int, page: int = 1, per_page: int | None = PER_PAGE) -> Profile:
-        """The author's profile with one page of their cards (``per_page`` None: all)."""
+    def profile(
+        self, author_id: int, page: int = 1, per_page: int | None = PER_PAGE, sort: ProfileSort = "year"
+    ) -> Profile:
+        """The author's profile with one page of their cards (``per_page`` None: all), newest
+        first or (``sort="citations"``) most cited first."""
         with self.context.reading() as conn:
-            found = profiles.profile(conn, author_id, page=page, per_page=per_page)
+            found = profiles.profile(conn, author_id, page=page, per_page=per_page, sort=sort)
         if found is None:
             raise NotFound(f"no author {author_id}")
         return found

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from paperradar.analysis.daily import Span, Window
 from paperradar.services.feed import DAILY_PAGE, DEFAULT_WINDOW, TRENDING_LIMIT, Feed
-from paperradar.services.profiles import Profiles
+from paperradar.services.profiles import Profiles, ProfileSort
 from paperradar.services.searching import Search, Sort
 from paperradar.services.submissions import Submissions
 from paperradar.web.actions import actor
@@ -76,9 +76,10 @@ def api_submit(request: Request, site: SiteDep, submission: Submission) -> Any:
 
 # ---------------------------------------------------------------------- authors
 @router.get("/authors/{author_id}", tags=["authors"], responses=refusals(404))
-def api_author(site: SiteDep, author_id: RowId, page: PageNumber = 1) -> Any:
-    """An author's profile: every figure with its provenance, and one page of paper cards."""
-    return JSONResponse(plain(Profiles(site.context).profile(author_id, page).as_dict()))
+def api_author(site: SiteDep, author_id: RowId, page: PageNumber = 1, sort: ProfileSort = "year") -> Any:
+    """An author's profile: every figure with its provenance, its ids elsewhere (linked), and one
+    page of paper cards, newest first or (``sort=citations``) most cited first."""
+    return JSONResponse(plain(Profiles(site.context).profile(author_id, page, sort=sort).as_dict()))
 
 
 @router.get("/authors", tags=["authors"], responses=refusals())

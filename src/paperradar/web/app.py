@@ -27,6 +27,7 @@ from paperradar.web import (
     hardening,
     library_pages,
     limits,
+    map_pages,
     methods,
     pages,
     recommend_pages,
@@ -63,6 +64,7 @@ def create_app(db: str | Engine | None = None, *, local: bool = True) -> FastAPI
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(feed_pages.router)
+    app.include_router(map_pages.router)
     return app
 
 

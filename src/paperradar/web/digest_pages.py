@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -153,9 +154,11 @@ def too_many(
 @router.get("/digests", response_class=HTMLResponse, include_in_schema=False)
 def digests(request: Request, site: SiteDep) -> Response:
     user = site.security.visitor(request).name
-    if user is None:
-        return RedirectResponse(SIGN_IN, 303)
-    return digests_page(site, request, user)
+    if user is None:  # back here once signed in, the form filled in as asked
+        return RedirectResponse(SIGN_IN + (quote(f"?{request.url.query}") if request.url.query else ""), 303)
+    asked = {k: v[:200] for k in ("kind", "target", "period") if (v := request.query_params.get(k))}
+    email = Digests(site.context).email_of(user) or ""
+    return digests_page(site, request, user, form={"email": email, **asked})  # ?kind=author&target=ID
 
 
 @router.post("/digests", include_in_schema=False)

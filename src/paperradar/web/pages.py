@@ -21,7 +21,7 @@ from paperradar.search import facets
 from paperradar.search.query import parse
 from paperradar.services.community import FirstRun
 from paperradar.services.feed import DEFAULT_WINDOW, Feed
-from paperradar.services.profiles import Profiles
+from paperradar.services.profiles import Profiles, ProfileSort
 from paperradar.services.searching import SORTS, ResultPage, Search, sort_named
 from paperradar.services.submissions import Submissions
 from paperradar.web.actions import actor
@@ -94,9 +94,14 @@ def authors_page(
 
 @router.get("/authors/{author_id}", response_class=HTMLResponse)
 def author_page(
-    request: Request, site: SiteDep, author_id: RowId, page_number: PageNumber = 1
+    request: Request,
+    site: SiteDep,
+    author_id: RowId,
+    page_number: PageNumber = 1,
+    sort: ProfileSort = "year",
 ) -> HTMLResponse:
-    profile = Profiles(site.context).profile(author_id, page_number)
+    """Newest papers first, or (``?sort=citations``) the most cited."""
+    profile = Profiles(site.context).profile(author_id, page_number, sort=sort)
     marks = site.marks_of(request, [w.card.work_id for w in profile.works])
     years = sorted(profile.series)
     return site.page(
