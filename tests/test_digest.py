@@ -321,17 +321,23 @@ def test_author_digest_holds_the_authors_papers_of_the_period(
     assert_cards(engine, msg, expected, WEEK.last)
 
 
-def test_search_digest_keeps_the_matches_new_in_the_period(
-    engine: Engine, demo_db: Path, server: Server
-) -> None:
-    # The most upvoted paper published in the week, searched by its exact title: it comes first.
-    work_id, title = sql(
+def top_of_the_week(demo_db: Path) -> tuple[int, str]:
+    """The id and title of the most upvoted paper published in the digest's week."""
+    found: tuple[int, str] = sql(
         demo_db,
         "SELECT w.id, w.title FROM works w JOIN community c ON c.work_id = w.id "
         "WHERE w.published BETWEEN ? AND ? ORDER BY c.upvotes DESC, w.id LIMIT 1",
         WEEK.first.isoformat(),
         WEEK.last.isoformat(),
     )[0]
+    return found
+
+
+def test_search_digest_keeps_the_matches_new_in_the_period(
+    engine: Engine, demo_db: Path, server: Server
+) -> None:
+    # The most upvoted paper published in the week, searched by its exact title: it comes first.
+    work_id, title = top_of_the_week(demo_db)
     sub_id = subscribe(engine, "ada", "ada@example.org", "search", title)
     assert run(engine, server.smtp(), "weekly").counts() == {SENT: 1}
     (msg,) = server.box.to("ada@example.org")

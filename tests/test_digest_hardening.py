@@ -16,7 +16,7 @@ from paperradar.digest.send import FAILED, SENT
 from paperradar.services.context import AppContext
 from paperradar.services.digests import Digests
 from tests import test_digest
-from tests.test_digest import AT, FROM, LOCAL, WEEK, Server, assert_headers, log, run, sql, subscribe
+from tests.test_digest import AT, FROM, LOCAL, Server, assert_headers, log, run, sql, subscribe
 
 # The same store and mail server as the digest tests, and the same clean slate before each test.
 engine = test_digest.engine
@@ -34,13 +34,7 @@ def _store_address(db: Path, subscription_id: int, address: str) -> None:
 def test_a_saved_search_with_a_line_break_gets_a_one_line_subject_and_blocks_no_one(
     engine: Engine, demo_db: Path, server: Server
 ) -> None:
-    _, title = sql(
-        demo_db,
-        "SELECT w.id, w.title FROM works w JOIN community c ON c.work_id = w.id "
-        "WHERE w.published BETWEEN ? AND ? ORDER BY c.upvotes DESC, w.id LIMIT 1",
-        WEEK.first.isoformat(),
-        WEEK.last.isoformat(),
-    )[0]
+    _, title = test_digest.top_of_the_week(demo_db)
     words = title.split()
     # Pasted with its line breaks, the title three times over: a query well over a subject line.
     typed = "\r\n".join([" ".join(words[:2]), " ".join(words[2:]), title, title])
